@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from crm.api import AuthTokenApi
+from crm.health import healthz
+from whatsapp.views import whatsapp_webhook
+
+admin.site.site_header = "CRM Master"
+admin.site.site_title = "CRM Master"
+admin.site.index_title = "Back office"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("webhook/whatsapp", whatsapp_webhook, name="whatsapp-webhook"),
+    path("healthz", healthz, name="healthz"),
+    path("api/auth/token", AuthTokenApi.as_view(), name="api-auth-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+if settings.WHATSAPP_SANDBOX:
+    urlpatterns.append(path("sandbox/", include("sandbox.urls")))

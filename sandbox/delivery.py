@@ -1,0 +1,51 @@
+"""Post signed webhooks to WEBHOOK_URL over real HTTP, the way Meta's servers do."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.db import connection
+
+from whatsapp.signature import sign_body
+
+logger = logging.getLogger(__name__)
+
+
+def post_webhook(payload: dict[str, Any], *, url: str | None = None, timeout: float = 10.0) -> int | None:
+    """POST one signed delivery; returns the HTTP status, or None when the URL did not answer."""
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign_body(body)}
+    try:
+        response = requests.post(url or settings.WEBHOOK_URL, data=body, headers=headers, timeout=timeout)
+    except requests.RequestException as exc:
+        logger.warning("sandbox could not deliver a webhook: %s", exc)
+        return None
+    return response.status_code
+
+
+def post_later(steps: list[tuple[float, dict[str, Any], Any]]) -> threading.Thread:
+    """Deliver payloads one after another in the background, each after its delay in seconds.
+
+    `steps` holds (delay, payload, after) where `after` (optional) runs once it was posted.
+    """
+    url = settings.WEBHOOK_URL
+
+    def run() -> None:
+        try:
+            for delay, payload, after in steps:
+                time.sleep(delay)
+                post_webhook(payload, url=url)
+                if after:
+                    after()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="sandbox-webhooks", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,74 @@
+"""State of the offline stand-in for Meta: accounts, numbers, messages and injected faults.
+
+These rows play Meta's side only; the product never reads them (it talks HTTP to the sandbox).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class SandboxBusinessAccount(models.Model):
+    """A WABA in the sandbox: the operator's (master token) or one a client created by Embedded Signup."""
+
+    waba_id = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    access_token = models.CharField(max_length=200, help_text="Bearer token that may act on this account.")
+    is_operator = models.BooleanField(default=False)
+    business_verified = models.BooleanField(default=False, help_text="Verified portfolios may hold 20 numbers, else 2.")
+    subscribed_apps = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.waba_id})"
+
+
+class SandboxPhoneNumber(models.Model):
+    account = models.ForeignKey(SandboxBusinessAccount, on_delete=models.CASCADE, related_name="numbers")
+    phone_number_id = models.CharField(max_length=32, unique=True)
+    display_phone_number = models.CharField(max_length=20, unique=True, help_text="Digits only, as Meta shows them.")
+    verified_name = models.CharField(max_length=200)
+    code_verification_status = models.CharField(max_length=20, default="NOT_VERIFIED")
+    otp_code = models.CharField(max_length=6, blank=True)
+    otp_attempts = models.PositiveSmallIntegerField(default=0)
+    registered = models.BooleanField(default=False)
+    pin = models.CharField(max_length=6, blank=True)
+    quality_rating = models.CharField(max_length=10, default="GREEN")
+    name_status = models.CharField(max_length=30, default="APPROVED")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"+{self.display_phone_number} ({self.phone_number_id})"
+
+
+class SandboxMessage(models.Model):
+    """A message that crossed the sandbox: sent by the product (out) or by a customer (in)."""
+
+    class Direction(models.TextChoices):
+        OUT = "out", "business → customer"
+        IN = "in", "customer → business"
+
+    phone_number_id = models.CharField(max_length=32, db_index=True)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    wa_id = models.CharField(max_length=32, db_index=True, help_text="The customer's WhatsApp id.")
+    type = models.CharField(max_length=30)
+    text = models.TextField(blank=True)
+    body = models.JSONField(default=dict)
+    wamid = models.CharField(max_length=128, unique=True)
+    status = models.CharField(max_length=12, default="accepted")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class SandboxFault(models.Model):
+    """The next `remaining` Graph calls (for one number, or any) fail or stall this way."""
+
+    phone_number_id = models.CharField(max_length=32, blank=True)
+    remaining = models.PositiveIntegerField(default=1)
+    error_code = models.IntegerField(null=True, blank=True)
+    http_status = models.PositiveSmallIntegerField(default=500)
+    delay_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)

@@ -1,0 +1,155 @@
+"""The tenant (Client), who may act for it (Membership) and the WhatsApp numbers it owns."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from crm.fields import EncryptedTextField
+from tenants.scoping import TenantQuerySet
+
+
+class Client(models.Model):
+    """A business served by the operator: the tenant every owned row points to."""
+
+    class Status(models.TextChoices):
+        ONBOARDING = "onboarding", _("Onboarding")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    class QuotaPolicy(models.TextChoices):
+        PAUSE_AI = "pause_ai", _("Pause the AI at the allowance")
+        ALLOW_OVERAGE = "allow_overage", _("Keep answering and report the overage")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("contact name"), max_length=200)
+    business_name = models.CharField(_("business name"), max_length=200)
+    email = models.EmailField(_("email"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ONBOARDING)
+    monthly_free_messages = models.PositiveIntegerField(
+        _("monthly free messages per number"),
+        null=True,
+        blank=True,
+        help_text=_("Default allowance for this client's numbers; empty uses the operator default."),
+    )
+    quota_policy = models.CharField(
+        _("at the allowance"), max_length=20, choices=QuotaPolicy.choices, default=QuotaPolicy.PAUSE_AI
+    )
+    setup_code_digest = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    setup_code_expires_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(_("operator notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["business_name"]
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+
+    def __str__(self) -> str:
+        return self.business_name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
+
+
+class Membership(models.Model):
+    """A user acting for a client, as its owner or as an agent in the inbox."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        AGENT = "agent", _("Agent")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "client"], name="membership_unique_user_client")]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.client} ({self.role})"
+
+
+class WhatsAppNumber(models.Model):
+    """A client's WhatsApp business number, hosted in the operator's WABA or the client's own."""
+
+    class ConnectionType(models.TextChoices):
+        HOSTED = "hosted", _("Hosted in the operator's account")
+        EMBEDDED = "embedded", _("Client's own account (Embedded Signup)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CODE_SENT = "code_sent", _("Code sent")
+        VERIFIED = "verified", _("Verified")
+        ACTIVE = "active", _("Active")
+        FAILED = "failed", _("Failed")
+        SUSPENDED = "suspended", _("Suspended")
+        DISCONNECTED = "disconnected", _("Disconnected")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="numbers")
+    connection_type = models.CharField(
+        _("connection"), max_length=10, choices=ConnectionType.choices, default=ConnectionType.HOSTED
+    )
+    phone_number = models.CharField(_("phone number (E.164)"), max_length=20, unique=True)
+    phone_number_id = models.CharField(_("Meta phone number id"), max_length=64, unique=True, null=True, blank=True)
+    waba_id = models.CharField(_("WhatsApp Business Account id"), max_length=64, blank=True)
+    display_name = models.CharField(_("display name"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    quality_rating = models.CharField(_("quality"), max_length=20, blank=True)
+    name_status = models.CharField(_("display name status"), max_length=40, blank=True)
+    messaging_limit = models.CharField(_("messaging limit"), max_length=60, blank=True)
+    monthly_free_messages = models.PositiveIntegerField(
+        _("monthly free messages"),
+        null=True,
+        blank=True,
+        help_text=_("Overrides the client's allowance for this number; empty inherits it."),
+    )
+    pin = EncryptedTextField(_("two-step verification PIN"), blank=True, editable=False)
+    business_token = EncryptedTextField(_("business token"), blank=True, editable=False)
+    verification_attempts = models.PositiveSmallIntegerField(default=0)
+    code_requested_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    health_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["client", "phone_number"]
+        verbose_name = _("WhatsApp number")
+        verbose_name_plural = _("WhatsApp numbers")
+        indexes = [models.Index(fields=["client", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.phone_number} ({self.client})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def monthly_allowance(self) -> int:
+        """Free messages a month: the number's override, else the client's, else the operator's."""
+        for value in (self.monthly_free_messages, self.client.monthly_free_messages):
+            if value is not None:
+                return value
+        return settings.DEFAULT_MONTHLY_FREE_MESSAGES
+
+    @property
+    def access_token(self) -> str:
+        """The token Graph calls for this number use: the client's own for Embedded Signup."""
+        if self.connection_type == self.ConnectionType.EMBEDDED and self.business_token:
+            return self.business_token
+        return settings.WHATSAPP_MASTER_TOKEN

@@ -1,0 +1,36 @@
+"""Fixtures shared by every test module."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import connected_number
+from whatsapp.signature import sign_body
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def number(db):
+    """An active hosted number whose sandbox twin accepts sends."""
+    return connected_number()
+
+
+@pytest.fixture
+def post_webhook(client):
+    """POST a Meta-signed webhook payload to /webhook/whatsapp through Django's test client."""
+
+    def post(payload, *, signature: str | None = None):
+        body = json.dumps(payload).encode() if not isinstance(payload, bytes) else payload
+        headers = {"HTTP_X_HUB_SIGNATURE_256": signature if signature is not None else sign_body(body)}
+        return client.post("/webhook/whatsapp", data=body, content_type="application/json", **headers)
+
+    return post

@@ -1,0 +1,147 @@
+"""The one HTTP client for Meta's Graph API (or the sandbox standing in for it).
+
+Every call goes through `GraphClient.request`: one place for the base URL, API version, bearer
+token, timeout and the mapping of failures to typed errors (`whatsapp.errors`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+from django.conf import settings
+
+from whatsapp.errors import GraphError, GraphTimeoutError, TransientGraphError, error_from_response
+
+logger = logging.getLogger(__name__)
+
+_session = requests.Session()
+_session.headers["User-Agent"] = "crm-master/1.0"
+
+
+class GraphClient:
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str | None = None,
+        version: str | None = None,
+        timeout: float | None = None,
+    ):
+        self.token = token
+        self.base_url = (base_url or settings.WHATSAPP_GRAPH_URL).rstrip("/")
+        self.version = version or settings.WHATSAPP_GRAPH_VERSION
+        self.timeout = timeout or settings.WHATSAPP_GRAPH_TIMEOUT
+
+    @classmethod
+    def for_number(cls, number) -> GraphClient:
+        """A client that speaks with the number's own token (business token for Embedded Signup)."""
+        return cls(number.access_token)
+
+    @classmethod
+    def for_operator(cls) -> GraphClient:
+        return cls(settings.WHATSAPP_MASTER_TOKEN)
+
+    # -- transport ----------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        data: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+        authenticated: bool = True,
+    ) -> dict[str, Any]:
+        url = f"{self.base_url}/{self.version}/{path.lstrip('/')}"
+        headers = {"Authorization": f"Bearer {self.token}"} if authenticated else {}
+        try:
+            response = _session.request(
+                method, url, params=params, json=json, data=data, files=files, headers=headers, timeout=self.timeout
+            )
+        except requests.Timeout as exc:
+            raise GraphTimeoutError(f"Graph API did not answer within {self.timeout}s") from exc
+        except requests.RequestException as exc:
+            raise TransientGraphError(f"Graph API unreachable: {exc.__class__.__name__}") from exc
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code >= 400:
+            error = error_from_response(response.status_code, body)
+            logger.warning("Graph %s %s failed: %s", method, path, error)
+            raise error
+        if not isinstance(body, dict):
+            raise GraphError("Graph API answered with something that is not a JSON object", payload=body)
+        return body
+
+    # -- messages -----------------------------------------------------------------------------
+    def send_message(self, phone_number_id: str, to: str, message: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """POST /{PNID}/messages; `message` holds `type` and its object (e.g. {"type": "text", "text": {...}})."""
+        body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **message, **extra}
+        return self.request("POST", f"{phone_number_id}/messages", json=body)
+
+    def send_text(self, phone_number_id: str, to: str, text: str, *, preview_url: bool = False, **extra: Any):
+        message = {"type": "text", "text": {"body": text, "preview_url": preview_url}}
+        return self.send_message(phone_number_id, to, message, **extra)
+
+    def send_template(
+        self, phone_number_id: str, to: str, name: str, language: str, components: list | None = None, **extra: Any
+    ):
+        template: dict[str, Any] = {"name": name, "language": {"code": language}}
+        if components:
+            template["components"] = components
+        return self.send_message(phone_number_id, to, {"type": "template", "template": template}, **extra)
+
+    def mark_read(self, phone_number_id: str, wamid: str, *, typing: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {"messaging_product": "whatsapp", "status": "read", "message_id": wamid}
+        if typing:
+            body["typing_indicator"] = {"type": "text"}
+        return self.request("POST", f"{phone_number_id}/messages", json=body)
+
+    # -- phone numbers ------------------------------------------------------------------------
+    def add_phone_number(self, waba_id: str, cc: str, phone_number: str, verified_name: str) -> dict[str, Any]:
+        body = {"cc": cc, "phone_number": phone_number, "verified_name": verified_name}
+        return self.request("POST", f"{waba_id}/phone_numbers", json=body)
+
+    def request_code(self, phone_number_id: str, *, method: str = "SMS", language: str = "es") -> dict[str, Any]:
+        return self.request(
+            "POST", f"{phone_number_id}/request_code", params={"code_method": method, "language": language}
+        )
+
+    def verify_code(self, phone_number_id: str, code: str) -> dict[str, Any]:
+        return self.request("POST", f"{phone_number_id}/verify_code", params={"code": code})
+
+    def register(self, phone_number_id: str, pin: str) -> dict[str, Any]:
+        return self.request("POST", f"{phone_number_id}/register", json={"messaging_product": "whatsapp", "pin": pin})
+
+    def deregister(self, phone_number_id: str) -> dict[str, Any]:
+        return self.request("POST", f"{phone_number_id}/deregister")
+
+    def get_phone_number(self, phone_number_id: str, fields: list[str] | None = None) -> dict[str, Any]:
+        fields = fields or [
+            "display_phone_number",
+            "verified_name",
+            "status",
+            "quality_rating",
+            "name_status",
+            "code_verification_status",
+            "whatsapp_business_manager_messaging_limit",
+            "throughput",
+        ]
+        return self.request("GET", phone_number_id, params={"fields": ",".join(fields)})
+
+    def subscribe_app(self, waba_id: str) -> dict[str, Any]:
+        return self.request("POST", f"{waba_id}/subscribed_apps")
+
+    # -- Embedded Signup ------------------------------------------------------------------------
+    def exchange_code(self, code: str) -> dict[str, Any]:
+        """Trade the 30-second Embedded Signup code for the client's business token."""
+        params = {
+            "client_id": settings.WHATSAPP_APP_ID,
+            "client_secret": settings.WHATSAPP_APP_SECRET,
+            "code": code,
+        }
+        return self.request("GET", "oauth/access_token", params=params, authenticated=False)

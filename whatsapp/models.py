@@ -1,0 +1,193 @@
+"""End customers (Contact), their threads with a number (Conversation), every message in and
+out (Message) and every webhook delivery we received from Meta (WebhookEvent)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import Client, WhatsAppNumber
+from tenants.scoping import TenantQuerySet
+
+CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
+
+
+class Contact(models.Model):
+    """An end customer of a client, keyed by WhatsApp id; `user_id` keeps Meta's BSUID."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    wa_id = models.CharField(_("WhatsApp id"), max_length=32, blank=True)
+    user_id = models.CharField(_("business-scoped user id"), max_length=128, blank=True)
+    profile_name = models.CharField(_("profile name"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "wa_id"], condition=~models.Q(wa_id=""), name="contact_unique_client_wa_id"
+            ),
+            models.UniqueConstraint(
+                fields=["client", "user_id"], condition=~models.Q(user_id=""), name="contact_unique_client_user_id"
+            ),
+        ]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return self.profile_name or self.phone_number or self.user_id
+
+    @property
+    def phone_number(self) -> str:
+        return f"+{self.wa_id}" if self.wa_id else ""
+
+
+class Conversation(models.Model):
+    """The single thread between one contact and one of the client's numbers."""
+
+    class Owner(models.TextChoices):
+        AI = "ai", _("AI")
+        HUMAN = "human", _("Human")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="conversations")
+    number = models.ForeignKey(WhatsAppNumber, on_delete=models.CASCADE, related_name="conversations")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    owner = models.CharField(_("answered by"), max_length=10, choices=Owner.choices, default=Owner.AI)
+    needs_attention = models.BooleanField(_("needs a person"), default=False)
+    handoff_reason = models.CharField(_("handoff reason"), max_length=200, blank=True)
+    last_inbound_at = models.DateTimeField(_("last customer message"), null=True, blank=True)
+    last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
+    converted_at = models.DateTimeField(_("converted"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["number", "contact"], name="conversation_unique_number_contact")]
+        indexes = [models.Index(fields=["client", "-last_message_at"])]
+        ordering = ["-last_message_at"]
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+
+    def __str__(self) -> str:
+        return f"{self.contact} ↔ {self.number.phone_number}"
+
+    def window_open(self, at=None) -> bool:
+        """Free-form messages are allowed only within 24 h of the customer's last message."""
+        if self.last_inbound_at is None:
+            return False
+        return (at or timezone.now()) < self.last_inbound_at + CUSTOMER_SERVICE_WINDOW
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "in", _("Inbound")
+        OUTBOUND = "out", _("Outbound")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        READ = "read", _("Read")
+        FAILED = "failed", _("Failed")
+
+    class SentBy(models.TextChoices):
+        AI = "ai", _("AI")
+        AGENT = "agent", _("Agent")
+        SYSTEM = "system", _("System")
+
+    # Outbound statuses only move forward; `failed` may replace any of them.
+    STATUS_RANK = {"pending": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    kind = models.CharField(_("type"), max_length=30, default="text")
+    text = models.TextField(blank=True)
+    payload = models.JSONField(_("raw payload"), default=dict, blank=True)
+    wamid = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    error_code = models.CharField(max_length=20, blank=True)
+    error_title = models.CharField(max_length=255, blank=True)
+    error_details = models.TextField(blank=True)
+    sent_by = models.CharField(max_length=10, choices=SentBy.choices, blank=True)
+    sent_by_user = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reply_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        help_text="For AI replies: the latest inbound message this reply answers.",
+    )
+    pricing_category = models.CharField(max_length=40, blank=True)
+    pricing_type = models.CharField(max_length=40, blank=True)
+    billable = models.BooleanField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    usage_counted = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # One AI reply per inbound message, whatever the number of task runs.
+            models.UniqueConstraint(
+                fields=["reply_to"], condition=models.Q(sent_by="ai"), name="message_one_ai_reply_per_inbound"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"]),
+            models.Index(fields=["client", "direction", "created_at"]),
+        ]
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.kind}: {self.text[:40]}"
+
+    @property
+    def is_template(self) -> bool:
+        return self.kind == "template"
+
+
+class WebhookEvent(models.Model):
+    """One POST from Meta, kept raw before anything else happens (Meta never replays)."""
+
+    class Outcome(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        PARTIAL = "partial", _("Partly processed")
+        IGNORED = "ignored", _("Ignored")
+        FAILED = "failed", _("Failed")
+
+    body = models.TextField(_("raw body"))
+    payload = models.JSONField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.RECEIVED)
+    detail = models.TextField(blank=True)
+    phone_number_ids = models.JSONField(default=list, blank=True)
+    fields = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.received_at:%Y-%m-%d %H:%M:%S} {self.outcome}"

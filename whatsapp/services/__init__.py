@@ -1,0 +1,1 @@
+"""Writes of the messaging pipeline, one module per stage (see docs/architecture.md)."""

@@ -1,0 +1,103 @@
+"""Record what end customers send: contacts, conversations and inbound messages, idempotently."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing.services import record_inbound_usage
+from tenants.models import WhatsAppNumber
+from whatsapp.inbound_parsing import describe_inbound
+from whatsapp.models import Contact, Conversation, Message
+
+logger = logging.getLogger(__name__)
+
+
+def _timestamp(value: Any) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(value), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return timezone.now()
+
+
+def upsert_contact(*, number: WhatsAppNumber, wa_id: str, user_id: str = "", profile_name: str = "") -> Contact:
+    lookup = {"wa_id": wa_id} if wa_id else {"user_id": user_id}
+    contact, created = Contact.objects.get_or_create(
+        client=number.client, **lookup, defaults={"user_id": user_id, "profile_name": profile_name}
+    )
+    changed = {
+        k: v for k, v in (("profile_name", profile_name), ("user_id", user_id)) if v and getattr(contact, k) != v
+    }
+    if changed and not created:
+        Contact.objects.filter(pk=contact.pk).update(**changed, updated_at=timezone.now())
+        for k, v in changed.items():
+            setattr(contact, k, v)
+    return contact
+
+
+def conversation_for(*, number: WhatsAppNumber, contact: Contact) -> Conversation:
+    conversation, _ = Conversation.objects.get_or_create(
+        number=number, contact=contact, defaults={"client": number.client}
+    )
+    return conversation
+
+
+def record_inbound_message(
+    *, number: WhatsAppNumber, message: dict[str, Any], contact_info: dict[str, Any] | None = None
+) -> Message | None:
+    """Store one inbound message; None when this wamid was already stored (Meta redelivers).
+
+    Runs inside the caller's transaction; the reply is scheduled on commit.
+    """
+    wamid = str(message.get("id") or "")
+    if not wamid:
+        raise ValueError("inbound message without id")
+    if Message.objects.filter(wamid=wamid).exists():
+        return None
+    contact_info = contact_info or {}
+    profile = contact_info.get("profile") or {}
+    wa_id = str(message.get("from") or contact_info.get("wa_id") or "")
+    user_id = str(message.get("from_user_id") or contact_info.get("user_id") or "")
+    if not (wa_id or user_id):
+        raise ValueError("inbound message without sender")
+    contact = upsert_contact(number=number, wa_id=wa_id, user_id=user_id, profile_name=profile.get("name", ""))
+    conversation = conversation_for(number=number, contact=contact)
+    sent_at = _timestamp(message.get("timestamp"))
+    kind, text = describe_inbound(message)
+    try:
+        with transaction.atomic():
+            inbound = Message.objects.create(
+                client=number.client,
+                conversation=conversation,
+                direction=Message.Direction.INBOUND,
+                kind=kind,
+                text=text,
+                payload=message,
+                wamid=wamid,
+                status=Message.Status.RECEIVED,
+                sent_at=sent_at,
+            )
+    except IntegrityError:
+        return None  # the same wamid was stored by a concurrent delivery
+    now = timezone.now()
+    # The window counts from the customer's message; deliveries can arrive out of order.
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
+    Conversation.objects.filter(pk=conversation.pk).exclude(last_inbound_at__gte=sent_at).update(
+        last_inbound_at=sent_at
+    )
+    record_inbound_usage(number=number, at=now)
+    if kind != "reaction":
+        transaction.on_commit(lambda: _schedule_reply(inbound.pk))
+    return inbound
+
+
+def _schedule_reply(message_id: int) -> None:
+    from django.conf import settings
+
+    from whatsapp.tasks import answer_inbound_message
+
+    answer_inbound_message.apply_async(args=[message_id], countdown=settings.AI_REPLY_QUIET_SECONDS)

@@ -1,0 +1,125 @@
+"""Walk a stored webhook delivery: every entry, change, message and status, routed by number."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from tenants.models import WhatsAppNumber
+from whatsapp.models import WebhookEvent
+from whatsapp.services.inbound import record_inbound_message
+from whatsapp.services.statuses import apply_status_update
+
+logger = logging.getLogger(__name__)
+
+# Handlers for non-message fields (account_update, phone_number_quality_update, ...): other
+# apps register theirs with `register_field_handler`. Unhandled fields are stored and logged.
+FieldHandler = Callable[[dict[str, Any], dict[str, Any]], str]
+_FIELD_HANDLERS: dict[str, FieldHandler] = {}
+
+
+def register_field_handler(field: str, handler: FieldHandler) -> None:
+    _FIELD_HANDLERS[field] = handler
+
+
+class MalformedPayload(ValueError):
+    pass
+
+
+def store_webhook_event(body: bytes) -> WebhookEvent:
+    """Keep the raw delivery first; raises MalformedPayload (after storing it) for bad JSON."""
+    text = body.decode("utf-8", errors="replace")
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        WebhookEvent.objects.create(
+            body=text, outcome=WebhookEvent.Outcome.FAILED, detail="malformed JSON", processed_at=timezone.now()
+        )
+        raise MalformedPayload("body is not a JSON object")
+    changes = [c for e in _list(payload.get("entry")) for c in _list(e.get("changes"))]
+    return WebhookEvent.objects.create(
+        body=text,
+        payload=payload,
+        fields=sorted({str(c.get("field")) for c in changes}),
+        phone_number_ids=sorted(
+            {
+                str(pnid)
+                for c in changes
+                if (pnid := (_dict(c.get("value")).get("metadata") or {}).get("phone_number_id"))
+            }
+        ),
+    )
+
+
+def _list(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def process_webhook_event(event: WebhookEvent) -> WebhookEvent:
+    """Apply every item of the delivery; each in its own savepoint so one bad item spoils nothing.
+
+    Idempotent (messages by wamid, statuses only move forward), so the admin can reprocess.
+    """
+    notes: list[str] = []
+    handled = failed = 0
+    payload = event.payload or {}
+    for entry in _list(payload.get("entry")):
+        for change in _list(entry.get("changes")):
+            field, value = str(change.get("field")), _dict(change.get("value"))
+            if field != "messages":
+                handler = _FIELD_HANDLERS.get(field)
+                notes.append(handler(entry, value) if handler else f"field {field} not handled")
+                handled += bool(handler)
+                continue
+            ok, bad, note = _process_messages_change(value)
+            handled, failed = handled + ok, failed + bad
+            if note:
+                notes.append(note)
+    if failed:
+        outcome = WebhookEvent.Outcome.PARTIAL if handled else WebhookEvent.Outcome.FAILED
+    else:
+        outcome = WebhookEvent.Outcome.PROCESSED if handled else WebhookEvent.Outcome.IGNORED
+    event.outcome, event.detail, event.processed_at = outcome, "\n".join(notes)[:5000], timezone.now()
+    event.save(update_fields=["outcome", "detail", "processed_at"])
+    return event
+
+
+def _process_messages_change(value: dict[str, Any]) -> tuple[int, int, str]:
+    pnid = str(_dict(value.get("metadata")).get("phone_number_id") or "")
+    number = WhatsAppNumber.objects.select_related("client").filter(phone_number_id=pnid).first() if pnid else None
+    if number is None:
+        logger.warning("webhook for unknown phone_number_id %r", pnid)
+        return 0, 0, f"unknown phone_number_id {pnid!r}"
+    contacts = {str(c.get("wa_id") or c.get("user_id")): c for c in _list(value.get("contacts"))}
+    ok = bad = 0
+    notes = []
+    items = [("message", m) for m in _list(value.get("messages"))] + [
+        ("status", s) for s in _list(value.get("statuses"))
+    ]
+    for kind, item in items:
+        try:
+            with transaction.atomic():
+                if kind == "message":
+                    sender = str(item.get("from") or item.get("from_user_id") or "")
+                    record_inbound_message(number=number, message=item, contact_info=contacts.get(sender))
+                else:
+                    apply_status_update(number=number, status=item)
+            ok += 1
+        except Exception as exc:
+            logger.exception("webhook %s for %s failed", kind, pnid)
+            notes.append(f"{kind} {item.get('id')!r}: {exc}")
+            bad += 1
+    for error in _list(value.get("errors")):
+        notes.append(f"error {error.get('code')}: {error.get('title') or error.get('message')}")
+    return ok, bad, "\n".join(notes)

@@ -1,0 +1,51 @@
+"""The one webhook URL for every number: Meta's handshake (GET) and signed deliveries (POST)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from crm.exceptions import json_error
+from whatsapp.services.webhooks import MalformedPayload, process_webhook_event, store_webhook_event
+from whatsapp.signature import signature_is_valid
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt  # Meta cannot send a CSRF token; the HMAC signature authenticates instead.
+@require_http_methods(["GET", "POST"])
+def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _verify_subscription(request)
+    body = request.body
+    if not signature_is_valid(body, request.headers.get("X-Hub-Signature-256")):
+        logger.warning("webhook with a bad or missing signature from %s", request.META.get("REMOTE_ADDR"))
+        return json_error("invalid_signature", "Missing or invalid X-Hub-Signature-256.", 403)
+    try:
+        event = store_webhook_event(body)
+    except MalformedPayload:
+        return json_error("malformed_json", "The body is not a JSON object.", 400)
+    try:
+        with transaction.atomic():
+            process_webhook_event(event)
+    except Exception:
+        logger.exception("webhook event %s could not be processed", event.pk)
+        event.outcome, event.detail = event.Outcome.FAILED, "processing error; see logs"
+        event.save(update_fields=["outcome", "detail"])
+    return HttpResponse("OK", content_type="text/plain")
+
+
+def _verify_subscription(request: HttpRequest) -> HttpResponse:
+    mode = request.GET.get("hub.mode")
+    token = request.GET.get("hub.verify_token", "")
+    challenge = request.GET.get("hub.challenge", "")
+    expected = settings.WHATSAPP_VERIFY_TOKEN
+    if mode == "subscribe" and expected and constant_time_compare(token, expected):
+        return HttpResponse(challenge, content_type="text/plain")
+    return HttpResponse("Forbidden", status=403, content_type="text/plain")
