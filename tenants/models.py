@@ -153,3 +153,27 @@ class WhatsAppNumber(models.Model):
         if self.connection_type == self.ConnectionType.EMBEDDED and self.business_token:
             return self.business_token
         return settings.WHATSAPP_MASTER_TOKEN
+
+
+class ApiKey(models.Model):
+    """A per-client key for integrators: `Authorization: Api-Key <prefix>.<secret>`.
+
+    Only a SHA-256 digest of the secret is stored; the full key is shown once when created.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
