@@ -16,6 +16,10 @@ urlpatterns = [
     path("webhook/whatsapp", whatsapp_webhook, name="whatsapp-webhook"),
     path("healthz", healthz, name="healthz"),
     path("api/auth/token", AuthTokenApi.as_view(), name="api-auth-token"),
+    path("api/", include("tenants.api.urls")),
+    path("api/", include("billing.api.urls")),
+    path("api/v1/", include("ai.api.urls")),
+    path("api/v1/", include("whatsapp.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

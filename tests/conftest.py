@@ -34,3 +34,15 @@ def post_webhook(client):
         return client.post("/webhook/whatsapp", data=body, content_type="application/json", **headers)
 
     return post
+
+
+@pytest.fixture
+def sandbox_live(live_server, settings):
+    """A live HTTP server where the product's Graph client talks to the sandbox over real HTTP.
+
+    Returns the server's base URL. Status webhooks stay off unless a test turns them on.
+    """
+    settings.WHATSAPP_GRAPH_URL = f"{live_server.url}/sandbox/graph"
+    settings.WEBHOOK_URL = f"{live_server.url}/webhook/whatsapp"
+    settings.PUBLIC_BASE_URL = live_server.url
+    return live_server.url
