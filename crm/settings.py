@@ -103,6 +103,7 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         data_folder_in=str(VAR_DIR / "broker"),
         data_folder_out=str(VAR_DIR / "broker"),
+        control_folder=str(VAR_DIR / "broker-control"),
         store_processed=False,
     )
     CACHES = {
@@ -194,7 +195,9 @@ WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN", default="sandbox-verify-tok
 WHATSAPP_BUSINESS_ACCOUNT_ID = env(
     "WHATSAPP_BUSINESS_ACCOUNT_ID", default="100000000000001" if WHATSAPP_SANDBOX else ""
 )
-WHATSAPP_GRAPH_URL = env("WHATSAPP_GRAPH_URL", default="https://graph.facebook.com").rstrip("/")
+# With the sandbox on, the Graph client talks HTTP to our own /sandbox/graph unless told otherwise.
+_default_graph_url = f"http://127.0.0.1:{PORT}/sandbox/graph" if WHATSAPP_SANDBOX else "https://graph.facebook.com"
+WHATSAPP_GRAPH_URL = env("WHATSAPP_GRAPH_URL", default=_default_graph_url).rstrip("/")
 WHATSAPP_GRAPH_VERSION = env("WHATSAPP_GRAPH_VERSION", default="v24.0")
 WHATSAPP_GRAPH_TIMEOUT = env.float("WHATSAPP_GRAPH_TIMEOUT", default=10.0)
 WHATSAPP_EMBEDDED_SIGNUP_CONFIG_ID = env("WHATSAPP_EMBEDDED_SIGNUP_CONFIG_ID", default="")
@@ -210,6 +213,12 @@ OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="") or None
 OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=20.0)
+# SDK-level retries stay small: a failed reply falls back to the offline answer instead.
+OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=1)
+OPENAI_MAX_TOKENS = env.int("OPENAI_MAX_TOKENS", default=400)
+# USD per million tokens for the cost estimate in AiReplyLog; 0 uses ai/costs.py's table for known models.
+OPENAI_PRICE_INPUT_PER_MTOK = env.float("OPENAI_PRICE_INPUT_PER_MTOK", default=0.0)
+OPENAI_PRICE_OUTPUT_PER_MTOK = env.float("OPENAI_PRICE_OUTPUT_PER_MTOK", default=0.0)
 # Seconds of quiet after a customer's last message before the AI answers the whole burst.
 AI_REPLY_QUIET_SECONDS = env.float("AI_REPLY_QUIET_SECONDS", default=3.0)
 

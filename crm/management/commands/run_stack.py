@@ -1,0 +1,103 @@
+"""`make run`: migrate, load demo data, then run web, worker and beat until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from crm.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Run the whole product locally: web, Celery worker, Celery beat (and the sandbox when it is on)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=settings.PORT)
+        parser.add_argument("--no-demo", action="store_true", help="Do not load the demo data.")
+
+    def handle(self, *args, port: int, no_demo: bool, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        logins = {} if no_demo else seed_demo()
+        processes = self._start(port)
+        self._print_banner(port, logins)
+        stop = {"now": False}
+
+        def request_stop(signum, frame):
+            stop["now"] = True
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        exit_code = 0
+        try:
+            while not stop["now"]:
+                for name, proc in processes.items():
+                    if proc.poll() is not None:
+                        self.stderr.write(f"{name} exited with code {proc.returncode}; stopping everything.")
+                        stop["now"], exit_code = True, 1
+                        break
+                time.sleep(0.5)
+        finally:
+            self._stop(processes)
+        if exit_code:
+            sys.exit(exit_code)
+
+    def _start(self, port: int) -> dict[str, subprocess.Popen]:
+        python = sys.executable
+        celery = [python, "-m", "celery", "-A", "crm"]
+        commands = {
+            "web": [python, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"],
+            "worker": [*celery, "worker", "--loglevel", "INFO", "--pool", "threads", "--concurrency", "4"],
+            "beat": [
+                *celery,
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(settings.VAR_DIR / "celerybeat-schedule"),
+            ],
+        }
+        env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+        return {name: subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR) for name, cmd in commands.items()}
+
+    def _stop(self, processes: dict[str, subprocess.Popen]) -> None:
+        for proc in processes.values():
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + 15
+        for proc in processes.values():
+            try:
+                proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.stdout.write("Stopped web, worker and beat.")
+
+    def _print_banner(self, port: int, logins: dict[str, str]) -> None:
+        base = f"http://127.0.0.1:{port}"
+        db = settings.DATABASES["default"]
+        lines = [
+            "",
+            "CRM Master is running (Ctrl-C stops everything)",
+            f"  Back office (admin):   {base}/admin/",
+            f"  API docs:              {base}/api/docs/",
+            f"  Health:                {base}/healthz",
+            f"  Webhook:               {base}/webhook/whatsapp",
+        ]
+        if settings.WHATSAPP_SANDBOX:
+            lines.append(f"  Sandbox phone:         {base}/sandbox/")
+        lines += [
+            f"  Database:              {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}",
+            f"  Broker:                {settings.CELERY_BROKER_URL.split('@')[-1]}",
+            f"  Graph API:             {settings.WHATSAPP_GRAPH_URL}",
+            f"  AI provider:           {'OpenAI ' + settings.OPENAI_MODEL if settings.OPENAI_API_KEY else 'offline'}",
+        ]
+        if logins:
+            lines.append("  Demo logins (password %s):" % DEMO_PASSWORD)
+            lines += [f"    {who}: {email}" for who, email in logins.items()]
+        self.stdout.write("\n".join(lines) + "\n")

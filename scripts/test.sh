@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole suite, twice: on PostgreSQL (everything, incl. real web + worker processes on Redis and
+# the browser tests) and on SQLite (the embedded default). Called by `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+PG_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crm}"
+export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/1}"
+
+# Browser tests drive Debian's chromium through Playwright (its own browser download cannot work offline).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's chromium for the browser tests..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+  else
+    echo "The browser tests need /usr/bin/chromium: run 'sudo apt-get install chromium' first." >&2
+    exit 1
+  fi
+fi
+
+$BIN/ruff check .
+
+echo "== PostgreSQL run ($PG_URL) =="
+DATABASE_URL="$PG_URL" $BIN/pytest -p no:cacheprovider "$@"
+
+echo "== SQLite run =="
+env -u DATABASE_URL $BIN/pytest -p no:cacheprovider -m "not postgres and not browser" "$@"

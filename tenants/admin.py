@@ -1,0 +1,127 @@
+"""Back office for clients, their people, their numbers and their API keys."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from tenants import suspension as services
+from tenants.models import ApiKey, Client, Membership, WhatsAppNumber
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class WhatsAppNumberInline(admin.TabularInline):
+    model = WhatsAppNumber
+    extra = 0
+    fields = ["phone_number", "connection_type", "status", "phone_number_id", "display_name", "monthly_free_messages"]
+    readonly_fields = ["phone_number_id"]
+    show_change_link = True
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    extra = 0
+    fields = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # keys are created through the API or the portal, which show the secret once
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ["business_name", "name", "email", "status", "quota_policy", "active_numbers", "created_at"]
+    list_filter = ["status", "quota_policy", "created_at"]
+    search_fields = ["business_name", "name", "email", "numbers__phone_number"]
+    readonly_fields = ["public_id", "created_at", "updated_at", "setup_code_expires_at"]
+    inlines = [WhatsAppNumberInline, MembershipInline, ApiKeyInline]
+    actions = ["suspend_clients", "resume_clients"]
+    fieldsets = [
+        (None, {"fields": ["business_name", "name", "email", "status"]}),
+        (_("Usage"), {"fields": ["monthly_free_messages", "quota_policy"]}),
+        (_("Onboarding"), {"fields": ["setup_code_expires_at"]}),
+        (_("Notes"), {"fields": ["notes", "public_id", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_active_numbers=Count("numbers", filter=Q(numbers__status=WhatsAppNumber.Status.ACTIVE)))
+        )
+
+    @admin.display(description=_("active numbers"), ordering="_active_numbers")
+    def active_numbers(self, obj: Client) -> int:
+        return obj._active_numbers
+
+    @admin.action(description=_("Suspend selected clients (the AI and all sends stop)"))
+    def suspend_clients(self, request, queryset):
+        count = services.set_clients_status(clients=queryset, status=Client.Status.SUSPENDED)
+        self.message_user(request, ngettext("%d client suspended.", "%d clients suspended.", count) % count)
+
+    @admin.action(description=_("Resume selected clients"))
+    def resume_clients(self, request, queryset):
+        count = services.set_clients_status(clients=queryset, status=Client.Status.ACTIVE)
+        self.message_user(request, ngettext("%d client resumed.", "%d clients resumed.", count) % count)
+
+
+@admin.register(WhatsAppNumber)
+class WhatsAppNumberAdmin(admin.ModelAdmin):
+    list_display = [
+        "phone_number",
+        "client",
+        "connection_type",
+        "status",
+        "quality_rating",
+        "name_status",
+        "monthly_allowance",
+        "activated_at",
+    ]
+    list_filter = ["status", "connection_type", "quality_rating"]
+    search_fields = ["phone_number", "phone_number_id", "display_name", "client__business_name"]
+    list_select_related = ["client"]
+    autocomplete_fields = ["client"]
+    readonly_fields = [
+        "phone_number_id",
+        "waba_id",
+        "quality_rating",
+        "name_status",
+        "messaging_limit",
+        "verification_attempts",
+        "code_requested_at",
+        "activated_at",
+        "health_checked_at",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["suspend_numbers", "resume_numbers"]
+
+    @admin.action(description=_("Suspend selected numbers (no AI replies, no sends)"))
+    def suspend_numbers(self, request, queryset):
+        count = services.suspend_numbers(numbers=queryset)
+        self.message_user(request, ngettext("%d number suspended.", "%d numbers suspended.", count) % count)
+
+    @admin.action(description=_("Resume selected suspended numbers"))
+    def resume_numbers(self, request, queryset):
+        count = services.resume_numbers(numbers=queryset)
+        if count < queryset.count():
+            self.message_user(
+                request, _("Only suspended numbers with a Meta id can be resumed."), level=messages.WARNING
+            )
+        self.message_user(request, ngettext("%d number resumed.", "%d numbers resumed.", count) % count)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "client", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "user__username", "client__business_name"]
+    autocomplete_fields = ["user", "client"]

@@ -1,0 +1,106 @@
+"""Back office for conversations, messages and the raw webhook log."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from whatsapp.models import Contact, Conversation, Message, WebhookEvent
+from whatsapp.services.webhooks import process_webhook_event
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "wa_id", "client", "created_at"]
+    search_fields = ["wa_id", "user_id", "profile_name", "client__business_name"]
+    list_filter = ["client"]
+    list_select_related = ["client"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    extra = 0
+    fields = ["created_at", "direction", "sent_by", "kind", "text", "status", "error_code"]
+    readonly_fields = fields
+    can_delete = False
+    ordering = ["-created_at"]
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ["contact", "number", "client", "owner", "needs_attention", "last_inbound_at", "last_message_at"]
+    list_filter = ["owner", "needs_attention", "client"]
+    search_fields = ["contact__wa_id", "contact__profile_name", "number__phone_number", "client__business_name"]
+    list_select_related = ["contact", "number", "client"]
+    readonly_fields = ["client", "number", "contact", "last_inbound_at", "last_message_at", "created_at"]
+    inlines = [MessageInline]
+    actions = ["give_to_ai", "give_to_human"]
+
+    @admin.action(description=_("Hand selected conversations back to the AI"))
+    def give_to_ai(self, request, queryset):
+        count = queryset.update(owner=Conversation.Owner.AI, needs_attention=False, handoff_reason="")
+        self.message_user(
+            request, ngettext("%d conversation handed back.", "%d conversations handed back.", count) % count
+        )
+
+    @admin.action(description=_("Take selected conversations over (a person answers)"))
+    def give_to_human(self, request, queryset):
+        count = queryset.update(owner=Conversation.Owner.HUMAN)
+        self.message_user(
+            request, ngettext("%d conversation taken over.", "%d conversations taken over.", count) % count
+        )
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "client", "direction", "sent_by", "kind", "short_text", "status", "error_code"]
+    list_filter = ["direction", "status", "sent_by", "kind", "pricing_category", "client"]
+    search_fields = ["wamid", "text", "conversation__contact__wa_id", "error_code"]
+    list_select_related = ["client"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Message._meta.fields]
+
+    @admin.display(description=_("text"))
+    def short_text(self, obj: Message) -> str:
+        return obj.text[:80]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "received_at", "outcome", "fields", "phone_number_ids", "processed_at"]
+    list_filter = ["outcome", "received_at"]
+    search_fields = ["body", "detail"]
+    date_hierarchy = "received_at"
+    readonly_fields = [
+        "body",
+        "payload",
+        "received_at",
+        "processed_at",
+        "outcome",
+        "detail",
+        "phone_number_ids",
+        "fields",
+    ]
+    actions = ["reprocess"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description=_("Process selected events again (safe: duplicates are ignored)"))
+    def reprocess(self, request, queryset):
+        count = 0
+        for event in queryset.exclude(payload__isnull=True):
+            with transaction.atomic():
+                process_webhook_event(event)
+            count += 1
+        self.message_user(request, ngettext("%d event reprocessed.", "%d events reprocessed.", count) % count)
