@@ -1,0 +1,269 @@
+"""`/api/v1` messaging endpoints: numbers, contacts, conversations, messages and sends.
+
+Thin views: validate input, call one selector or service with `self.client`, render. Every lookup
+goes through a selector that takes the client, so another client's id is a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+
+from tenants.access import ClientScopedApi
+from whatsapp import selectors
+from whatsapp.api.serializers import (
+    ContactFilterSerializer,
+    ContactOutputSerializer,
+    ConversationFilterSerializer,
+    ConversationOutputSerializer,
+    ErrorSerializer,
+    MessageOutputSerializer,
+    NumberOutputSerializer,
+    SendMessageInputSerializer,
+    StartMessageInputSerializer,
+)
+from whatsapp.models import Conversation
+from whatsapp.services import conversations as conversation_services
+
+TAGS = ["messaging"]
+
+
+class ApiPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class SendRateThrottle(SimpleRateThrottle):
+    """Sends per caller (API key or user): a runaway integration cannot flood a number's queue."""
+
+    rate = "120/min"
+
+    def get_cache_key(self, request, view) -> str:
+        user = request.user
+        api_key = getattr(user, "api_key", None)
+        ident = f"key:{api_key.pk}" if api_key is not None else f"user:{user.pk}"
+        return f"throttle:api-v1-send:{ident}"
+
+
+def paginated(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+    """The schema of a page: `count`, `next`, `previous` and `results`."""
+    return inline_serializer(
+        name=f"Paginated{serializer_class.__name__.removesuffix('OutputSerializer')}List",
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
+
+
+def errors(*codes: int) -> dict[int, type[serializers.Serializer]]:
+    return dict.fromkeys(codes, ErrorSerializer)
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", int, description="Page number, from 1."),
+    OpenApiParameter(
+        "page_size", int, description=f"Items per page (default 50, at most {ApiPagination.max_page_size})."
+    ),
+]
+
+
+def acting_user(request):
+    """The person behind the request, or None for an API key (integrations have no user row)."""
+    return request.user if getattr(request.user, "pk", None) else None
+
+
+class ClientListApi(ClientScopedApi):
+    output_serializer: type[serializers.Serializer]
+
+    def page(self, queryset, *, context_for: Callable[[list], dict] | None = None) -> Response:
+        paginator = ApiPagination()
+        items = paginator.paginate_queryset(queryset, self.request, view=self)
+        context = context_for(items) if context_for else {}
+        data = self.output_serializer(items, many=True, context=context).data
+        return paginator.get_paginated_response(data)
+
+
+class NumberListApi(ClientListApi):
+    output_serializer = NumberOutputSerializer
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Your WhatsApp numbers with this month's free messages left",
+        operation_id="v1_numbers_list",
+        parameters=PAGE_PARAMETERS,
+        responses={200: paginated(NumberOutputSerializer), **errors(401, 403, 404)},
+    )
+    def get(self, request):
+        return self.page(selectors.number_list(client=self.client))
+
+
+class ContactListApi(ClientListApi):
+    output_serializer = ContactOutputSerializer
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Your contacts (end customers), searchable by name or phone",
+        operation_id="v1_contacts_list",
+        parameters=[ContactFilterSerializer, *PAGE_PARAMETERS],
+        responses={200: paginated(ContactOutputSerializer), **errors(400, 401, 403, 404)},
+    )
+    def get(self, request):
+        filters = ContactFilterSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        return self.page(selectors.contact_list(client=self.client, query=filters.validated_data.get("q", "")))
+
+
+def conversation_context(client, conversations: list[Conversation]) -> dict:
+    return {"last_messages": selectors.last_messages(client=client, conversations=conversations)}
+
+
+def render_conversation(client, conversation: Conversation) -> Response:
+    context = conversation_context(client, [conversation])
+    return Response(ConversationOutputSerializer(conversation, context=context).data)
+
+
+class ConversationListApi(ClientListApi):
+    output_serializer = ConversationOutputSerializer
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Conversations, latest activity first",
+        operation_id="v1_conversations_list",
+        parameters=[ConversationFilterSerializer, *PAGE_PARAMETERS],
+        responses={200: paginated(ConversationOutputSerializer), **errors(400, 401, 403, 404)},
+    )
+    def get(self, request):
+        filters = ConversationFilterSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        query = filters.validated_data
+        conversations = selectors.conversation_list(
+            client=self.client,
+            number_id=query.get("number"),
+            owner=query.get("owner"),
+            needs_attention=query.get("needs_attention"),
+            converted=query.get("converted"),
+        )
+        return self.page(conversations, context_for=lambda rows: conversation_context(self.client, rows))
+
+
+class ConversationDetailApi(ClientScopedApi):
+    @extend_schema(tags=TAGS, summary="One conversation", responses={200: ConversationOutputSerializer, **errors(404)})
+    def get(self, request, conversation_id: int):
+        conversation = selectors.conversation_get(client=self.client, conversation_id=conversation_id)
+        return render_conversation(self.client, conversation)
+
+
+class ConversationMessagesApi(ClientListApi):
+    output_serializer = MessageOutputSerializer
+
+    def get_throttles(self):
+        return [SendRateThrottle()] if self.request.method == "POST" else []
+
+    @extend_schema(
+        tags=TAGS,
+        summary="A conversation's messages, oldest first",
+        operation_id="v1_conversations_messages_list",
+        parameters=PAGE_PARAMETERS,
+        responses={200: paginated(MessageOutputSerializer), **errors(401, 403, 404)},
+    )
+    def get(self, request, conversation_id: int):
+        conversation = selectors.conversation_get(client=self.client, conversation_id=conversation_id)
+        return self.page(selectors.message_list(client=self.client, conversation=conversation))
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Send a message in a conversation as an agent",
+        description="`text` needs the 24-hour customer-service window open (else 422 `window_closed`); "
+        "`template` is always allowed. The message is recorded as `pending` and sent by the worker. "
+        "Sending does not take the conversation over from the AI.",
+        request=SendMessageInputSerializer,
+        responses={202: MessageOutputSerializer, **errors(400, 404, 409, 422, 429)},
+    )
+    def post(self, request, conversation_id: int):
+        conversation = selectors.conversation_get(client=self.client, conversation_id=conversation_id)
+        data = SendMessageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = conversation_services.send_agent_message(
+            conversation=conversation,
+            text=data.validated_data.get("text", ""),
+            template=data.validated_data.get("template"),
+            user=acting_user(request),
+        )
+        return Response(MessageOutputSerializer(message).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ConversationActionApi(ClientScopedApi):
+    """Base of the one-verb conversation endpoints: load the conversation, apply, render it."""
+
+    def apply(self, conversation_id: int, action) -> Response:
+        conversation = selectors.conversation_get(client=self.client, conversation_id=conversation_id)
+        return render_conversation(self.client, action(conversation=conversation))
+
+
+ACTION_RESPONSES = {200: ConversationOutputSerializer, **errors(401, 403, 404)}
+
+
+class TakeoverApi(ConversationActionApi):
+    @extend_schema(
+        tags=TAGS,
+        summary="A person takes the conversation over (the AI stops answering)",
+        request=None,
+        responses=ACTION_RESPONSES,
+    )
+    def post(self, request, conversation_id: int):
+        return self.apply(conversation_id, conversation_services.take_over_conversation)
+
+
+class HandbackApi(ConversationActionApi):
+    @extend_schema(tags=TAGS, summary="Hand the conversation back to the AI", request=None, responses=ACTION_RESPONSES)
+    def post(self, request, conversation_id: int):
+        return self.apply(conversation_id, conversation_services.hand_back_conversation)
+
+
+class ConvertApi(ConversationActionApi):
+    @extend_schema(
+        tags=TAGS,
+        summary="Mark the conversation converted (it reached the business goal)",
+        request=None,
+        responses=ACTION_RESPONSES,
+    )
+    def post(self, request, conversation_id: int):
+        return self.apply(conversation_id, conversation_services.mark_converted)
+
+    @extend_schema(tags=TAGS, summary="Unmark the conversion", request=None, responses=ACTION_RESPONSES)
+    def delete(self, request, conversation_id: int):
+        return self.apply(conversation_id, conversation_services.unmark_converted)
+
+
+class StartMessageApi(ClientScopedApi):
+    throttle_classes = [SendRateThrottle]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Send from one of your numbers to any phone, starting or continuing the conversation",
+        description="`to` is E.164 (national numbers are read as Colombian). A free-form `text` needs the "
+        "customer to have written in the last 24 hours (else 422 `window_closed`); a `template` is always "
+        "allowed. 404 when the number is not yours, 409 when it is not active.",
+        request=StartMessageInputSerializer,
+        responses={202: MessageOutputSerializer, **errors(400, 404, 409, 422, 429)},
+    )
+    def post(self, request):
+        data = StartMessageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = conversation_services.start_conversation(
+            client=self.client,
+            phone_number_id=data.validated_data["phone_number_id"],
+            to=data.validated_data["to"],
+            text=data.validated_data.get("text", ""),
+            template=data.validated_data.get("template"),
+            user=acting_user(request),
+        )
+        return Response(MessageOutputSerializer(message).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,92 @@
+"""Reads of a client's numbers, contacts, conversations and messages.
+
+Every function takes the client and filters by it first, so an id that belongs to another
+client finds nothing and callers answer 404 ("missing" and "not yours" look alike).
+"""
+
+from __future__ import annotations
+
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+
+from crm.exceptions import NotFoundError
+from tenants.models import Client, WhatsAppNumber
+from whatsapp.models import Contact, Conversation, Message
+
+
+def number_list(*, client: Client) -> QuerySet[WhatsAppNumber]:
+    return WhatsAppNumber.objects.for_client(client).select_related("client").order_by("phone_number")
+
+
+def number_by_phone_number_id(*, client: Client, phone_number_id: str) -> WhatsAppNumber:
+    """The client's number with this Meta id; another client's number is as missing as none."""
+    number = number_list(client=client).filter(phone_number_id=str(phone_number_id)).first()
+    if number is None or not phone_number_id:
+        raise NotFoundError("No WhatsApp number with that phone_number_id.", code="number_not_found")
+    return number
+
+
+def contact_list(*, client: Client, query: str = "") -> QuerySet[Contact]:
+    """Contacts, newest activity first; `query` matches the profile name or any part of the phone."""
+    contacts = Contact.objects.for_client(client)
+    query = query.strip()
+    if query:
+        digits = "".join(ch for ch in query if ch.isdigit())
+        condition = Q(profile_name__icontains=query)
+        if digits:
+            condition |= Q(wa_id__contains=digits)
+        contacts = contacts.filter(condition)
+    return contacts.order_by("-updated_at", "-id")
+
+
+def conversation_list(
+    *,
+    client: Client,
+    number_id: int | None = None,
+    owner: str | None = None,
+    needs_attention: bool | None = None,
+    converted: bool | None = None,
+) -> QuerySet[Conversation]:
+    """Conversations, latest message first, each with its last message annotated for previews."""
+    conversations = _conversations(client=client)
+    if number_id is not None:
+        conversations = conversations.filter(number_id=number_id)
+    if owner:
+        conversations = conversations.filter(owner=owner)
+    if needs_attention is not None:
+        conversations = conversations.filter(needs_attention=needs_attention)
+    if converted is not None:
+        conversations = conversations.filter(converted_at__isnull=not converted)
+    return conversations.order_by(F("last_message_at").desc(nulls_last=True), "-id")
+
+
+def conversation_get(*, client: Client, conversation_id: int) -> Conversation:
+    conversation = _conversations(client=client).filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFoundError("No conversation with that id.", code="conversation_not_found")
+    return conversation
+
+
+def message_list(*, client: Client, conversation: Conversation) -> QuerySet[Message]:
+    """The conversation's messages in the order they happened."""
+    return (
+        Message.objects.for_client(client)
+        .filter(conversation_id=conversation.pk)
+        .select_related("sent_by_user")
+        .order_by("created_at", "id")
+    )
+
+
+def last_messages(*, client: Client, conversations: list[Conversation]) -> dict[int, Message]:
+    """The last message of each listed conversation (annotated by `_conversations`), in one query."""
+    ids = [c.last_message_id for c in conversations if getattr(c, "last_message_id", None)]
+    messages = Message.objects.for_client(client).filter(pk__in=ids)
+    return {m.conversation_id: m for m in messages}
+
+
+def _conversations(*, client: Client) -> QuerySet[Conversation]:
+    last = Message.objects.filter(conversation_id=OuterRef("pk")).order_by("-created_at", "-id")
+    return (
+        Conversation.objects.for_client(client)
+        .select_related("contact", "number")
+        .annotate(last_message_id=Subquery(last.values("id")[:1]))
+    )

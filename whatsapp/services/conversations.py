@@ -1,0 +1,170 @@
+"""What people (agents in the inbox, integrators through the API) do with conversations.
+
+Agent sends are recorded like every other outbound message (`record_outbound_message`) and sent
+by the worker after commit. Sending as an agent while the AI owns the conversation is allowed and
+does not take it over: taking over is its own explicit action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import phonenumbers
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.exceptions import ApplicationError
+from tenants.models import Client, WhatsAppNumber
+from whatsapp.models import Conversation, Message
+from whatsapp.selectors import number_by_phone_number_id
+from whatsapp.services.inbound import conversation_for, upsert_contact
+from whatsapp.services.outbound import record_outbound_message
+
+DEFAULT_REGION = "CO"
+WINDOW_CLOSED_STATUS = 422
+
+
+@dataclass(frozen=True)
+class TemplateMessage:
+    """An approved template to send: `parameters` is a list (positional) or a dict (named)."""
+
+    name: str
+    language: str
+    parameters: list[str] | dict[str, str] = field(default_factory=list)
+
+    def graph_object(self) -> dict[str, Any]:
+        """Meta's `template` object: body parameters positional or named (`parameter_name`)."""
+        template: dict[str, Any] = {"name": self.name, "language": {"code": self.language}}
+        if isinstance(self.parameters, dict):
+            parameters = [
+                {"type": "text", "parameter_name": name, "text": str(value)} for name, value in self.parameters.items()
+            ]
+        else:
+            parameters = [{"type": "text", "text": str(value)} for value in self.parameters]
+        if parameters:
+            template["components"] = [{"type": "body", "parameters": parameters}]
+        return template
+
+    def summary(self) -> str:
+        """A readable line for inboxes and previews; the payload is what Meta receives."""
+        values = self.parameters.values() if isinstance(self.parameters, dict) else self.parameters
+        shown = ", ".join(str(v) for v in values)
+        return f"[{self.name}] {shown}".strip()
+
+
+def send_agent_message(
+    *, conversation: Conversation, text: str = "", template: TemplateMessage | None = None, user=None
+) -> Message:
+    """Record a person's (or an integrator's) message in a conversation; the worker sends it.
+
+    Free-form text needs the customer-service window open; a template is always allowed.
+    """
+    ensure_can_send(number=conversation.number)
+    if template is None:
+        if not conversation.window_open():
+            raise ApplicationError(
+                _(
+                    "The 24-hour customer service window is closed: the customer has not written in the last "
+                    "24 hours. Send an approved template instead."
+                ),
+                code="window_closed",
+                status=WINDOW_CLOSED_STATUS,
+                details={"last_inbound_at": conversation.last_inbound_at},
+            )
+        return record_outbound_message(conversation=conversation, text=text, sent_by=Message.SentBy.AGENT, user=user)
+    return record_outbound_message(
+        conversation=conversation,
+        text=template.summary(),
+        kind="template",
+        payload=template.graph_object(),
+        sent_by=Message.SentBy.AGENT,
+        user=user,
+    )
+
+
+def start_conversation(
+    *,
+    client: Client,
+    phone_number_id: str,
+    to: str,
+    text: str = "",
+    template: TemplateMessage | None = None,
+    user=None,
+) -> Message:
+    """Send from one of the client's numbers to any phone, opening the contact and thread if new.
+
+    Everything happens in one transaction, so a refused send (window closed) leaves no new rows.
+    """
+    number = number_by_phone_number_id(client=client, phone_number_id=phone_number_id)
+    ensure_can_send(number=number)
+    wa_id = normalize_recipient(to).lstrip("+")
+    with transaction.atomic():
+        contact = upsert_contact(number=number, wa_id=wa_id)
+        conversation = conversation_for(number=number, contact=contact)
+        return send_agent_message(conversation=conversation, text=text, template=template, user=user)
+
+
+def normalize_recipient(to: str, *, region: str = DEFAULT_REGION) -> str:
+    """The recipient in E.164; national numbers are read as Colombian (the product's market)."""
+    try:
+        parsed = phonenumbers.parse(str(to), region)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise ApplicationError(
+            _("`to` is not a valid phone number; use E.164, such as +573001234567."),
+            code="invalid_phone_number",
+            details={"to": str(to)},
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def ensure_can_send(*, number: WhatsAppNumber) -> None:
+    """Sends go out only through active numbers of clients that are not suspended (409 otherwise)."""
+    if number.client.is_suspended:
+        raise ApplicationError(_("This client is suspended."), code="client_suspended", status=409)
+    if not number.is_active:
+        raise ApplicationError(
+            _("This WhatsApp number is not active."),
+            code="number_inactive",
+            status=409,
+            details={"status": number.status},
+        )
+
+
+def take_over_conversation(*, conversation: Conversation) -> Conversation:
+    """A person answers from now on: the AI stops and the attention flag is cleared."""
+    Conversation.objects.filter(pk=conversation.pk).update(
+        owner=Conversation.Owner.HUMAN, needs_attention=False, handoff_reason=""
+    )
+    return _refreshed(conversation, owner=Conversation.Owner.HUMAN, needs_attention=False, handoff_reason="")
+
+
+def hand_back_conversation(*, conversation: Conversation) -> Conversation:
+    """The AI answers the customer's next messages again."""
+    Conversation.objects.filter(pk=conversation.pk).update(
+        owner=Conversation.Owner.AI, needs_attention=False, handoff_reason=""
+    )
+    return _refreshed(conversation, owner=Conversation.Owner.AI, needs_attention=False, handoff_reason="")
+
+
+def mark_converted(*, conversation: Conversation) -> Conversation:
+    """Record that the conversation reached the business goal; the first time is kept."""
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk, converted_at__isnull=True).update(converted_at=now)
+    converted_at = Conversation.objects.values_list("converted_at", flat=True).get(pk=conversation.pk)
+    return _refreshed(conversation, converted_at=converted_at)
+
+
+def unmark_converted(*, conversation: Conversation) -> Conversation:
+    Conversation.objects.filter(pk=conversation.pk).update(converted_at=None)
+    return _refreshed(conversation, converted_at=None)
+
+
+def _refreshed(conversation: Conversation, **values: Any) -> Conversation:
+    """Apply the stored values to the instance, keeping annotations the caller read it with."""
+    for name, value in values.items():
+        setattr(conversation, name, value)
+    return conversation
