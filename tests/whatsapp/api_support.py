@@ -43,9 +43,7 @@ def api_for(request, db):
 def open_conversation(number, *, hours_ago: float = 1, **kwargs):
     """A conversation whose customer wrote `hours_ago` hours ago (window open under 24)."""
     written = timezone.now() - timedelta(hours=hours_ago)
-    conversation = ConversationFactory(
-        number=number, last_inbound_at=written, last_message_at=written, **kwargs
-    )
+    conversation = ConversationFactory(number=number, last_inbound_at=written, last_message_at=written, **kwargs)
     MessageFactory(conversation=conversation, text="Hola, ¿tienen domicilio?", created_at=written)
     return conversation
 

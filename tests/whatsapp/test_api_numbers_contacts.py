@@ -5,7 +5,7 @@ import pytest
 from billing.models import UsagePeriod
 from billing.services import usage_period_for
 from tests.factories import ClientFactory, ContactFactory, MembershipFactory, WhatsAppNumberFactory
-from tests.whatsapp.api_support import api_for, assert_error, token_api  # noqa: F401
+from tests.whatsapp.api_support import assert_error, token_api
 
 pytestmark = pytest.mark.django_db
 
