@@ -1,17 +1,37 @@
-"""Reads of usage: what a number has left this month and whether the AI may still answer."""
+"""Reads of usage: what a number has left, whether the AI may answer, and the stats the APIs show.
+
+Months are calendar months in TIME_ZONE. For the current month the allowance is resolved live from
+the number's settings (an operator's change applies at once); past months keep their snapshot.
+"""
 
 from __future__ import annotations
 
-from billing.models import UsagePeriod
-from billing.services import month_start
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from billing.models import UsageAlert, UsagePeriod
+from billing.services import OPEN_STATUSES, month_bounds, month_start
 from tenants.models import Client, WhatsAppNumber
+from whatsapp.models import Conversation, Message
+
+ACCEPTED = (Message.Status.SENT, Message.Status.DELIVERED, Message.Status.READ)
+
+
+def _allowance(number: WhatsAppNumber, month: date, period: UsagePeriod | None) -> int:
+    if period is not None and month != month_start():
+        return period.allowance
+    return number.monthly_allowance
 
 
 def free_messages_remaining(*, number: WhatsAppNumber) -> int:
     period = UsagePeriod.objects.filter(number=number, month=month_start()).first()
-    if period is None:
-        return number.monthly_allowance
-    return max(period.allowance - period.service_messages, 0)
+    used = period.service_messages if period else 0
+    return max(number.monthly_allowance - used, 0)
 
 
 def ai_may_reply(*, number: WhatsAppNumber) -> bool:
@@ -19,3 +39,175 @@ def ai_may_reply(*, number: WhatsAppNumber) -> bool:
     if number.client.quota_policy == Client.QuotaPolicy.ALLOW_OVERAGE:
         return True
     return free_messages_remaining(number=number) > 0
+
+
+def primary_number(*, client: Client) -> WhatsAppNumber | None:
+    """The first active number (by creation), else the first number at all."""
+    numbers = WhatsAppNumber.objects.for_client(client).select_related("client").order_by("id")
+    return numbers.filter(status=WhatsAppNumber.Status.ACTIVE).first() or numbers.first()
+
+
+def usage_row(*, number: WhatsAppNumber, month: date, period: UsagePeriod | None, alerts: list[int]) -> dict[str, Any]:
+    allowance = _allowance(number, month, period)
+    used = period.service_messages if period else 0
+
+    def counter(name: str) -> int:
+        return getattr(period, name) if period else 0
+
+    paused = month == month_start() and number.client.quota_policy == Client.QuotaPolicy.PAUSE_AI and used >= allowance
+    return {
+        "number_id": number.pk,
+        "phone_number": number.phone_number,
+        "phone_number_id": number.phone_number_id,
+        "month": month.strftime("%Y-%m"),
+        "allowance": allowance,
+        "service_messages": used,
+        "free_messages_used": min(used, allowance),
+        "free_messages_remaining": max(allowance - used, 0),
+        "overage": max(used - allowance, 0),
+        "percent_used": round(100 * used / allowance) if allowance else (100 if used else 0),
+        "ai_replies": counter("ai_replies"),
+        "agent_replies": counter("agent_replies"),
+        "template_messages": counter("template_messages"),
+        "templates": {
+            "marketing": counter("template_marketing"),
+            "utility": counter("template_utility"),
+            "authentication": counter("template_authentication"),
+            "uncategorized": counter("template_uncategorized"),
+        },
+        "inbound_messages": counter("inbound_messages"),
+        "quota_policy": number.client.quota_policy,
+        "ai_paused": paused,
+        "alerts": sorted(alerts),
+    }
+
+
+def usage_for_month(*, client: Client, month: date) -> list[dict[str, Any]]:
+    """One row per number that had a period that month or is connected now."""
+    periods = {p.number_id: p for p in UsagePeriod.objects.for_client(client).filter(month=month)}
+    numbers = (
+        WhatsAppNumber.objects.for_client(client)
+        .filter(Q(pk__in=periods.keys()) | Q(status__in=OPEN_STATUSES))
+        .select_related("client")
+        .order_by("id")
+    )
+    alerts: dict[int, list[int]] = {}
+    for number_id, threshold in (
+        UsageAlert.objects.for_client(client).filter(month=month).values_list("number_id", "threshold")
+    ):
+        alerts.setdefault(number_id, []).append(threshold)
+    return [usage_row(number=n, month=month, period=periods.get(n.pk), alerts=alerts.get(n.pk, [])) for n in numbers]
+
+
+def day_bounds(day: date | None = None) -> tuple[datetime, datetime]:
+    day = day or timezone.localdate()
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+
+
+def _in(bounds: tuple[datetime, datetime], field: str = "created_at") -> Q:
+    return Q(**{f"{field}__gte": bounds[0], f"{field}__lt": bounds[1]})
+
+
+def client_stats(*, client: Client) -> dict[str, Any]:
+    """GET /api/client/<id>/stats: the current month for one client."""
+    month = month_start()
+    bounds = month_bounds(month)
+    rows = usage_for_month(client=client, month=month)
+    primary = primary_number(client=client)
+    primary_row = next((r for r in rows if primary and r["number_id"] == primary.pk), None)
+    messages = Message.objects.for_client(client).filter(_in(bounds))
+    return {
+        "client_id": client.pk,
+        "client_name": client.business_name,
+        "month": month.strftime("%Y-%m"),
+        "phone_number": primary.phone_number if primary else None,
+        "free_messages_remaining": primary_row["free_messages_remaining"]
+        if primary_row
+        else client_default_allowance(client),
+        "monthly_messages_used": sum(r["service_messages"] for r in rows),
+        "total_conversations": messages.values("conversation_id").distinct().count(),
+        "total_messages": messages.count(),
+        "ai_paused": bool(primary_row and primary_row["ai_paused"]),
+        "numbers": rows,
+    }
+
+
+def client_default_allowance(client: Client) -> int:
+    """What a new number of this client would get (used when it has none yet)."""
+    if client.monthly_free_messages is not None:
+        return client.monthly_free_messages
+    return settings.DEFAULT_MONTHLY_FREE_MESSAGES
+
+
+def dashboard_metrics() -> dict[str, Any]:
+    """GET /api/dashboard/metrics (operator only, so it reads across tenants on purpose)."""
+    month = month_start()
+    month_q, today_q = _in(month_bounds(month)), _in(day_bounds())
+    today = dict(
+        Message.objects.filter(today_q)
+        .values("client_id")
+        .annotate(n=Count("conversation_id", distinct=True))
+        .values_list("client_id", "n")
+    )
+    ai_sent = dict(
+        Message.objects.annotate(at=Coalesce("sent_at", "created_at"))
+        .filter(_in(month_bounds(month), "at"), direction=Message.Direction.OUTBOUND, sent_by=Message.SentBy.AI)
+        .filter(status__in=ACCEPTED)
+        .values("client_id")
+        .annotate(n=Count("id"))
+        .values_list("client_id", "n")
+    )
+    active = Conversation.objects.filter(pk__in=Message.objects.filter(month_q).values("conversation_id"))
+    conversations = {
+        row["client_id"]: row
+        for row in active.values("client_id").annotate(
+            total=Count("id"), converted=Count("id", filter=Q(converted_at__isnull=False))
+        )
+    }
+    periods = {p.number_id: p for p in UsagePeriod.objects.filter(month=month)}
+    numbers: dict[int, WhatsAppNumber] = {}
+    for number in WhatsAppNumber.objects.select_related("client").order_by("id"):
+        if number.client_id not in numbers or (number.is_active and not numbers[number.client_id].is_active):
+            numbers[number.client_id] = number
+    results = []
+    for client in Client.objects.order_by("id"):
+        number = numbers.get(client.pk)
+        conv = conversations.get(client.pk, {"total": 0, "converted": 0})
+        if number is None:
+            remaining = client_default_allowance(client)
+        else:
+            period = periods.get(number.pk)
+            remaining = max(number.monthly_allowance - (period.service_messages if period else 0), 0)
+        results.append(
+            {
+                "client_id": client.pk,
+                "client_name": client.business_name,
+                "phone_number": number.phone_number if number else None,
+                "conversations_today": today.get(client.pk, 0),
+                "free_messages_remaining": remaining,
+                "ai_responses_sent": ai_sent.get(client.pk, 0),
+                "conversion_rate": round(conv["converted"] / conv["total"], 4) if conv["total"] else 0.0,
+                "status": client.status,
+            }
+        )
+    total_conv = sum(c["total"] for c in conversations.values())
+    totals = {
+        "clients": len(results),
+        "conversations_today": sum(r["conversations_today"] for r in results),
+        "free_messages_remaining": sum(r["free_messages_remaining"] for r in results),
+        "ai_responses_sent": sum(r["ai_responses_sent"] for r in results),
+        "conversion_rate": round(sum(c["converted"] for c in conversations.values()) / total_conv, 4)
+        if total_conv
+        else 0.0,
+        "service_messages": UsagePeriod.objects.filter(month=month).aggregate(n=Sum("service_messages"))["n"] or 0,
+    }
+    # `clients` and `results` are the same list: `results` as in every list we serve, `clients` by name.
+    return {
+        "month": month.strftime("%Y-%m"),
+        "date": timezone.localdate().isoformat(),
+        "results": results,
+        "clients": results,
+        "totals": totals,
+    }

@@ -1,15 +1,24 @@
-"""Usage counting: one row per (number, month), moved only by atomic F() updates."""
+"""Usage counting: one row per (number, month), moved only by atomic F() updates.
+
+Every outbound message is counted once, in the transaction that marks it accepted
+(`whatsapp.services.outbound.count_accepted_message` flips `Message.usage_counted` first), and
+leaves a `CountedMessage` ledger row keyed by the message, a second guard against double counts.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
+import phonenumbers
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from billing.models import UsagePeriod
+from billing.models import TEMPLATE_COUNTERS, Category, CountedMessage, UsagePeriod
 from tenants.models import WhatsAppNumber
+
+# Numbers whose month is opened ahead by the beat task; others open on first use.
+OPEN_STATUSES = (WhatsAppNumber.Status.ACTIVE, WhatsAppNumber.Status.VERIFIED, WhatsAppNumber.Status.SUSPENDED)
 
 
 def month_start(at: datetime | None = None) -> date:
@@ -18,41 +27,146 @@ def month_start(at: datetime | None = None) -> date:
     return local.date().replace(day=1)
 
 
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """[start, end) of a calendar month as aware datetimes at midnight in TIME_ZONE."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(month.replace(day=1), time.min, tzinfo=tz)
+    return start, datetime.combine(next_month(month), time.min, tzinfo=tz)
+
+
 def usage_period_for(*, number: WhatsAppNumber, at: datetime | None = None) -> UsagePeriod:
-    """The number's period for the month of `at`, opened on first use (a missed beat run loses nothing)."""
+    """The number's period for the month of `at`, opened on first use (a missed beat run loses nothing).
+
+    For the current month the stored allowance follows the number's settings, so an operator's
+    change applies to the rest of the month.
+    """
     month = month_start(at)
     period = UsagePeriod.objects.filter(number=number, month=month).first()
-    if period:
-        return period
-    try:
-        with transaction.atomic():
-            return UsagePeriod.objects.create(
-                client_id=number.client_id, number=number, month=month, allowance=number.monthly_allowance
-            )
-    except IntegrityError:  # opened concurrently by another process
-        return UsagePeriod.objects.get(number=number, month=month)
+    if period is None:
+        try:
+            with transaction.atomic():
+                return UsagePeriod.objects.create(
+                    client_id=number.client_id, number=number, month=month, allowance=number.monthly_allowance
+                )
+        except IntegrityError:  # opened concurrently by another process
+            period = UsagePeriod.objects.get(number=number, month=month)
+    allowance = number.monthly_allowance
+    if period.allowance != allowance and month == month_start():
+        UsagePeriod.objects.filter(pk=period.pk).update(allowance=allowance)
+        period.allowance = allowance
+    return period
 
 
-def _increment(period: UsagePeriod, **counters: int) -> None:
-    UsagePeriod.objects.filter(pk=period.pk).update(
+def open_periods(*, month: date | None = None) -> int:
+    """Open `month` (default: the current one) for every connected number; existing rows are kept as they are."""
+    month = month or month_start()
+    numbers = WhatsAppNumber.objects.filter(status__in=OPEN_STATUSES).select_related("client")
+    existing = set(UsagePeriod.objects.filter(month=month).values_list("number_id", flat=True))
+    rows = [
+        UsagePeriod(client_id=n.client_id, number=n, month=month, allowance=n.monthly_allowance)
+        for n in numbers
+        if n.pk not in existing
+    ]
+    # ignore_conflicts: a number that counted a message meanwhile keeps its row and its counts.
+    UsagePeriod.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def increment_usage(*, period_id: int, **counters: int) -> None:
+    """UPDATE … SET c = c + n: concurrent writers serialise on the row, none is lost."""
+    UsagePeriod.objects.filter(pk=period_id).update(
         **{name: F(name) + amount for name, amount in counters.items()}, updated_at=timezone.now()
     )
 
 
 def record_inbound_usage(*, number: WhatsAppNumber, at: datetime | None = None) -> None:
-    _increment(usage_period_for(number=number, at=at), inbound_messages=1)
+    """Inbound messages are free; they are counted only to show activity."""
+    increment_usage(period_id=usage_period_for(number=number, at=at).pk, inbound_messages=1)
 
 
-def record_outbound_usage(*, message) -> None:
-    """Count one accepted outbound message in the month it was sent (template or service)."""
-    number = message.conversation.number
+def template_category(pricing_category: str) -> str:
+    """Fold Meta's pricing categories (marketing_lite, authentication_international…) onto ours."""
+    value = (pricing_category or "").lower()
+    if value.startswith("marketing"):
+        return Category.MARKETING
+    if value.startswith("authentication"):
+        return Category.AUTHENTICATION
+    if value == "utility":
+        return Category.UTILITY
+    return Category.UNCATEGORIZED
+
+
+def outbound_category(message) -> str:
+    """Service for free-form messages; for templates Meta's category once a status told us."""
+    return template_category(message.pricing_category) if message.is_template else Category.SERVICE
+
+
+def recipient_country_code(wa_id: str) -> str:
+    try:
+        return str(phonenumbers.parse(f"+{wa_id}").country_code) if wa_id else ""
+    except phonenumbers.NumberParseException:
+        return ""
+
+
+def record_outbound_usage(*, message) -> bool:
+    """Count one accepted outbound message in the month it was sent; False if it was counted before.
+
+    Runs inside the caller's transaction (count_accepted_message), so the ledger row, the counters
+    and the alert rows commit together with `usage_counted` or not at all.
+    """
+    from billing.alerts import raise_crossed_alerts
+
+    conversation = message.conversation
+    number = conversation.number
     period = usage_period_for(number=number, at=message.sent_at or message.created_at)
-    if message.is_template:
-        _increment(period, template_messages=1)
-        return
-    counters = {"service_messages": 1}
-    if message.sent_by == "ai":
-        counters["ai_replies"] = 1
-    elif message.sent_by == "agent":
-        counters["agent_replies"] = 1
-    _increment(period, **counters)
+    category = outbound_category(message)
+    wa_id = conversation.contact.wa_id
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                CountedMessage.objects.create(
+                    message_id=message.pk,
+                    client_id=period.client_id,
+                    period=period,
+                    category=category,
+                    country_code=recipient_country_code(wa_id),
+                )
+        except IntegrityError:
+            return False
+        if category != Category.SERVICE:
+            increment_usage(period_id=period.pk, template_messages=1, **{TEMPLATE_COUNTERS[category]: 1})
+            return True
+        counters = {"service_messages": 1}
+        if message.sent_by == "ai":
+            counters["ai_replies"] = 1
+        elif message.sent_by == "agent":
+            counters["agent_replies"] = 1
+        increment_usage(period_id=period.pk, **counters)
+        raise_crossed_alerts(period_id=period.pk, just_counted=1)
+    return True
+
+
+KNOWN_TEMPLATE_PRICING = ["marketing", "marketing_lite", "utility", "authentication", "authentication_international"]
+
+
+def settle_template_categories(*, limit: int = 2000) -> int:
+    """Move templates counted before Meta told us their category onto the right counter, once each."""
+    pending = CountedMessage.objects.filter(
+        category=Category.UNCATEGORIZED, message__pricing_category__in=KNOWN_TEMPLATE_PRICING
+    ).values_list("message_id", "period_id", "message__pricing_category")[:limit]
+    moved = 0
+    for message_id, period_id, pricing in list(pending):
+        category = template_category(pricing)
+        with transaction.atomic():
+            # The conditional UPDATE is the claim: a concurrent sweep moves each row at most once.
+            if CountedMessage.objects.filter(pk=message_id, category=Category.UNCATEGORIZED).update(category=category):
+                UsagePeriod.objects.filter(pk=period_id).update(
+                    template_uncategorized=F("template_uncategorized") - 1,
+                    **{TEMPLATE_COUNTERS[category]: F(TEMPLATE_COUNTERS[category]) + 1},
+                )
+                moved += 1
+    return moved

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/auth/token", AuthTokenApi.as_view(), name="api-auth-token"),
     path("api/", include("tenants.api.urls")),
     path("api/", include("billing.api.urls")),
+    path("billing/", include("billing.urls")),
     path("api/v1/", include("ai.api.urls")),
     path("api/v1/", include("whatsapp.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,50 @@
+"""Helpers of the billing tests: outbound messages as the send path leaves them, and API callers."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import ConversationFactory, MembershipFactory, MessageFactory, UserFactory
+from whatsapp.models import Message
+from whatsapp.services.outbound import count_accepted_message
+
+
+def accepted_message(number, *, sent_by="ai", kind="text", conversation=None, **kwargs) -> Message:
+    """An outbound message Meta accepted (status sent), not counted yet."""
+    conversation = conversation or ConversationFactory(number=number)
+    return MessageFactory(
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        kind=kind,
+        status=Message.Status.SENT,
+        sent_by=sent_by,
+        sent_at=kwargs.pop("sent_at", None) or timezone.now(),
+        **kwargs,
+    )
+
+
+def send_counted(number, count: int = 1, **kwargs) -> list[Message]:
+    """`count` accepted messages, each counted the way the send path counts them."""
+    conversation = kwargs.pop("conversation", None) or ConversationFactory(number=number)
+    messages = []
+    for _ in range(count):
+        message = accepted_message(number, conversation=conversation, **kwargs)
+        assert count_accepted_message(message.pk)
+        messages.append(message)
+    return messages
+
+
+def api_as(user) -> APIClient:
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return api
+
+
+def member_api(client, role="owner") -> APIClient:
+    return api_as(MembershipFactory(client=client, role=role).user)
+
+
+def staff_api() -> APIClient:
+    return api_as(UserFactory(is_staff=True))
