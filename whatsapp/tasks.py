@@ -24,7 +24,7 @@ def answer_inbound_message(message_id: int) -> None:
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True, max_retries=None)
-def send_outbound_message(self, message_id: int) -> None:
+def send_outbound_message(self, message_id: int):
     message = outbound.claim_for_sending(message_id)
     if message is None:
         return  # sent, being sent, or failed already: never send twice
@@ -34,4 +34,5 @@ def send_outbound_message(self, message_id: int) -> None:
     if self.request.retries >= settings.WHATSAPP_SEND_MAX_RETRIES:
         outbound.mark_failed(message_id, result.error)
         return
-    raise self.retry(countdown=backoff_with_jitter(self.request.retries))
+    # throw=False: the retry is already queued; returning (not raising) also lets eager runs retry.
+    return self.retry(countdown=backoff_with_jitter(self.request.retries), throw=False)

@@ -18,11 +18,17 @@ from tenants.models import Client
 from tests.factories import ConversationFactory, MembershipFactory, MessageFactory
 
 
-def token_api(client: Client) -> APIClient:
+def token_header(client: Client):
+    """A new owner of `client` and the `Authorization` header of their API token."""
     membership = MembershipFactory(client=client)
+    return membership.user, f"Token {Token.objects.create(user=membership.user).key}"
+
+
+def token_api(client: Client) -> APIClient:
+    user, header = token_header(client)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=membership.user).key}")
-    api.user = membership.user
+    api.credentials(HTTP_AUTHORIZATION=header)
+    api.user = user
     return api
 
 

@@ -98,6 +98,6 @@ class Command(BaseCommand):
             f"  AI provider:           {'OpenAI ' + settings.OPENAI_MODEL if settings.OPENAI_API_KEY else 'offline'}",
         ]
         if logins:
-            lines.append("  Demo logins (password %s):" % DEMO_PASSWORD)
+            lines.append(f"  Demo logins (password {DEMO_PASSWORD}):")
             lines += [f"    {who}: {email}" for who, email in logins.items()]
         self.stdout.write("\n".join(lines) + "\n")

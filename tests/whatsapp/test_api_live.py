@@ -1,0 +1,74 @@
+"""Agent and integrator sends over real HTTP: /api/v1 → record → worker → Graph client → sandbox,
+and the agent's text counts once as an agent reply in the number's usage."""
+
+from datetime import timedelta
+
+import pytest
+import requests
+from django.utils import timezone
+
+from billing.models import UsagePeriod
+from tenants.authentication import create_api_key
+from tests.factories import ContactFactory, ConversationFactory
+from tests.whatsapp.api_support import token_header
+from whatsapp.models import Message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sent_to(base_url, number, to):
+    response = requests.get(
+        f"{base_url}/sandbox/api/messages", params={"phone_number_id": number.phone_number_id, "to": to}, timeout=10
+    )
+    return response.json()["results"]
+
+
+def test_agent_text_reaches_the_customer_and_counts_as_an_agent_reply(sandbox_live, number):
+    contact = ContactFactory(client=number.client, wa_id="573001112233")
+    conversation = ConversationFactory(
+        number=number, contact=contact, last_inbound_at=timezone.now() - timedelta(hours=2)
+    )
+    _, token = token_header(number.client)
+
+    response = requests.post(
+        f"{sandbox_live}/api/v1/conversations/{conversation.pk}/messages",
+        json={"text": "Hola Ana, soy Carla de la tienda."},
+        headers={"Authorization": token},
+        timeout=30,
+    )
+
+    assert response.status_code == 202, response.text
+    [delivered] = sent_to(sandbox_live, number, "+573001112233")
+    assert delivered["text"] == "Hola Ana, soy Carla de la tienda."
+    message = Message.objects.get(pk=response.json()["id"])
+    assert (message.status, message.sent_by, message.wamid) == ("sent", "agent", delivered["wamid"])
+    usage = UsagePeriod.objects.get(number=number)
+    assert (usage.service_messages, usage.agent_replies, usage.ai_replies) == (1, 1, 0)
+
+
+def test_integrator_template_to_a_new_phone_reaches_the_sandbox(sandbox_live, number):
+    _, key = create_api_key(client=number.client, name="crm")
+
+    response = requests.post(
+        f"{sandbox_live}/api/v1/messages",
+        json={
+            "phone_number_id": number.phone_number_id,
+            "to": "3109876543",
+            "template": {"name": "bienvenida", "language": "es", "parameters": {"first_name": "Luis"}},
+        },
+        headers={"Authorization": f"Api-Key {key}"},
+        timeout=30,
+    )
+
+    assert response.status_code == 202, response.text
+    [delivered] = sent_to(sandbox_live, number, "+573109876543")
+    assert delivered["type"] == "template"
+    assert delivered["body"]["template"] == {
+        "name": "bienvenida",
+        "language": {"code": "es"},
+        "components": [
+            {"type": "body", "parameters": [{"type": "text", "parameter_name": "first_name", "text": "Luis"}]}
+        ],
+    }
+    usage = UsagePeriod.objects.get(number=number)
+    assert (usage.template_messages, usage.service_messages) == (1, 0)
