@@ -71,7 +71,7 @@ def stack(transactional_db, tmp_path):
         "FIELD_ENCRYPTION_KEY": ",".join(settings.FIELD_ENCRYPTION_KEY),
         "PYTHONUNBUFFERED": "1",
     }
-    logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("web", "worker")}
+    logs = {name: (tmp_path / f"{name}.log").open("w") for name in ("web", "worker")}
     commands = {
         "web": [
             sys.executable,
