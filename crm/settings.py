@@ -203,10 +203,16 @@ WHATSAPP_GRAPH_TIMEOUT = env.float("WHATSAPP_GRAPH_TIMEOUT", default=10.0)
 WHATSAPP_EMBEDDED_SIGNUP_CONFIG_ID = env("WHATSAPP_EMBEDDED_SIGNUP_CONFIG_ID", default="")
 # The sandbox posts sent/delivered/read webhooks after each accepted send.
 SANDBOX_STATUS_WEBHOOKS = env.bool("SANDBOX_STATUS_WEBHOOKS", default=True)
+# The sandbox's operator portfolio counts as business-verified (20 numbers instead of 2).
+SANDBOX_OPERATOR_VERIFIED = env.bool("SANDBOX_OPERATOR_VERIFIED", default=True)
 WEBHOOK_URL = env("WEBHOOK_URL", default=f"http://127.0.0.1:{PORT}/webhook/whatsapp")
 # Transient Graph errors are retried this many times with exponential backoff and jitter.
 WHATSAPP_SEND_MAX_RETRIES = env.int("WHATSAPP_SEND_MAX_RETRIES", default=6)
 WHATSAPP_RETRY_BACKOFF_MAX = env.int("WHATSAPP_RETRY_BACKOFF_MAX", default=300)
+# Sends per second per number (Meta's limit is 80, inbound included); the rest wait for the next second.
+WHATSAPP_SENDS_PER_SECOND = env.int("WHATSAPP_SENDS_PER_SECOND", default=70)
+# A send still `sending` after this many minutes is marked failed (delivery unknown) by the sweeper.
+WHATSAPP_STALE_SEND_MINUTES = env.int("WHATSAPP_STALE_SEND_MINUTES", default=15)
 
 # --- AI -------------------------------------------------------------------------------------
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
@@ -229,6 +235,14 @@ if not FIELD_ENCRYPTION_KEY and not DEBUG:
 DEFAULT_MONTHLY_FREE_MESSAGES = env.int("DEFAULT_MONTHLY_FREE_MESSAGES", default=1000)
 SETUP_CODE_TTL_DAYS = env.int("SETUP_CODE_TTL_DAYS", default=7)
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
+# Onboarding (docs/onboarding.md): verification-code attempts per code, seconds between code requests,
+# per-IP rates of the public signup and of the setup-code endpoints (DRF rate syntax).
+ONBOARDING_OTP_MAX_ATTEMPTS = env.int("ONBOARDING_OTP_MAX_ATTEMPTS", default=5)
+ONBOARDING_RESEND_COOLDOWN_SECONDS = env.int("ONBOARDING_RESEND_COOLDOWN_SECONDS", default=60)
+ONBOARDING_SIGNUP_RATE = env("ONBOARDING_SIGNUP_RATE", default="10/hour")
+ONBOARDING_SETUP_CODE_RATE = env("ONBOARDING_SETUP_CODE_RATE", default="60/minute")
+# Numbers the operator's portfolio may hold in hosted mode: 2 until Meta verifies the business, then 20.
+WHATSAPP_PORTFOLIO_NUMBER_CAP = env.int("WHATSAPP_PORTFOLIO_NUMBER_CAP", default=2)
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -8,14 +8,15 @@ import random
 from celery import shared_task
 from django.conf import settings
 
+from whatsapp.pacing import acquire_send_slot
 from whatsapp.services import outbound, replies
 
 logger = logging.getLogger(__name__)
 
 
-def backoff_with_jitter(retries: int) -> float:
-    """Full jitter: a random wait up to 2^retries seconds, capped."""
-    return random.uniform(1, min(settings.WHATSAPP_RETRY_BACKOFF_MAX, 2 ** (retries + 1)))
+def backoff_with_jitter(attempts: int) -> float:
+    """Full jitter: a random wait up to 2^attempts seconds, capped."""
+    return random.uniform(1, min(settings.WHATSAPP_RETRY_BACKOFF_MAX, 2 ** (attempts + 1)))
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -25,14 +26,30 @@ def answer_inbound_message(message_id: int) -> None:
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True, max_retries=None)
 def send_outbound_message(self, message_id: int):
+    """Send one recorded message. Retries transient Graph errors; never sends a message twice.
+
+    Retries return the Retry (throw=False): the next run is already queued, and eager runs
+    (tests) retry the same way a worker does.
+    """
     message = outbound.claim_for_sending(message_id)
     if message is None:
-        return  # sent, being sent, or failed already: never send twice
+        return None  # sent, being sent, or failed already
+    if not acquire_send_slot(message.conversation.number.phone_number_id or ""):
+        outbound.release_claim(message_id)
+        return self.retry(countdown=random.uniform(1, 2), throw=False)
     result = outbound.send_claimed_message(message)
     if not result.retry:
-        return
-    if self.request.retries >= settings.WHATSAPP_SEND_MAX_RETRIES:
+        return None
+    attempts = message.attempts + 1
+    if attempts > settings.WHATSAPP_SEND_MAX_RETRIES:
         outbound.mark_failed(message_id, result.error)
-        return
-    # throw=False: the retry is already queued; returning (not raising) also lets eager runs retry.
-    return self.retry(countdown=backoff_with_jitter(self.request.retries), throw=False)
+        return None
+    return self.retry(countdown=backoff_with_jitter(attempts), throw=False)
+
+
+@shared_task(ignore_result=True)
+def sweep_stale_sends() -> dict[str, int]:
+    result = outbound.sweep_stale_sends(older_than_minutes=settings.WHATSAPP_STALE_SEND_MINUTES)
+    if any(result.values()):
+        logger.warning("stale sends: %s", result)
+    return result

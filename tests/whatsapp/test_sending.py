@@ -119,3 +119,13 @@ def test_no_ai_reply_for_a_suspended_client_or_a_human_owned_conversation(sandbo
     other = inbound(number, wamid="wamid.OTHER")
     assert replies.answer_inbound_message(other.pk) is None
     assert SandboxMessage.objects.count() == 0
+
+
+def test_a_suspended_number_sends_nothing(sandbox_live, number):
+    conversation = inbound(number).conversation
+    number.status = "suspended"
+    number.save()
+    reply = record_outbound_message(conversation=conversation, text="Hola", sent_by="agent")
+    reply.refresh_from_db()
+    assert (reply.status, reply.error_code) == ("failed", "number_inactive")
+    assert SandboxMessage.objects.filter(direction="out").count() == 0

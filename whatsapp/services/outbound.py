@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from billing.services import record_outbound_usage
@@ -74,11 +76,19 @@ def claim_for_sending(message_id: int) -> Message | None:
     return Message.objects.select_related("conversation__number__client", "conversation__contact").get(pk=message_id)
 
 
+def release_claim(message_id: int) -> None:
+    """Give a claimed message back (sending → pending) so a later run can send it."""
+    Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(status=Message.Status.PENDING)
+
+
 def send_claimed_message(message: Message) -> SendOutcome:
     """Call the Graph API for a message in `sending`. Only this function talks to Meta for sends."""
     conversation = message.conversation
     number = conversation.number
-    Message.objects.filter(pk=message.pk).update(attempts=message.attempts + 1)
+    if not number.is_active or number.client.is_suspended:
+        fail_message(message.pk, code="number_inactive", title="The number or its client is not active")
+        return SendOutcome(sent=False)
+    Message.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1)
     to = conversation.contact.phone_number or conversation.contact.user_id
     try:
         response = GraphClient.for_number(number).send_message(
@@ -86,8 +96,7 @@ def send_claimed_message(message: Message) -> SendOutcome:
         )
     except GraphError as error:
         if error.transient:
-            # Back to pending so the retry can claim it again.
-            Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(status=Message.Status.PENDING)
+            release_claim(message.pk)
             return SendOutcome(sent=False, retry=True, error=error)
         mark_failed(message.pk, error)
         return SendOutcome(sent=False, error=error)
@@ -101,13 +110,23 @@ def send_claimed_message(message: Message) -> SendOutcome:
     return SendOutcome(sent=True)
 
 
-def mark_failed(message_id: int, error: GraphError) -> None:
+def fail_message(message_id: int, *, code: str, title: str, details: str = "") -> None:
+    """Record why a message could not be sent; a message Meta accepted is never marked failed here."""
     Message.objects.filter(pk=message_id).exclude(status__in=["sent", "delivered", "read"]).update(
         status=Message.Status.FAILED,
         failed_at=timezone.now(),
-        error_code=str(error.code or error.http_status or ""),
-        error_title=(error.title or error.message)[:255],
-        error_details=error.details or error.message,
+        error_code=code[:20],
+        error_title=title[:255],
+        error_details=details or title,
+    )
+
+
+def mark_failed(message_id: int, error: GraphError) -> None:
+    fail_message(
+        message_id,
+        code=str(error.code or error.http_status or ""),
+        title=error.title or error.message,
+        details=error.details or error.message,
     )
     if isinstance(error, (WindowClosedError, AuthenticationError)):
         logger.warning("message %s failed for a reason people must act on: %s", message_id, error)
@@ -122,3 +141,23 @@ def count_accepted_message(message_id: int) -> bool:
         message = Message.objects.select_related("conversation__number").get(pk=message_id)
         record_outbound_usage(message=message)
     return True
+
+
+def sweep_stale_sends(*, older_than_minutes: int) -> dict[str, int]:
+    """Beat job: re-enqueue pending sends whose task was lost; fail sends stuck mid-call.
+
+    A message left in `sending` had its worker die during the Graph call: Meta may have accepted
+    it, so it is not sent again; a late status webhook still finds it by its uuid and heals it.
+    """
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    stale = Message.objects.filter(direction=Message.Direction.OUTBOUND, created_at__lt=cutoff)
+    pending_ids = list(stale.filter(status=Message.Status.PENDING).values_list("pk", flat=True)[:1000])
+    for message_id in pending_ids:
+        _enqueue_send(message_id)
+    stuck = stale.filter(status=Message.Status.SENDING).update(
+        status=Message.Status.FAILED,
+        failed_at=timezone.now(),
+        error_code="send_interrupted",
+        error_title="Sending was interrupted; WhatsApp may not have received it",
+    )
+    return {"requeued": len(pending_ids), "failed": stuck}
