@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Client
 from tenants.scoping import TenantQuerySet
+
+WHATSAPP_TEXT_LIMIT = 4096  # characters in one WhatsApp text message body
 
 
 class Persona(models.Model):
@@ -17,8 +20,18 @@ class Persona(models.Model):
     assistant_name = models.CharField(_("assistant name"), max_length=80, blank=True)
     business_description = models.TextField(_("what the business is and sells"), blank=True)
     tone = models.CharField(_("tone"), max_length=200, blank=True, default="amable y profesional")
+
+    class Language(models.TextChoices):
+        AUTO = "auto", _("The customer's language")
+        SPANISH = "es", _("Spanish")
+        ENGLISH = "en", _("English")
+
     language = models.CharField(
-        _("language"), max_length=10, default="auto", help_text=_("'auto' answers in the customer's language.")
+        _("language"),
+        max_length=10,
+        choices=Language.choices,
+        default=Language.AUTO,
+        help_text=_("'auto' answers in the customer's language."),
     )
     greeting = models.TextField(_("greeting"), blank=True)
     business_hours = models.TextField(_("business hours"), blank=True)
@@ -31,7 +44,22 @@ class Persona(models.Model):
     handoff_keywords = models.TextField(
         _("handoff triggers"), blank=True, help_text=_("Words that bring a person in, one per line.")
     )
-    max_reply_chars = models.PositiveIntegerField(_("maximum reply length"), default=700)
+    max_reply_chars = models.PositiveIntegerField(
+        _("maximum reply length"),
+        default=700,
+        validators=[MinValueValidator(80), MaxValueValidator(WHATSAPP_TEXT_LIMIT)],
+        help_text=_("Characters; replies are cut on a sentence boundary."),
+    )
+    handoff_message = models.TextField(
+        _("handoff message"),
+        blank=True,
+        help_text=_("What the customer reads when a person takes over; empty uses ours."),
+    )
+    conversion_keywords = models.TextField(
+        _("conversion confirmations"),
+        blank=True,
+        help_text=_("Phrases that confirm the goal (e.g. 'confirmo la cita'), one per line; empty uses ours."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TenantQuerySet.as_manager()
@@ -62,3 +90,42 @@ class KnowledgeEntry(models.Model):
 
     def __str__(self) -> str:
         return self.question or self.answer[:60]
+
+
+class AiReplyLog(models.Model):
+    """One row per reply the assistant produced (sent or previewed): what it cost and how it went."""
+
+    class Source(models.TextChoices):
+        REPLY = "reply", _("Reply")
+        PREVIEW = "preview", _("Preview")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="ai_reply_logs")
+    conversation = models.ForeignKey(
+        "whatsapp.Conversation", on_delete=models.SET_NULL, null=True, blank=True, related_name="ai_reply_logs"
+    )
+    message = models.ForeignKey(
+        "whatsapp.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="ai_reply_logs"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.REPLY)
+    provider = models.CharField(_("provider"), max_length=20)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    latency_ms = models.PositiveIntegerField(_("latency (ms)"), default=0)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    estimated_cost = models.DecimalField(_("estimated cost (USD)"), max_digits=12, decimal_places=6, default=0)
+    fallback_used = models.BooleanField(_("fallback used"), default=False)
+    handoff = models.BooleanField(_("handed off"), default=False)
+    knowledge_entry_id = models.BigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["client", "-created_at"])]
+        verbose_name = _("AI reply log")
+        verbose_name_plural = _("AI reply logs")
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.model} {self.latency_ms} ms"

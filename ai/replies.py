@@ -1,41 +1,194 @@
-"""Reply generation entry point used by the message pipeline.
+"""Build the assistant's reply: persona + most relevant knowledge + recent conversation → provider.
 
-`generate_reply` is the one function the pipeline calls; providers behind it may change.
+`generate_reply` never raises and never returns an empty text: a provider failure falls back to
+the offline answer, and the offline provider falls back to a polite handoff message.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import logging
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ai.models import KnowledgeEntry, Persona
+from django.conf import settings
+from django.utils import timezone
+
+from ai.matching import KnowledgeIndex, KnowledgeItem
+from ai.models import Persona
+from ai.phrases import MEDIA_NAMES, handoff_text, phrase
+from ai.providers import OfflineProvider, ReplyProvider, get_provider
+from ai.providers.base import ChatTurn, PersonaBrief, ProviderReply, ReplyRequest
+from ai.selectors import knowledge_items, persona_for
+from ai.text import WHATSAPP_TEXT_LIMIT, cut_on_sentence, detect_language, fold
+from tenants.models import Client
+
+logger = logging.getLogger(__name__)
+
+PROMPT_KNOWLEDGE_ENTRIES = 8
+
+
+def _w(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words that mean "let me talk to a person", matched as whole folded words.
+HUMAN_REQUEST_WORDS = _w(
+    "asesor asesora asesores humano humana persona agente agentes operador operadora representante "
+    "encargado encargada gerente human agent representative operator"
+)
+HUMAN_REQUEST_PHRASES = ("hablar con alguien", "talk to someone", "real person", "speak to someone")
 
 
 @dataclass
 class ReplyDraft:
+    """A reply ready to record, with what the log row needs."""
+
     text: str
     handoff: bool = False
     reason: str = ""
+    language: str = "es"
+    provider: str = ""
+    model: str = ""
+    latency_ms: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    fallback_used: bool = False
+    error: str = ""
+    knowledge_id: int | None = None
 
 
-def _words(text: str) -> set[str]:
-    folded = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return {w for w in re.findall(r"[a-z0-9]+", folded) if len(w) > 2}
+def persona_brief(persona: Persona) -> PersonaBrief:
+    return PersonaBrief(
+        business_name=persona.client.business_name,
+        assistant_name=persona.assistant_name,
+        description=persona.business_description,
+        tone=persona.tone,
+        greeting=persona.greeting,
+        business_hours=persona.business_hours,
+        timezone=persona.timezone,
+        booking_instructions=persona.booking_instructions,
+        conversion_goal=persona.conversion_goal,
+        never_say=persona.never_say,
+        handoff_message=persona.handoff_message,
+        max_reply_chars=persona.max_reply_chars,
+    )
 
 
-def generate_reply(*, client, customer_text: str) -> ReplyDraft:
-    """Best knowledge-base answer by word overlap, else a polite acknowledgement."""
-    persona = Persona.objects.for_client(client).first()
-    asked = _words(customer_text)
-    best, best_score = None, 0.0
-    for entry in KnowledgeEntry.objects.for_client(client):
-        candidate = _words(f"{entry.question} {entry.question}")
-        score = len(asked & candidate) / (len(candidate) or 1)
-        if score > best_score:
-            best, best_score = entry, score
-    if best is not None and best_score >= 0.3:
-        return ReplyDraft(text=best.answer)
-    greeting = (persona.greeting if persona else "") or f"¡Hola! Gracias por escribir a {client.business_name}."
-    return ReplyDraft(text=f"{greeting} Recibimos tu mensaje: «{customer_text[:200]}». Te respondemos enseguida.")
+def reply_limit(persona: Persona) -> int:
+    return max(1, min(WHATSAPP_TEXT_LIMIT, persona.max_reply_chars or WHATSAPP_TEXT_LIMIT))
+
+
+def answer_language(persona: Persona, texts: Sequence[str]) -> str:
+    """The persona's fixed language, or (for 'auto') the language of the customer's latest words."""
+    if persona.language in ("es", "en"):
+        return persona.language
+    default = settings.LANGUAGE_CODE[:2] if settings.LANGUAGE_CODE[:2] in ("es", "en") else "es"
+    for text in reversed(texts):
+        if text:
+            guessed = detect_language(text, default="")
+            if guessed:
+                return guessed
+    return default
+
+
+def _lines(value: str) -> list[str]:
+    return [fold(line) for line in value.replace(",", "\n").splitlines() if fold(line)]
+
+
+def customer_wants_person(text: str, persona: Persona) -> bool:
+    # "por persona" / "per person" is a price question, not a request for a person.
+    folded = f" {fold(text)} ".replace(" por persona ", " ").replace(" per person ", " ")
+    if HUMAN_REQUEST_WORDS & set(folded.split()):
+        return True
+    triggers = [*HUMAN_REQUEST_PHRASES, *_lines(persona.handoff_keywords)]
+    return any(f" {trigger} " in folded for trigger in triggers)
+
+
+def relevant_knowledge(index: KnowledgeIndex, text: str) -> list[KnowledgeItem]:
+    """Best-ranked entries first, then the rest in order, up to PROMPT_KNOWLEDGE_ENTRIES."""
+    chosen = [m.item for m in index.rank(text, limit=PROMPT_KNOWLEDGE_ENTRIES)]
+    for item in index.items:
+        if len(chosen) >= PROMPT_KNOWLEDGE_ENTRIES:
+            break
+        if item not in chosen:
+            chosen.append(item)
+    return chosen
+
+
+def _draft(reply: ProviderReply, *, provider: str, language: str, limit: int) -> ReplyDraft:
+    return ReplyDraft(
+        text=cut_on_sentence(reply.text, limit),
+        handoff=reply.handoff,
+        reason=reply.reason,
+        language=language,
+        provider=provider,
+        model=reply.model,
+        prompt_tokens=reply.prompt_tokens,
+        completion_tokens=reply.completion_tokens,
+        knowledge_id=reply.knowledge_id,
+    )
+
+
+def generate_reply(
+    *,
+    client: Client,
+    customer_text: str,
+    history: Sequence[ChatTurn] = (),
+    persona: Persona | None = None,
+    provider: ReplyProvider | None = None,
+) -> ReplyDraft:
+    """The reply to `customer_text` (a burst, one message per line). Never raises, never empty."""
+    persona = persona or persona_for(client=client)
+    brief = persona_brief(persona)
+    customer_turns = [t.text for t in history if t.role == "customer"]
+    language = answer_language(persona, [*customer_turns, customer_text])
+    limit = reply_limit(persona)
+    if customer_wants_person(customer_text, persona):
+        text = cut_on_sentence(handoff_text(brief, language), limit)
+        return ReplyDraft(
+            text=text, handoff=True, reason="The customer asked for a person", language=language, provider="rules"
+        )
+    index = KnowledgeIndex(knowledge_items(client=client))
+    offline = OfflineProvider(index)
+    provider = provider or get_provider()
+    request = ReplyRequest(
+        persona=brief, message=customer_text, language=language, history=list(history), now=timezone.now()
+    )
+    request.knowledge = index.items if provider.name == offline.name else relevant_knowledge(index, customer_text)
+    started = time.perf_counter()
+    try:
+        draft = _draft(provider.reply(request), provider=provider.name, language=language, limit=limit)
+    except Exception as error:  # noqa: BLE001 — never silence: any provider failure falls back offline
+        logger.warning("AI provider %s failed, answering offline: %s", provider.name, error)
+        draft = _draft(offline.reply(request), provider=offline.name, language=language, limit=limit)
+        draft.fallback_used, draft.error = True, f"{provider.name}: {error}"[:2000]
+    draft.latency_ms = round((time.perf_counter() - started) * 1000)
+    if not draft.text.strip():
+        draft.text, draft.handoff = handoff_text(brief, language), True
+        draft.reason = draft.reason or "The assistant produced an empty reply"
+    return draft
+
+
+def acknowledge_non_text(*, kind: str, persona: Persona, language: str) -> ReplyDraft:
+    """A sensible answer to a burst with no text at all: a voice note, a picture, a location…"""
+    brief = persona_brief(persona)
+    if kind == "order":
+        return ReplyDraft(
+            text=phrase("order", language),
+            handoff=True,
+            reason="The customer sent an order",
+            language=language,
+            provider="rules",
+        )
+    if kind in MEDIA_NAMES:
+        text = phrase("media", language, what=MEDIA_NAMES[kind].get(language, MEDIA_NAMES[kind]["es"]))
+    elif kind in ("audio", "sticker", "location", "contacts"):
+        text = phrase(kind, language)
+    else:
+        text = phrase("unsupported", language)
+    return ReplyDraft(
+        text=cut_on_sentence(text, reply_limit(persona)) or handoff_text(brief, language),
+        language=language,
+        provider="rules",
+    )

@@ -1,23 +1,33 @@
-"""Decide whether and how the AI answers a customer's burst of messages, then record the reply."""
+"""Decide whether and how the AI answers a customer's burst of messages, then record the reply.
+
+Debounce: every inbound message enqueues this with a countdown of AI_REPLY_QUIET_SECONDS. A run
+whose message is no longer the conversation's latest inbound message does nothing; the run for the
+latest one answers the whole burst (all inbound messages since the last reply) once. The decision
+is re-checked under a row lock on the conversation right before recording, so a message that
+arrives while the provider is thinking cancels this reply and its own run answers everything.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 
-from ai.replies import generate_reply
+from ai.models import Persona
+from ai.providers.base import ChatTurn
+from ai.replies import ReplyDraft, acknowledge_non_text, answer_language, generate_reply
+from ai.selectors import persona_for
+from ai.services import hand_off, record_conversion_if_confirmed, reply_log_record
 from billing.selectors import ai_may_reply
 from whatsapp.models import Conversation, Message
-from whatsapp.services.outbound import record_outbound_message
 
 logger = logging.getLogger(__name__)
 
-
-def hand_off(conversation: Conversation, reason: str) -> None:
-    Conversation.objects.filter(pk=conversation.pk).update(
-        owner=Conversation.Owner.HUMAN, needs_attention=True, handoff_reason=reason[:200]
-    )
+HISTORY_MESSAGES = 10
+TEXT_KINDS = frozenset({"text", "interactive", "button"})
+MEDIA_WITH_CAPTION = frozenset({"image", "video", "document"})
+SILENT_KINDS = frozenset({"reaction", "system"})
 
 
 def answer_inbound_message(message_id: int) -> Message | None:
@@ -31,38 +41,93 @@ def answer_inbound_message(message_id: int) -> Message | None:
         .filter(pk=message_id, direction=Message.Direction.INBOUND)
         .first()
     )
-    if inbound is None:
-        return None
+    if inbound is None or _superseded(inbound) or inbound.replies.filter(sent_by=Message.SentBy.AI).exists():
+        return None  # a later message's run answers the whole burst / already answered
     conversation = inbound.conversation
     number, client = conversation.number, conversation.client
-    later = conversation.messages.filter(direction=Message.Direction.INBOUND, pk__gt=inbound.pk).exists()
-    if later or inbound.replies.filter(sent_by=Message.SentBy.AI).exists():
-        return None  # a later message's task answers the whole burst / already answered
+    persona = persona_for(client=client)
+    burst = unanswered_burst(conversation=conversation, last=inbound)
+    customer_text = burst_text(burst)
+    if customer_text:
+        record_conversion_if_confirmed(conversation=conversation, text=customer_text, persona=persona)
     if conversation.owner == Conversation.Owner.HUMAN or not number.is_active or client.is_suspended:
+        return None  # never speak over a person, or for a number or client that is off
+    if not persona.enabled:
+        Conversation.objects.filter(pk=conversation.pk).update(needs_attention=True)
         return None
     if not ai_may_reply(number=number):
-        hand_off(conversation, "Monthly free messages used up")
+        hand_off(conversation=conversation, reason="Monthly free messages used up")
         return None
-    burst = _unanswered_burst(conversation, inbound)
-    draft = generate_reply(client=client, customer_text="\n".join(m.text for m in burst))
+    if all(m.kind in SILENT_KINDS for m in burst):
+        return None
+    draft = draft_for_burst(conversation=conversation, burst=burst, persona=persona, customer_text=customer_text)
+    return _record_reply(inbound=inbound, draft=draft)
+
+
+def _superseded(inbound: Message) -> bool:
+    return Message.objects.filter(
+        conversation_id=inbound.conversation_id, direction=Message.Direction.INBOUND, pk__gt=inbound.pk
+    ).exists()
+
+
+def _record_reply(*, inbound: Message, draft: ReplyDraft) -> Message | None:
+    from whatsapp.services.outbound import record_outbound_message
+
     try:
         with transaction.atomic():
+            conversation = Conversation.objects.select_for_update().get(pk=inbound.conversation_id)
+            # Re-check under the lock: the customer may have written again, or a person taken over.
+            if _superseded(inbound) or conversation.owner == Conversation.Owner.HUMAN:
+                return None
             reply = record_outbound_message(
                 conversation=conversation, text=draft.text, sent_by=Message.SentBy.AI, reply_to=inbound
             )
+            reply_log_record(client=conversation.client, draft=draft, conversation=conversation, message=reply)
             if draft.handoff:
-                hand_off(conversation, draft.reason or "The assistant asked for a person")
+                hand_off(conversation=conversation, reason=draft.reason or "The assistant asked for a person")
     except IntegrityError:
         return None  # another run recorded the reply first
     return reply
 
 
-def _unanswered_burst(conversation: Conversation, last: Message) -> list[Message]:
-    """The customer's messages since our last outbound message, oldest first."""
-    last_out = (
-        conversation.messages.filter(direction=Message.Direction.OUTBOUND, pk__lt=last.pk).order_by("-pk").first()
+def unanswered_burst(*, conversation: Conversation, last: Message) -> list[Message]:
+    """The customer's messages after the last one we answered (or after a person's message), oldest first."""
+    # An AI reply answers everything up to its `reply_to`; a person's message everything before it.
+    answered = conversation.messages.filter(direction=Message.Direction.OUTBOUND).aggregate(
+        replied=Max("reply_to_id"), spoken=Max("pk", filter=Q(reply_to__isnull=True))
     )
-    burst = conversation.messages.filter(direction=Message.Direction.INBOUND, pk__lte=last.pk)
-    if last_out:
-        burst = burst.filter(pk__gt=last_out.pk)
-    return list(burst.order_by("pk"))[-10:]
+    answered_up_to = max(answered["replied"] or 0, answered["spoken"] or 0)
+    burst = conversation.messages.filter(direction=Message.Direction.INBOUND, pk__gt=answered_up_to, pk__lte=last.pk)
+    return list(burst.order_by("-pk")[:HISTORY_MESSAGES])[::-1]
+
+
+def _readable(message: Message) -> str:
+    if message.kind in TEXT_KINDS:
+        return message.text.strip()
+    if message.kind in MEDIA_WITH_CAPTION and message.text and not message.text.startswith("["):
+        return message.text.strip()  # the caption
+    return ""
+
+
+def burst_text(burst: list[Message]) -> str:
+    return "\n".join(t for t in (_readable(m) for m in burst) if t)
+
+
+def conversation_history(*, conversation: Conversation, before: Message) -> list[ChatTurn]:
+    earlier = conversation.messages.filter(pk__lt=before.pk).exclude(text="").order_by("-pk")[:HISTORY_MESSAGES]
+    return [
+        ChatTurn(role="customer" if m.direction == Message.Direction.INBOUND else "business", text=m.text)
+        for m in reversed(earlier)
+    ]
+
+
+def draft_for_burst(
+    *, conversation: Conversation, burst: list[Message], persona: Persona, customer_text: str
+) -> ReplyDraft:
+    """Answer the text of the burst; a burst with no text (voice note, picture…) gets an acknowledgement."""
+    history = conversation_history(conversation=conversation, before=burst[0])
+    if customer_text:
+        return generate_reply(client=conversation.client, customer_text=customer_text, history=history, persona=persona)
+    language = answer_language(persona, [t.text for t in history if t.role == "customer"])
+    last_kind = next((m.kind for m in reversed(burst) if m.kind not in SILENT_KINDS), "unknown")
+    return acknowledge_non_text(kind=last_kind, persona=persona, language=language)

@@ -1,0 +1,66 @@
+"""Input and output shapes of the assistant's `/api/v1` endpoints."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from rest_framework import serializers
+
+from ai.models import KnowledgeEntry, Persona
+from ai.text import WHATSAPP_TEXT_LIMIT
+
+
+class PersonaSerializer(serializers.ModelSerializer):
+    timezone = serializers.CharField(max_length=64, required=False)
+
+    class Meta:
+        model = Persona
+        fields = [
+            "enabled",
+            "assistant_name",
+            "business_description",
+            "tone",
+            "language",
+            "greeting",
+            "business_hours",
+            "timezone",
+            "booking_instructions",
+            "conversion_goal",
+            "never_say",
+            "handoff_keywords",
+            "max_reply_chars",
+            "handoff_message",
+            "conversion_keywords",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+
+    def validate_timezone(self, value: str) -> str:
+        if value not in available_timezones():
+            raise serializers.ValidationError("Unknown time zone; use an IANA name such as America/Bogota.")
+        return value
+
+
+class KnowledgeEntrySerializer(serializers.ModelSerializer):
+    """A FAQ entry (`question` and `answer`) or a free-text note (`answer` only)."""
+
+    question = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    answer = serializers.CharField(max_length=WHATSAPP_TEXT_LIMIT, trim_whitespace=True)
+
+    class Meta:
+        model = KnowledgeEntry
+        fields = ["id", "question", "answer", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class PreviewInputSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=WHATSAPP_TEXT_LIMIT, trim_whitespace=True)
+
+
+class PreviewOutputSerializer(serializers.Serializer):
+    reply = serializers.CharField()
+    handoff = serializers.BooleanField()
+    reason = serializers.CharField(allow_blank=True)
+    language = serializers.CharField()
+    provider = serializers.CharField()
+    knowledge_entry_id = serializers.IntegerField(allow_null=True)
