@@ -29,20 +29,24 @@ def post_webhook(payload: dict[str, Any], *, url: str | None = None, timeout: fl
     return response.status_code
 
 
-def post_later(steps: list[tuple[float, dict[str, Any], Any]]) -> threading.Thread:
+def post_later(steps: list[tuple[float, dict[str, Any] | None, Any]], *, url: str = "") -> threading.Thread:
     """Deliver payloads one after another in the background, each after its delay in seconds.
 
-    `steps` holds (delay, payload, after) where `after` (optional) runs once it was posted.
+    `steps` holds (delay, payload, after): `payload` (optional) is posted, then `after` (optional) runs.
     """
-    url = settings.WEBHOOK_URL
+    url = url or settings.WEBHOOK_URL
 
     def run() -> None:
         try:
             for delay, payload, after in steps:
                 time.sleep(delay)
-                post_webhook(payload, url=url)
+                if payload is not None:
+                    post_webhook(payload, url=url)
                 if after:
-                    after()
+                    try:
+                        after()
+                    except Exception:  # a background step must never kill the server thread
+                        logger.exception("sandbox background step failed")
         finally:
             connection.close()
 

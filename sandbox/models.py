@@ -18,6 +18,7 @@ class SandboxBusinessAccount(models.Model):
     is_operator = models.BooleanField(default=False)
     business_verified = models.BooleanField(default=False, help_text="Verified portfolios may hold 20 numbers, else 2.")
     subscribed_apps = models.JSONField(default=list, blank=True)
+    business_id = models.CharField(max_length=32, blank=True, help_text="The business portfolio that owns it.")
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -36,6 +37,10 @@ class SandboxPhoneNumber(models.Model):
     pin = models.CharField(max_length=6, blank=True)
     quality_rating = models.CharField(max_length=10, default="GREEN")
     name_status = models.CharField(max_length=30, default="APPROVED")
+    otp_sent_at = models.DateTimeField(null=True, blank=True)
+    deregistered_at = models.DateTimeField(null=True, blank=True)
+    register_calls = models.JSONField(default=list, blank=True, help_text="Unix times of register/deregister calls.")
+    webhook_override_url = models.URLField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -62,6 +67,9 @@ class SandboxMessage(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.direction} {self.wa_id}: {self.text[:40]}"
+
 
 class SandboxFault(models.Model):
     """The next `remaining` Graph calls (for one number, or any) fail or stall this way."""
@@ -71,4 +79,77 @@ class SandboxFault(models.Model):
     error_code = models.IntegerField(null=True, blank=True)
     http_status = models.PositiveSmallIntegerField(default=500)
     delay_ms = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"fault {self.error_code or 'delay'} ×{self.remaining} ({self.phone_number_id or 'all numbers'})"
+
+
+class SandboxConversation(models.Model):
+    """One customer ↔ number pair: the 24-hour service window and the typing indicator."""
+
+    phone_number_id = models.CharField(max_length=32)
+    wa_id = models.CharField(max_length=32)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    typing_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["phone_number_id", "wa_id"], name="sandbox_conversation_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.phone_number_id} ↔ {self.wa_id}"
+
+
+class SandboxAuthCode(models.Model):
+    """The one-time Embedded Signup code, exchanged for the account's token within 30 seconds."""
+
+    code = models.CharField(max_length=128, unique=True)
+    account = models.ForeignKey(SandboxBusinessAccount, on_delete=models.CASCADE, related_name="auth_codes")
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"code for {self.account.waba_id}"
+
+
+class SandboxMedia(models.Model):
+    """An uploaded or customer-sent file; served by id to the owning account's token."""
+
+    media_id = models.CharField(max_length=32, unique=True)
+    account = models.ForeignKey(SandboxBusinessAccount, on_delete=models.CASCADE, related_name="media")
+    phone_number_id = models.CharField(max_length=32)
+    mime_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.media_id} ({self.mime_type})"
+
+    @property
+    def file_size(self) -> int:
+        return len(self.content)
+
+
+class SandboxTemplate(models.Model):
+    """A message template of a WABA, with Meta's review status."""
+
+    account = models.ForeignKey(SandboxBusinessAccount, on_delete=models.CASCADE, related_name="templates")
+    template_id = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=512)
+    language = models.CharField(max_length=15)
+    category = models.CharField(max_length=30)
+    status = models.CharField(max_length=30, default="PENDING")
+    rejected_reason = models.CharField(max_length=50, default="NONE")
+    components = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name", "language"], name="sandbox_template_name_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.language}] {self.status}"

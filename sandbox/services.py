@@ -1,17 +1,36 @@
-"""What the sandbox does when the product or a pretend customer talks to it."""
+"""The business side of messaging: what POST /{pnid}/messages accepts, refuses and reports back.
+
+Checks follow what changes the product's behaviour at Meta: unregistered numbers (133010), text
+length (100), templates that are not approved (132001), free-form messages outside the customer's
+24-hour window (131047). Accepted sends get `sent` → `delivered` → `read` status webhooks with a
+pricing block, or a `failed` one for an undeliverable recipient.
+"""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
-from sandbox.delivery import post_later, post_webhook
-from sandbox.meta import envelope, new_wamid, now_ts
-from sandbox.models import SandboxMessage, SandboxPhoneNumber
+from sandbox import media, message_templates
+from sandbox.delivery import post_later
+from sandbox.meta import MetaError, digits, envelope, new_wamid, now_ts
+from sandbox.models import SandboxConversation, SandboxMessage, SandboxPhoneNumber
 
-# Seconds between accepting a send and its sent / delivered / read webhooks.
-STATUS_DELAYS = (("sent", 0.2), ("delivered", 0.4), ("read", 1.0))
+MAX_TEXT = 4096
+MAX_INTERACTIVE_BODY = 1024
+WINDOW = timedelta(hours=24)
+TYPING_FOR = timedelta(seconds=25)
+MEDIA_KINDS = ("image", "audio", "video", "document", "sticker")
+SEND_KINDS = ("text", "template", "interactive", "reaction", "location", "contacts", *MEDIA_KINDS)
+# Seconds after the send at which sent / delivered / read are posted, as Meta spaces them.
+STATUS_DELAYS = (("sent", 0.2), ("delivered", 0.5), ("read", 1.0))
+# Magic (docs/sandbox.md): recipients whose digits end like this are undeliverable (131026).
+UNDELIVERABLE_SUFFIX = "9999"
+# From this day Meta bills service messages; before it they were free_customer_service.
+SERVICE_BILLING_STARTS = date(2026, 10, 1)
 
 
 def summarize(body: dict[str, Any]) -> str:
@@ -24,66 +43,190 @@ def summarize(body: dict[str, Any]) -> str:
     if kind == "interactive":
         return str((obj.get("body") or {}).get("text", "[interactive]"))
     if kind == "reaction":
-        return f"[reaction {obj.get('emoji', '')}]"
+        return str(obj.get("emoji", ""))
+    if kind == "location":
+        return str(obj.get("name") or f"{obj.get('latitude')}, {obj.get('longitude')}")
     return str(obj.get("caption") or f"[{kind}]")
 
 
-def accept_outbound(number: SandboxPhoneNumber, body: dict[str, Any]) -> SandboxMessage:
+# --- the 24-hour window and the typing indicator ---------------------------------------------
+def window_open(*, phone_number_id: str, wa_id: str) -> bool:
+    since = timezone.now() - WINDOW
+    return SandboxConversation.objects.filter(
+        phone_number_id=phone_number_id, wa_id=wa_id, last_inbound_at__gte=since
+    ).exists()
+
+
+def open_window(*, phone_number_id: str, wa_id: str) -> None:
+    """A customer message opens (or refreshes) the 24-hour customer service window."""
+    SandboxConversation.objects.update_or_create(
+        phone_number_id=phone_number_id, wa_id=wa_id, defaults={"last_inbound_at": timezone.now()}
+    )
+
+
+def _set_typing(*, phone_number_id: str, wa_id: str, until: Any) -> None:
+    SandboxConversation.objects.filter(phone_number_id=phone_number_id, wa_id=wa_id).update(typing_until=until)
+
+
+# --- the messages endpoint ---------------------------------------------------------------------
+def handle_messages_call(*, number: SandboxPhoneNumber, body: dict[str, Any]) -> dict[str, Any]:
+    if body.get("messaging_product") != "whatsapp":
+        raise MetaError(100, "messaging_product must be whatsapp")
+    if not number.registered:
+        raise MetaError(133010, f"+{number.display_phone_number} is not registered; call /register first")
+    if body.get("status") == "read":
+        mark_read(number=number, body=body)
+        return {"success": True}
+    return send(number=number, body=body)
+
+
+def mark_read(*, number: SandboxPhoneNumber, body: dict[str, Any]) -> None:
+    """Mark a customer's message (and the ones before it) read; optionally show "typing…"."""
+    wamid = str(body.get("message_id") or "")
+    message = SandboxMessage.objects.filter(
+        wamid=wamid, phone_number_id=number.phone_number_id, direction=SandboxMessage.Direction.IN
+    ).first()
+    if message is None:
+        raise MetaError(100, f"message_id {wamid or '(missing)'} is not a message this number received")
+    SandboxMessage.objects.filter(
+        phone_number_id=number.phone_number_id,
+        wa_id=message.wa_id,
+        direction=SandboxMessage.Direction.IN,
+        created_at__lte=message.created_at,
+    ).update(status="read")
+    typing = body.get("typing_indicator")
+    if typing is not None:
+        if not isinstance(typing, dict) or typing.get("type") != "text":
+            raise MetaError(100, 'typing_indicator must be {"type": "text"}')
+        _set_typing(phone_number_id=number.phone_number_id, wa_id=message.wa_id, until=timezone.now() + TYPING_FOR)
+
+
+def send(*, number: SandboxPhoneNumber, body: dict[str, Any]) -> dict[str, Any]:
+    to = str(body.get("to") or "")
+    wa_id = digits(to)
+    if not 8 <= len(wa_id) <= 15:
+        raise MetaError(100, "to must be a phone number with country code, e.g. +573001234567")
+    kind = str(body.get("type") or "text")
+    if kind not in SEND_KINDS:
+        raise MetaError(100, f"type must be one of {', '.join(SEND_KINDS)}")
+    if not isinstance(body.get(kind), dict):
+        raise MetaError(131008, f"The {kind} object is required")
+    category = "service"
+    if kind == "template":
+        category = message_templates.check_send(account=number.account, template=body["template"]).category.lower()
+    else:
+        _check_free_form(number=number, kind=kind, obj=body[kind])
+        if not window_open(phone_number_id=number.phone_number_id, wa_id=wa_id):
+            raise MetaError(
+                131047,
+                "Message failed to send because more than 24 hours have passed since the customer last replied "
+                "to this number.",
+            )
+    message = accept_outbound(number=number, body=body, wa_id=wa_id, category=category)
+    result: dict[str, Any] = {"id": message.wamid}
+    if kind == "template":
+        result["message_status"] = "accepted"
+    return {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": wa_id}], "messages": [result]}
+
+
+def _check_free_form(*, number: SandboxPhoneNumber, kind: str, obj: dict[str, Any]) -> None:
+    if kind == "text":
+        text = str(obj.get("body") or "")
+        if not text or len(text) > MAX_TEXT:
+            raise MetaError(100, f"text.body must be 1 to {MAX_TEXT} characters (got {len(text)})")
+    elif kind == "interactive":
+        _check_interactive(obj)
+    elif kind == "reaction":
+        if not obj.get("message_id") or "emoji" not in obj:
+            raise MetaError(100, "reaction needs message_id and emoji (empty to remove)")
+    elif kind == "location":
+        if obj.get("latitude") is None or obj.get("longitude") is None:
+            raise MetaError(100, "location needs latitude and longitude")
+    elif kind in MEDIA_KINDS:
+        media.check_media_object(number=number, kind=kind, obj=obj)
+
+
+def _check_interactive(obj: dict[str, Any]) -> None:
+    text = str((obj.get("body") or {}).get("text") or "")
+    if not text or len(text) > MAX_INTERACTIVE_BODY:
+        raise MetaError(100, f"interactive.body.text must be 1 to {MAX_INTERACTIVE_BODY} characters")
+    action = obj.get("action") or {}
+    if obj.get("type") == "button":
+        buttons = action.get("buttons") or []
+        if not 1 <= len(buttons) <= 3:
+            raise MetaError(100, "interactive buttons: 1 to 3 buttons")
+        for button in buttons:
+            reply = button.get("reply") or {}
+            if not reply.get("id") or not 1 <= len(str(reply.get("title") or "")) <= 20:
+                raise MetaError(100, "each button needs reply.id and a reply.title of 1 to 20 characters")
+    elif obj.get("type") == "list":
+        rows = [row for section in action.get("sections") or [] for row in section.get("rows") or []]
+        if not action.get("button") or not 1 <= len(rows) <= 10:
+            raise MetaError(100, "interactive list: a button label and 1 to 10 rows")
+    elif obj.get("type") not in ("cta_url", "location_request_message", "flow", "product", "product_list"):
+        raise MetaError(100, "interactive.type is missing or not supported")
+
+
+def accept_outbound(
+    *, number: SandboxPhoneNumber, body: dict[str, Any], wa_id: str, category: str = "service"
+) -> SandboxMessage:
     """Store a send from the product and schedule its status webhooks."""
-    to = str(body.get("to", "")).lstrip("+")
     message = SandboxMessage.objects.create(
         phone_number_id=number.phone_number_id,
         direction=SandboxMessage.Direction.OUT,
-        wa_id=to,
+        wa_id=wa_id,
         type=str(body.get("type", "text")),
-        text=summarize(body),
+        text=summarize(body)[:5000],
         body=body,
         wamid=new_wamid(),
     )
+    _set_typing(phone_number_id=number.phone_number_id, wa_id=wa_id, until=None)  # a reply ends "typing…"
     if settings.SANDBOX_STATUS_WEBHOOKS:
-        _schedule_statuses(number, message, body)
+        schedule_statuses(number=number, message=message, category=category)
     return message
 
 
-def _status_payload(number: SandboxPhoneNumber, message: SandboxMessage, status: str, body: dict) -> dict:
+# --- status webhooks ---------------------------------------------------------------------------
+def pricing(category: str, *, on: date | None = None) -> dict[str, Any]:
+    """Meta's per-message pricing block; service messages were free until 2026-10-01."""
+    on = on or timezone.localdate()
+    if category == "service" and on < SERVICE_BILLING_STARTS:
+        return {"billable": False, "pricing_model": "PMP", "type": "free_customer_service", "category": category}
+    return {"billable": True, "pricing_model": "PMP", "type": "regular", "category": category}
+
+
+def status_payload(
+    *, number: SandboxPhoneNumber, message: SandboxMessage, status: str, category: str
+) -> dict[str, Any]:
     item: dict[str, Any] = {"id": message.wamid, "status": status, "timestamp": now_ts(), "recipient_id": message.wa_id}
-    if body.get("biz_opaque_callback_data"):
-        item["biz_opaque_callback_data"] = body["biz_opaque_callback_data"]
+    if message.body.get("biz_opaque_callback_data"):
+        item["biz_opaque_callback_data"] = message.body["biz_opaque_callback_data"]
     if status in ("sent", "delivered"):
-        category = "service" if message.type != "template" else "utility"
-        item["pricing"] = {"billable": True, "pricing_model": "PMP", "type": "regular", "category": category}
-    return envelope(number.account.waba_id, number.phone_number_id, number.display_phone_number, {"statuses": [item]})
+        item["pricing"] = pricing(category)
+    if status == "failed":
+        item["errors"] = [
+            {
+                "code": 131026,
+                "title": "Message undeliverable",
+                "message": "Message undeliverable",
+                "error_data": {"details": "The recipient is not on WhatsApp or cannot receive this message."},
+                "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+            }
+        ]
+    value = {"statuses": [item]}
+    return envelope(number.account.waba_id, number.phone_number_id, number.display_phone_number, value)
 
 
-def _schedule_statuses(number: SandboxPhoneNumber, message: SandboxMessage, body: dict) -> None:
+def schedule_statuses(*, number: SandboxPhoneNumber, message: SandboxMessage, category: str) -> None:
+    plan = (("failed", 0.3),) if message.wa_id.endswith(UNDELIVERABLE_SUFFIX) else STATUS_DELAYS
     steps = []
     previous = 0.0
-    for status, at in STATUS_DELAYS:
+    for status, at in plan:
 
-        def mark(status=status):
+        def mark(status: str = status) -> None:
             SandboxMessage.objects.filter(pk=message.pk).update(status=status)
 
-        steps.append((max(at - previous, 0.0), _status_payload(number, message, status, body), mark))
+        payload = status_payload(number=number, message=message, status=status, category=category)
+        steps.append((max(at - previous, 0.0), payload, mark))
         previous = at
-    post_later(steps)
-
-
-def customer_sends(
-    number: SandboxPhoneNumber, *, wa_id: str, message: dict[str, Any], text: str, profile_name: str = ""
-) -> tuple[SandboxMessage, int | None]:
-    """An end customer writes to a number: store it and post the signed inbound webhook now."""
-    wamid = new_wamid()
-    item = {"from": wa_id, "id": wamid, "timestamp": now_ts(), **message}
-    stored = SandboxMessage.objects.create(
-        phone_number_id=number.phone_number_id,
-        direction=SandboxMessage.Direction.IN,
-        wa_id=wa_id,
-        type=str(message.get("type", "text")),
-        text=text,
-        body=item,
-        wamid=wamid,
-        status="delivered",
-    )
-    value = {"contacts": [{"profile": {"name": profile_name or f"+{wa_id}"}, "wa_id": wa_id}], "messages": [item]}
-    payload = envelope(number.account.waba_id, number.phone_number_id, number.display_phone_number, value)
-    return stored, post_webhook(payload)
+    post_later(steps, url=number.webhook_override_url)

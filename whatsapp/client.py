@@ -145,3 +145,67 @@ class GraphClient:
             "code": code,
         }
         return self.request("GET", "oauth/access_token", params=params, authenticated=False)
+
+    # -- more phone number and account endpoints (added with the sandbox) ------------------------
+    def list_phone_numbers(self, waba_id: str, fields: list[str] | None = None) -> dict[str, Any]:
+        params = {"fields": ",".join(fields)} if fields else None
+        return self.request("GET", f"{waba_id}/phone_numbers", params=params)
+
+    def update_phone_number(self, phone_number_id: str, **fields: Any) -> dict[str, Any]:
+        """POST /{PNID}: change the two-step PIN (`pin=`) or set `webhook_configuration=`."""
+        return self.request("POST", phone_number_id, json=fields)
+
+    def set_webhook_override(self, phone_number_id: str, callback_uri: str, verify_token: str) -> dict[str, Any]:
+        """Send this number's message webhooks to another URL (Meta checks number → WABA → app)."""
+        config = {"override_callback_uri": callback_uri, "verify_token": verify_token}
+        return self.update_phone_number(phone_number_id, webhook_configuration=config)
+
+    def list_subscribed_apps(self, waba_id: str) -> dict[str, Any]:
+        return self.request("GET", f"{waba_id}/subscribed_apps")
+
+    # -- media ------------------------------------------------------------------------------------
+    def upload_media(self, phone_number_id: str, content: bytes, mime_type: str, filename: str = "file") -> str:
+        """POST /{PNID}/media (multipart); returns the media id to send by id."""
+        body = self.request(
+            "POST",
+            f"{phone_number_id}/media",
+            data={"messaging_product": "whatsapp", "type": mime_type},
+            files={"file": (filename, content, mime_type)},
+        )
+        return str(body["id"])
+
+    def get_media(self, media_id: str) -> dict[str, Any]:
+        """GET /{media-id}: a short-lived `url` plus `mime_type`, `sha256`, `file_size`."""
+        return self.request("GET", media_id)
+
+    def delete_media(self, media_id: str) -> dict[str, Any]:
+        return self.request("DELETE", media_id)
+
+    def download_media(self, media_id: str) -> tuple[bytes, str]:
+        """The bytes and MIME type of a media id (inbound photos, uploads); the URL needs the token too."""
+        info = self.get_media(media_id)
+        headers = {"Authorization": f"Bearer {self.token}"}
+        try:
+            response = _session.get(info["url"], headers=headers, timeout=self.timeout)
+        except requests.Timeout as exc:
+            raise GraphTimeoutError(f"Media download did not answer within {self.timeout}s") from exc
+        except requests.RequestException as exc:
+            raise TransientGraphError(f"Media download failed: {exc.__class__.__name__}") from exc
+        if response.status_code >= 400:
+            raise error_from_response(response.status_code, None)
+        return response.content, str(info.get("mime_type") or response.headers.get("Content-Type", ""))
+
+    # -- message templates ------------------------------------------------------------------------
+    def list_templates(self, waba_id: str, **filters: str) -> dict[str, Any]:
+        """GET /{WABA}/message_templates; filters such as name=, status=, language=."""
+        return self.request("GET", f"{waba_id}/message_templates", params=filters or None)
+
+    def create_template(
+        self, waba_id: str, name: str, language: str, category: str, components: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """POST /{WABA}/message_templates → {id, status: PENDING, category}; approval comes by webhook."""
+        body = {"name": name, "language": language, "category": category, "components": components}
+        return self.request("POST", f"{waba_id}/message_templates", json=body)
+
+    def delete_template(self, waba_id: str, name: str) -> dict[str, Any]:
+        return self.request("DELETE", f"{waba_id}/message_templates", params={"name": name})
