@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/auth/token", AuthTokenApi.as_view(), name="api-auth-token"),
     path("api/", include("tenants.api.urls")),
+    path("", include("tenants.urls")),  # signup and onboarding pages
     path("api/", include("billing.api.urls")),
     path("billing/", include("billing.urls")),
     path("api/v1/", include("ai.api.urls")),

@@ -106,6 +106,9 @@ class WhatsAppNumber(models.Model):
     display_name = models.CharField(_("display name"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    failure_code = models.CharField(
+        _("failure code"), max_length=40, blank=True, help_text=_("Machine-readable reason of the last failure.")
+    )
     quality_rating = models.CharField(_("quality"), max_length=20, blank=True)
     name_status = models.CharField(_("display name status"), max_length=40, blank=True)
     messaging_limit = models.CharField(_("messaging limit"), max_length=60, blank=True)

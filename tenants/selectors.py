@@ -1,0 +1,108 @@
+"""Reads for onboarding: who holds a setup code, where a client is in onboarding, hosted capacity."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ai.models import Persona
+from tenants.meta_errors import onboarding_error
+from tenants.models import Client, WhatsAppNumber
+
+Status = WhatsAppNumber.Status
+IN_PROGRESS = (Status.PENDING, Status.CODE_SENT, Status.VERIFIED)
+
+
+def setup_code_digest(setup_code: str) -> str:
+    return hashlib.sha256(setup_code.strip().encode()).hexdigest()
+
+
+def client_for_setup_code(*, setup_code: str) -> Client:
+    """The one client a setup code belongs to; unknown → 404 error, expired → 410 error.
+
+    Only the SHA-256 digest is stored, so the lookup is by digest (a unique index, no timing oracle on the code).
+    """
+    if not isinstance(setup_code, str) or not 8 <= len(setup_code.strip()) <= 128:
+        raise onboarding_error("invalid_setup_code")
+    client = Client.objects.filter(setup_code_digest=setup_code_digest(setup_code)).first()
+    if client is None:
+        raise onboarding_error("invalid_setup_code")
+    if client.setup_code_expires_at is None or client.setup_code_expires_at <= timezone.now():
+        raise onboarding_error("setup_code_expired")
+    return client
+
+
+def latest_number(*, client: Client) -> WhatsAppNumber | None:
+    """The number onboarding is about: an active one first, else the most recently touched."""
+    numbers = WhatsAppNumber.objects.for_client(client)
+    return (
+        numbers.filter(status=Status.ACTIVE).order_by("-activated_at").first()
+        or numbers.order_by("-updated_at", "-id").first()
+    )
+
+
+def number_awaiting_code(*, client: Client) -> WhatsAppNumber | None:
+    """The hosted number whose code the client is about to type (or whose registration must be retried)."""
+    return (
+        WhatsAppNumber.objects.for_client(client)
+        .filter(connection_type=WhatsAppNumber.ConnectionType.HOSTED, status__in=[Status.CODE_SENT, Status.VERIFIED])
+        .order_by("-updated_at", "-id")
+        .first()
+    )
+
+
+def business_described(*, client: Client) -> bool:
+    return Persona.objects.for_client(client).exclude(business_description="").exists()
+
+
+def onboarding_step(*, client: Client) -> str:
+    """Where the client is: add_whatsapp → verify_code → describe_business → live."""
+    number = latest_number(client=client)
+    if number is None or number.status in (Status.PENDING, Status.FAILED, Status.DISCONNECTED):
+        return "add_whatsapp"
+    if number.status in (Status.CODE_SENT, Status.VERIFIED):
+        return "verify_code"
+    if not business_described(client=client):
+        return "describe_business"
+    return "live"
+
+
+def active_numbers_to_check() -> QuerySet[WhatsAppNumber]:
+    """Every active number Meta knows, for the health sync (operator-wide, not a tenant read)."""
+    return WhatsAppNumber.objects.filter(status=Status.ACTIVE, phone_number_id__isnull=False).select_related("client")
+
+
+@dataclass(frozen=True)
+class HostedCapacity:
+    used: int
+    cap: int
+
+    @property
+    def available(self) -> int:
+        return max(self.cap - self.used, 0)
+
+    @property
+    def percent(self) -> int:
+        return min(round(100 * self.used / self.cap), 100) if self.cap else 100
+
+
+def hosted_capacity() -> HostedCapacity:
+    """Numbers in the operator's WABA against the portfolio cap (2, or 20 once Meta verifies the business).
+
+    Meta counts every number added to the account, verified or not, so every hosted number with a Meta id
+    counts until it is disconnected.
+    """
+    used = (
+        WhatsAppNumber.objects.filter(
+            connection_type=WhatsAppNumber.ConnectionType.HOSTED,
+            waba_id=settings.WHATSAPP_BUSINESS_ACCOUNT_ID,
+            phone_number_id__isnull=False,
+        )
+        .exclude(status=Status.DISCONNECTED)
+        .count()
+    )
+    return HostedCapacity(used=used, cap=settings.WHATSAPP_PORTFOLIO_NUMBER_CAP)
