@@ -1,0 +1,97 @@
+"""Meta's news about accounts and numbers: webhook fields (account_update, name, quality) and the health sync."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox.models import SandboxPhoneNumber
+from tenants.models import WhatsAppNumber
+from tenants.tasks import sync_number_health
+from tests.factories import WhatsAppNumberFactory, connected_number
+from whatsapp.models import WebhookEvent
+
+
+def field_payload(waba_id: str, field: str, value: dict) -> dict:
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": waba_id, "time": 1767225600, "changes": [{"field": field, "value": value}]}],
+    }
+
+
+@pytest.mark.django_db
+def test_partner_removed_disconnects_the_clients_numbers(post_webhook):
+    mine = WhatsAppNumberFactory(connection_type="embedded", waba_id="222000")
+    other = WhatsAppNumberFactory(connection_type="embedded", waba_id="333000")
+    value = {"event": "PARTNER_REMOVED", "waba_info": {"waba_id": "222000", "owner_business_id": "1"}}
+    assert post_webhook(field_payload("222000", "account_update", value)).status_code == 200
+
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    assert (mine.status, mine.failure_code) == ("disconnected", "reconnect_required")
+    assert "PARTNER_REMOVED" in mine.status_reason
+    assert other.status == "active"
+    assert "disconnected" in WebhookEvent.objects.get().detail
+
+
+@pytest.mark.django_db
+def test_account_restriction_is_noted(post_webhook):
+    number = WhatsAppNumberFactory(waba_id="444000")
+    value = {
+        "event": "ACCOUNT_RESTRICTION",
+        "restriction_info": [{"restriction_type": "RESTRICTED_ADD_PHONE_NUMBER_ACTION"}],
+    }
+    post_webhook(field_payload("444000", "account_update", value))
+    number.refresh_from_db()
+    assert number.status == "active" and "ACCOUNT_RESTRICTION" in number.status_reason
+
+
+@pytest.mark.django_db
+def test_display_name_decision_is_recorded(post_webhook):
+    number = WhatsAppNumberFactory(phone_number="+573001112222")
+    value = {
+        "display_phone_number": "573001112222",
+        "decision": "REJECTED",
+        "requested_verified_name": "Pan",
+        "rejection_reason": "NAME_FORMAT_UNACCEPTABLE",
+    }
+    post_webhook(field_payload(number.waba_id, "phone_number_name_update", value))
+    number.refresh_from_db()
+    assert (number.name_status, number.failure_code) == ("REJECTED", "display_name_rejected")
+    assert "NAME_FORMAT_UNACCEPTABLE" in number.status_reason
+
+
+@pytest.mark.django_db
+def test_quality_update_sets_limit_and_rating(post_webhook):
+    number = WhatsAppNumberFactory(phone_number="+573001113333")
+    value = {"display_phone_number": "573001113333", "event": "FLAGGED", "current_limit": "TIER_2K"}
+    post_webhook(field_payload(number.waba_id, "phone_number_quality_update", value))
+    number.refresh_from_db()
+    assert (number.quality_rating, number.messaging_limit) == ("RED", "TIER_2K")
+    assert "phone_number_quality_update FLAGGED: 1 number" in WebhookEvent.objects.get().detail
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sync_number_health_reads_meta_for_active_numbers(sandbox_live):
+    number = connected_number()
+    idle = WhatsAppNumberFactory(status="code_sent")
+    SandboxPhoneNumber.objects.filter(phone_number_id=number.phone_number_id).update(
+        quality_rating="YELLOW", name_status="APPROVED"
+    )
+
+    assert sync_number_health.delay().get() == 1
+
+    number.refresh_from_db()
+    idle.refresh_from_db()
+    assert (number.quality_rating, number.name_status) == ("YELLOW", "APPROVED")
+    assert number.messaging_limit.startswith("TIER_")
+    assert number.health_checked_at is not None
+    assert idle.health_checked_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_sync_marks_a_revoked_token_disconnected(sandbox_live):
+    number = connected_number(connection_type="embedded", business_token="revoked-token")
+    assert sync_number_health.delay().get() == 0
+    number.refresh_from_db()
+    assert (number.status, number.failure_code) == ("disconnected", "reconnect_required")
+    assert WhatsAppNumber.objects.get(pk=number.pk).health_checked_at is not None
