@@ -22,6 +22,7 @@ from tenants.models import Client, Membership
 
 logger = logging.getLogger(__name__)
 
+ALERT_HEADER = "X-CRM-Usage-Alert"  # lets mail filters (and tests) tell usage alerts apart
 THRESHOLDS = (UsageAlert.Threshold.WARNING, UsageAlert.Threshold.REACHED)
 
 
@@ -35,16 +36,12 @@ def raise_crossed_alerts(*, period_id: int, just_counted: int) -> list[UsageAler
 
     The caller's UPDATE holds the row lock until commit, so the value read here is its own.
     """
+    used, allowance = UsagePeriod.objects.values_list("service_messages", "allowance").get(pk=period_id)
+    crossed = [t for t in THRESHOLDS if used - just_counted < alert_limit(allowance=allowance, threshold=t) <= used]
+    if not crossed:
+        return []
     period = UsagePeriod.objects.select_related("client").get(pk=period_id)
-    before = period.service_messages - just_counted
-    raised = []
-    for threshold in THRESHOLDS:
-        limit = alert_limit(allowance=period.allowance, threshold=threshold)
-        if before < limit <= period.service_messages:
-            alert = _create_alert(period, threshold)
-            if alert:
-                raised.append(alert)
-    return raised
+    return [alert for alert in (_create_alert(period, t) for t in crossed) if alert]
 
 
 def raise_due_alerts(*, period: UsagePeriod) -> list[UsageAlert]:
@@ -111,7 +108,7 @@ def send_usage_alert_email(*, alert_id: int) -> bool:
         with translation.override(settings.LANGUAGE_CODE):
             subject, body = _alert_text(alert)
         messages = [
-            EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+            EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to], headers={ALERT_HEADER: str(alert.threshold)})
             for to in [*owner_emails(alert.client), *settings.OPERATOR_EMAILS]
         ]
         get_connection().send_messages(messages)

@@ -125,7 +125,8 @@ def record_outbound_usage(*, message) -> bool:
     period = usage_period_for(number=number, at=message.sent_at or message.created_at)
     category = outbound_category(message)
     wa_id = conversation.contact.wa_id
-    with transaction.atomic():
+    # No savepoint of its own: inside count_accepted_message any failure rolls the whole count back.
+    with transaction.atomic(savepoint=False):
         try:
             with transaction.atomic():
                 CountedMessage.objects.create(
