@@ -20,7 +20,7 @@ from tests.factories import ConversationFactory, MembershipFactory, MessageFacto
 
 def token_header(client: Client):
     """A new owner of `client` and the `Authorization` header of their API token."""
-    membership = MembershipFactory(client=client)
+    membership = MembershipFactory(client=client, user__password=None)  # no slow hashing: tokens only
     return membership.user, f"Token {Token.objects.create(user=membership.user).key}"
 
 

@@ -1,17 +1,15 @@
 """Agent and integrator sends over real HTTP: /api/v1 → record → worker → Graph client → sandbox,
 and the agent's text counts once as an agent reply in the number's usage."""
 
-from datetime import timedelta
-
 import pytest
 import requests
-from django.utils import timezone
 
 from billing.models import UsagePeriod
+from sandbox.models import SandboxPhoneNumber, SandboxTemplate
 from tenants.authentication import create_api_key
 from tests.factories import ContactFactory, ConversationFactory
 from tests.whatsapp.api_support import token_header
-from whatsapp.models import Message
+from whatsapp.models import Conversation, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,11 +21,21 @@ def sent_to(base_url, number, to):
     return response.json()["results"]
 
 
-def test_agent_text_reaches_the_customer_and_counts_as_an_agent_reply(sandbox_live, number):
-    contact = ContactFactory(client=number.client, wa_id="573001112233")
-    conversation = ConversationFactory(
-        number=number, contact=contact, last_inbound_at=timezone.now() - timedelta(hours=2)
+def customer_writes(base_url, number, sender, text):
+    response = requests.post(
+        f"{base_url}/sandbox/api/inbound",
+        json={"phone_number_id": number.phone_number_id, "from": sender, "text": text, "profile_name": "Ana"},
+        timeout=30,
     )
+    assert response.status_code == 200, response.text
+
+
+def test_agent_text_reaches_the_customer_and_counts_as_an_agent_reply(sandbox_live, number):
+    # A person already owns the thread, so the customer's message gets no AI reply.
+    conversation = ConversationFactory(
+        number=number, contact=ContactFactory(client=number.client, wa_id="573001112233"), owner="human"
+    )
+    customer_writes(sandbox_live, number, "+573001112233", "¿Me atiende una persona?")
     _, token = token_header(number.client)
 
     response = requests.post(
@@ -38,15 +46,26 @@ def test_agent_text_reaches_the_customer_and_counts_as_an_agent_reply(sandbox_li
     )
 
     assert response.status_code == 202, response.text
+    assert response.json()["status"] == "pending"
     [delivered] = sent_to(sandbox_live, number, "+573001112233")
     assert delivered["text"] == "Hola Ana, soy Carla de la tienda."
     message = Message.objects.get(pk=response.json()["id"])
     assert (message.status, message.sent_by, message.wamid) == ("sent", "agent", delivered["wamid"])
     usage = UsagePeriod.objects.get(number=number)
-    assert (usage.service_messages, usage.agent_replies, usage.ai_replies) == (1, 1, 0)
+    assert (usage.service_messages, usage.agent_replies, usage.ai_replies, usage.inbound_messages) == (1, 1, 0, 1)
 
 
 def test_integrator_template_to_a_new_phone_reaches_the_sandbox(sandbox_live, number):
+    account = SandboxPhoneNumber.objects.get(phone_number_id=number.phone_number_id).account
+    SandboxTemplate.objects.create(
+        account=account,
+        template_id="900000000000001",
+        name="bienvenida",
+        language="es",
+        category="UTILITY",
+        status="APPROVED",
+        components=[{"type": "BODY", "text": "Hola {{first_name}}, gracias por escribirnos."}],
+    )
     _, key = create_api_key(client=number.client, name="crm")
 
     response = requests.post(
@@ -70,5 +89,7 @@ def test_integrator_template_to_a_new_phone_reaches_the_sandbox(sandbox_live, nu
             {"type": "body", "parameters": [{"type": "text", "parameter_name": "first_name", "text": "Luis"}]}
         ],
     }
+    assert Message.objects.get(pk=response.json()["id"]).status == "sent"
+    assert Conversation.objects.get().contact.wa_id == "573109876543"
     usage = UsagePeriod.objects.get(number=number)
     assert (usage.template_messages, usage.service_messages) == (1, 0)
