@@ -150,9 +150,16 @@ def resend(request: HttpRequest, client, setup_code: str) -> HttpResponse:
     try:
         onboarding.resend_code(client=client, method=request.POST.get("method", "SMS"))
     except OnboardingError as exc:
-        form = VerifyCodeForm()
-        form.add_error(None, exc.message)
-        return _page(request, "verify.html", client, setup_code, "verify_code", form=form, status=exc.status_code)
+        return _page(
+            request,
+            "verify.html",
+            client,
+            setup_code,
+            "verify_code",
+            form=VerifyCodeForm(),
+            page_error=exc.message,
+            status=exc.status_code,
+        )
     return redirect(reverse("onboarding:home", args=[setup_code]) + "?resent=1")
 
 

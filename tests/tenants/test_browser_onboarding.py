@@ -1,0 +1,115 @@
+"""The whole hosted onboarding in Debian's chromium on a phone-sized screen, with screenshots.
+
+signup page → choose hosted → number → code read from the sandbox → describe the business → live page with QR.
+Screenshots land in test-artifacts/onboarding/ (gitignored) for people to look at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+
+from ai.models import Persona
+from tenants.models import WhatsAppNumber
+from tests.tenants.conftest import new_phone
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "onboarding"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def phone_page(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="es-CO",
+        )
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_hosted_onboarding_on_a_phone(sandbox_live, phone_page):
+    page = phone_page
+    phone = new_phone()
+
+    page.goto(f"{sandbox_live}/signup/")
+    assert page.locator("html").get_attribute("lang") == "es"
+    shot(page, "01-signup")
+    page.fill("#id_name", "Ana Pérez")
+    page.fill("#id_email", "ana@example.com")
+    page.fill("#id_business_name", "Panadería Ana")
+    page.click("#signup-form button[type=submit]")
+
+    page.wait_for_selector("#choose-hosted")
+    shot(page, "02-choose")
+    page.click("#choose-hosted")
+
+    page.wait_for_selector("#hosted-form")
+    page.fill("#id_phone_number", phone)
+    shot(page, "03-number")
+    page.click("#hosted-form button[type=submit]")
+
+    page.wait_for_selector("#verify-form")
+    code = requests.get(f"{sandbox_live}/sandbox/api/otp", params={"phone_number": phone}, timeout=10).json()["code"]
+    page.fill("#id_code", code)
+    shot(page, "04-code")
+    page.click("#verify-form button[type=submit]")
+
+    page.wait_for_selector("#business-form")
+    page.fill("#id_business_description", "Pan artesanal, tortas por encargo y domicilios en el barrio.")
+    page.fill("#id_business_hours", "Lunes a sábado, 7:00 a 19:00")
+    shot(page, "05-business")
+    page.click("#business-form button[type=submit]")
+
+    page.wait_for_selector("#live-number")
+    assert page.inner_text("#live-number") == phone
+    assert page.locator("#chat-qr svg").count() == 1
+    href = page.get_attribute("#download-chat-qr", "href")
+    assert href and href.endswith("whatsapp-qr.png")
+    shot(page, "06-live")
+
+    # Switch to English on the live page.
+    page.click("button[data-lang=en]")
+    page.wait_for_selector("#live-number")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "You are live!" in page.inner_text("h1")
+    shot(page, "07-live-en")
+
+    number = WhatsAppNumber.objects.get(phone_number=phone)
+    assert number.status == "active" and number.connection_type == "hosted"
+    assert Persona.objects.get(client=number.client).business_hours == "Lunes a sábado, 7:00 a 19:00"
+    assert sorted(p.name for p in ARTIFACTS.glob("0*.png"))[:6] == [
+        "01-signup.png",
+        "02-choose.png",
+        "03-number.png",
+        "04-code.png",
+        "05-business.png",
+        "06-live.png",
+    ]
