@@ -7,6 +7,7 @@ goes through a selector that takes the client, so another client's id is a 404.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -14,6 +15,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
+from ai import services as ai_services
 from tenants.access import ClientScopedApi
 from whatsapp import selectors
 from whatsapp.api.serializers import (
@@ -219,13 +221,13 @@ class TakeoverApi(ConversationActionApi):
         responses=ACTION_RESPONSES,
     )
     def post(self, request, conversation_id: int):
-        return self.apply(conversation_id, conversation_services.take_over_conversation)
+        return self.apply(conversation_id, partial(ai_services.take_over, user=request.user))
 
 
 class HandbackApi(ConversationActionApi):
     @extend_schema(tags=TAGS, summary="Hand the conversation back to the AI", request=None, responses=ACTION_RESPONSES)
     def post(self, request, conversation_id: int):
-        return self.apply(conversation_id, conversation_services.hand_back_conversation)
+        return self.apply(conversation_id, ai_services.hand_back)
 
 
 class ConvertApi(ConversationActionApi):

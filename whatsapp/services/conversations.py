@@ -2,7 +2,8 @@
 
 Agent sends are recorded like every other outbound message (`record_outbound_message`) and sent
 by the worker after commit. Sending as an agent while the AI owns the conversation is allowed and
-does not take it over: taking over is its own explicit action.
+does not take it over: taking over is its own explicit action (`ai.services.take_over`, which
+owns conversation ownership together with the AI's handoffs).
 """
 
 from __future__ import annotations
@@ -132,22 +133,6 @@ def ensure_can_send(*, number: WhatsAppNumber) -> None:
             status=409,
             details={"status": number.status},
         )
-
-
-def take_over_conversation(*, conversation: Conversation) -> Conversation:
-    """A person answers from now on: the AI stops and the attention flag is cleared."""
-    Conversation.objects.filter(pk=conversation.pk).update(
-        owner=Conversation.Owner.HUMAN, needs_attention=False, handoff_reason=""
-    )
-    return _refreshed(conversation, owner=Conversation.Owner.HUMAN, needs_attention=False, handoff_reason="")
-
-
-def hand_back_conversation(*, conversation: Conversation) -> Conversation:
-    """The AI answers the customer's next messages again."""
-    Conversation.objects.filter(pk=conversation.pk).update(
-        owner=Conversation.Owner.AI, needs_attention=False, handoff_reason=""
-    )
-    return _refreshed(conversation, owner=Conversation.Owner.AI, needs_attention=False, handoff_reason="")
 
 
 def mark_converted(*, conversation: Conversation) -> Conversation:
