@@ -189,9 +189,10 @@ def test_embedded_signup_api_validates_input(sandbox_api, operator):
     assert taken.status_code == 400 and "operator" in taken.json()["error"]["message"]
 
 
-def test_otp_api_errors(sandbox_api):
-    assert sandbox_api("GET", "/api/otp").status_code == 400
-    missing = sandbox_api("GET", "/api/otp", params={"phone_number": "+571234567890"})
+@pytest.mark.django_db
+def test_otp_api_errors(client):
+    assert client.get("/sandbox/api/otp").status_code == 400
+    missing = client.get("/sandbox/api/otp", {"phone_number": "+571234567890"})
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 
 

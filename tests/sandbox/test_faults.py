@@ -1,0 +1,120 @@
+"""Fault injection: the helper API's validation, scoping, delays, and the send task's retries against it."""
+
+import pytest
+
+from sandbox.models import SandboxFault, SandboxMessage
+from sandbox.services import open_window
+from tests.factories import ContactFactory, ConversationFactory, connected_number
+from whatsapp.client import GraphClient
+from whatsapp.errors import GraphTimeoutError, PermanentGraphError, RateLimitedError, TransientGraphError
+from whatsapp.models import Message
+from whatsapp.services.outbound import record_outbound_message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CUSTOMER = "573001112233"
+
+
+def add_fault(sandbox_api, **body):
+    response = sandbox_api("POST", "/api/faults", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"fail_next": 0, "error_code": 131000}, 400),
+        ({"fail_next": "two", "error_code": 131000}, 400),
+        ({"error_code": "abc"}, 400),
+        ({"fail_next": 1}, 400),  # neither an error nor a delay
+        ({"error_code": 131000, "http_status": 200}, 400),
+        ({"error_code": 131000, "http_status": 700}, 400),
+        ({"delay_ms": -5}, 400),
+        ({"delay_ms": 10**9}, 400),
+        ({"phone_number_id": "404", "error_code": 131000}, 404),
+    ],
+)
+@pytest.mark.django_db
+def test_bad_faults_are_refused_and_change_nothing(client, body, status):
+    response = client.post("/sandbox/api/faults", data=body, content_type="application/json")
+    assert response.status_code == status
+    assert response.json()["error"]["code"] in ("invalid", "unknown_number")
+    assert not SandboxFault.objects.exists()
+
+
+def test_fault_list_defaults_and_clearing(sandbox_api, number):
+    assert sandbox_api("POST", "/api/faults", data="[").status_code == 400
+    created = add_fault(sandbox_api, phone_number_id=number.phone_number_id, error_code=130429)
+    assert (created["fail_next"], created["http_status"]) == (1, 400)  # Meta throttles with HTTP 400
+    assert add_fault(sandbox_api, error_code=131000)["http_status"] == 500
+    assert add_fault(sandbox_api, error_code=190)["http_status"] == 401
+    assert len(sandbox_api("GET", "/api/faults").json()["results"]) == 3
+    cleared = sandbox_api("DELETE", "/api/faults", params={"phone_number_id": number.phone_number_id})
+    assert cleared.json() == {"cleared": 1}
+    assert sandbox_api("DELETE", "/api/faults").json() == {"cleared": 2}
+    assert sandbox_api("GET", "/api/faults").json() == {"results": []}
+
+
+def test_a_number_fault_hits_only_that_number_and_counts_down(operator, sandbox_api, number):
+    other = connected_number()
+    for pnid in (number.phone_number_id, other.phone_number_id):
+        open_window(phone_number_id=pnid, wa_id=CUSTOMER)
+    add_fault(sandbox_api, phone_number_id=number.phone_number_id, fail_next=2, error_code=130429)
+    assert operator.send_text(other.phone_number_id, CUSTOMER, "Hola")["messages"]
+    for _ in range(2):
+        with pytest.raises(RateLimitedError) as error:
+            operator.send_text(number.phone_number_id, CUSTOMER, "Hola")
+        assert error.value.code == 130429
+    assert operator.send_text(number.phone_number_id, CUSTOMER, "Hola")["messages"]
+    assert not SandboxFault.objects.exists()
+
+
+def test_a_global_fault_hits_any_call_and_keeps_its_message(operator, sandbox_api, number):
+    add_fault(sandbox_api, error_code=2, http_status=503, message="Service temporarily unavailable (sandbox)")
+    with pytest.raises(TransientGraphError) as error:
+        operator.list_templates(number.waba_id)
+    assert (error.value.code, error.value.http_status) == (2, 503)
+    assert error.value.message == "Service temporarily unavailable (sandbox)"
+
+
+def test_a_delay_longer_than_the_client_timeout_is_a_timeout(sandbox_api, number):
+    add_fault(sandbox_api, phone_number_id=number.phone_number_id, delay_ms=600)
+    with pytest.raises(GraphTimeoutError):
+        GraphClient("sandbox-master-token", timeout=0.2).get_phone_number(number.phone_number_id)
+    add_fault(sandbox_api, phone_number_id=number.phone_number_id, delay_ms=50)  # a short delay still answers
+    assert GraphClient("sandbox-master-token").get_phone_number(number.phone_number_id)["status"] == "CONNECTED"
+
+
+def _conversation(number):
+    contact = ContactFactory(client=number.client, wa_id=CUSTOMER)
+    open_window(phone_number_id=number.phone_number_id, wa_id=CUSTOMER)
+    return ConversationFactory(number=number, contact=contact)
+
+
+def test_send_task_retries_a_transient_fault_and_sends_exactly_once(sandbox_live, sandbox_api, number, settings):
+    settings.WHATSAPP_RETRY_BACKOFF_MAX = 1
+    add_fault(sandbox_api, phone_number_id=number.phone_number_id, fail_next=1, error_code=131000)
+    message = record_outbound_message(conversation=_conversation(number), text="Ya te ayudo", sent_by="agent")
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("sent", 2)
+    [sent] = SandboxMessage.objects.filter(direction="out")
+    assert (sent.wamid, sent.text) == (message.wamid, "Ya te ayudo")
+
+
+def test_send_task_records_a_permanent_fault_on_the_message(sandbox_live, sandbox_api, number):
+    add_fault(sandbox_api, phone_number_id=number.phone_number_id, error_code=131026)
+    message = record_outbound_message(conversation=_conversation(number), text="Hola", sent_by="agent")
+    message.refresh_from_db()
+    assert (message.status, message.error_code, message.attempts) == ("failed", "131026", 1)
+    assert not SandboxMessage.objects.filter(direction="out").exists()
+    assert Message.objects.filter(status="sent").count() == 0
+
+
+def test_window_closed_is_permanent_without_a_fault(sandbox_live, number):
+    contact = ContactFactory(client=number.client, wa_id="573005550000")
+    message = record_outbound_message(conversation=ConversationFactory(number=number, contact=contact), text="Hola")
+    message.refresh_from_db()
+    assert (message.status, message.error_code) == ("failed", "131047")
+    with pytest.raises(PermanentGraphError):
+        GraphClient("sandbox-master-token").send_text(number.phone_number_id, "+573005550000", "Hola")

@@ -1,0 +1,85 @@
+"""Status and template webhooks posted by the sandbox, signed, over real HTTP, to the product's webhook."""
+
+import time
+from datetime import date
+
+import pytest
+import requests
+from django.conf import settings
+
+from sandbox.services import open_window, pricing
+from tests.factories import ContactFactory, ConversationFactory
+from whatsapp.models import Message, WebhookEvent
+from whatsapp.services.outbound import record_outbound_message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def wait_for(predicate, timeout=6.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def status_webhooks(settings, sandbox_live):
+    settings.SANDBOX_STATUS_WEBHOOKS = True
+    return sandbox_live
+
+
+def test_ai_reply_goes_sent_delivered_read_with_pricing(status_webhooks, number):
+    response = requests.post(
+        f"{status_webhooks}/sandbox/api/inbound",
+        json={"phone_number_id": number.phone_number_id, "from": "+573001112233", "text": "Hola"},
+        timeout=10,
+    )
+    assert response.json()["webhook_status"] == 200
+    reply = Message.objects.get(direction="out")
+    assert wait_for(lambda: Message.objects.get(pk=reply.pk).status == "read"), Message.objects.get(pk=reply.pk).status
+    reply.refresh_from_db()
+    assert (reply.pricing_category, reply.pricing_type, reply.billable) == ("service", "regular", True)
+    statuses = [
+        s["status"]
+        for event in WebhookEvent.objects.order_by("received_at")
+        for entry in event.payload["entry"]
+        for change in entry["changes"]
+        for s in change["value"].get("statuses", [])
+    ]
+    assert statuses == ["sent", "delivered", "read"]  # each stored only because its signature was valid
+
+
+def test_undeliverable_recipient_gets_a_failed_status(status_webhooks, number):
+    contact = ContactFactory(client=number.client, wa_id="573001119999")
+    open_window(phone_number_id=number.phone_number_id, wa_id="573001119999")
+    message = record_outbound_message(conversation=ConversationFactory(number=number, contact=contact), text="Hola")
+    assert wait_for(lambda: Message.objects.get(pk=message.pk).status == "failed")
+    message.refresh_from_db()
+    assert message.error_code == "131026"
+
+
+def test_template_review_posts_a_status_update(status_webhooks, operator):
+    body = [{"type": "BODY", "text": "Tu cita es mañana."}]
+    created = operator.create_template(settings.WHATSAPP_BUSINESS_ACCOUNT_ID, "recordatorio", "es", "UTILITY", body)
+
+    def template_events():
+        return [e for e in WebhookEvent.objects.all() if "message_template_status_update" in e.fields]
+
+    assert wait_for(template_events)
+    value = template_events()[0].payload["entry"][0]["changes"][0]["value"]
+    assert value["event"] == "APPROVED"
+    assert (str(value["message_template_id"]), value["message_template_name"]) == (created["id"], "recordatorio")
+
+
+@pytest.mark.django_db
+def test_pricing_block_follows_the_2026_10_01_change():
+    assert pricing("service", on=date(2026, 9, 30))["type"] == "free_customer_service"
+    assert pricing("service", on=date(2026, 10, 1)) == {
+        "billable": True,
+        "pricing_model": "PMP",
+        "type": "regular",
+        "category": "service",
+    }
+    assert pricing("marketing", on=date(2026, 9, 30))["type"] == "regular"
