@@ -1,0 +1,127 @@
+"""The OpenAI provider through the real openai SDK over real HTTP, against a local compatible server."""
+
+import pytest
+
+from ai.models import AiReplyLog
+from ai.replies import generate_reply
+from ai.services import preview_reply
+from tests.ai.support import load_faq
+from tests.factories import ClientFactory, PersonaFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clinic():
+    client = ClientFactory(business_name="Clínica Dental Sonrisa")
+    PersonaFactory(
+        client=client,
+        business_description="Clínica odontológica en Bogotá",
+        tone="cálido y breve",
+        business_hours="Lunes a viernes de 8:00 a 18:00",
+        never_say="descuentos que no existen",
+        max_reply_chars=500,
+    )
+    load_faq(client)
+    return client
+
+
+def test_request_carries_persona_knowledge_and_bounded_tokens(clinic, use_openai):
+    use_openai.reply = "¡Claro! Hay parqueadero gratis en el sótano."
+
+    draft = generate_reply(client=clinic, customer_text="¿tienen parqueadero?")
+
+    assert draft.text == "¡Claro! Hay parqueadero gratis en el sótano."
+    assert (draft.provider, draft.fallback_used, draft.handoff) == ("openai", False, False)
+    assert (draft.prompt_tokens, draft.completion_tokens) == (321, 45)
+    [request] = use_openai.requests
+    assert use_openai.headers[0]["authorization"] == "Bearer sk-test-local"
+    assert request["model"] == "gpt-4o-mini"
+    assert 32 <= request["max_tokens"] <= 400
+    system = request["messages"][0]
+    assert system["role"] == "system"
+    for fact in (
+        "Clínica Dental Sonrisa",
+        "Clínica odontológica en Bogotá",
+        "cálido y breve",
+        "Lunes a viernes de 8:00 a 18:00",
+        "descuentos que no existen",
+        "¿Tienen parqueadero?",
+        "parqueadero gratis para pacientes",
+    ):
+        assert fact in system["content"]
+    # The most relevant entry is listed first among the knowledge entries.
+    knowledge = system["content"].split("Knowledge base:")[1]
+    assert knowledge.strip().startswith("- Q: ¿Tienen parqueadero?")
+    assert request["messages"][-1] == {"role": "user", "content": "¿tienen parqueadero?"}
+
+
+def test_handoff_marker_hands_off_with_the_models_polite_text(clinic, use_openai):
+    use_openai.reply = "[[HANDOFF]] Te comunico con una persona del equipo."
+
+    draft = generate_reply(client=clinic, customer_text="¿hacen cirugía de rodilla?")
+
+    assert draft.handoff is True
+    assert draft.text == "Te comunico con una persona del equipo."
+
+
+def test_long_model_output_is_cut_on_a_sentence_boundary(clinic, use_openai):
+    use_openai.reply = "Frase número uno del modelo. " * 40  # about 1,160 characters
+
+    draft = generate_reply(client=clinic, customer_text="cuéntame todo")
+
+    assert len(draft.text) <= 500
+    assert draft.text.endswith("modelo.")
+
+
+def test_server_error_falls_back_to_the_offline_answer(clinic, use_openai):
+    use_openai.status = 500
+
+    draft = generate_reply(client=clinic, customer_text="hay parqueo?")
+
+    assert draft.fallback_used is True
+    assert draft.provider == "offline"
+    assert "parqueadero gratis" in draft.text
+    assert "InternalServerError" in draft.error
+    assert len(use_openai.requests) == 1  # max_retries=0: no retry storm
+
+
+def test_timeout_falls_back_to_a_polite_handoff_when_offline_has_no_answer(clinic, use_openai, settings):
+    settings.OPENAI_TIMEOUT = 0.3
+    use_openai.delay = 1.5
+
+    draft = generate_reply(client=clinic, customer_text="¿venden pizza?")
+
+    assert draft.fallback_used is True
+    assert draft.handoff is True
+    assert "persona de nuestro equipo" in draft.text
+    assert "Timeout" in draft.error
+    assert draft.latency_ms < 1500
+
+
+def test_unreachable_server_falls_back(clinic, settings):
+    settings.OPENAI_API_KEY = "sk-test"
+    settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"  # discard port: connection refused
+    settings.OPENAI_MAX_RETRIES = 0
+
+    draft = generate_reply(client=clinic, customer_text="atienden niños?")
+
+    assert draft.fallback_used is True
+    assert "odontopediatra" in draft.text
+
+
+def test_preview_logs_tokens_and_cost_without_a_message(clinic, use_openai):
+    draft = preview_reply(client=clinic, message="¿Dónde están?")
+
+    log = AiReplyLog.objects.get(client=clinic)
+    assert draft.text == "Respuesta del modelo."
+    assert (log.source, log.provider, log.model, log.prompt_tokens, log.completion_tokens) == (
+        "preview",
+        "openai",
+        "gpt-4o-mini",
+        321,
+        45,
+    )
+    # gpt-4o-mini: 0.15 USD per million prompt tokens, 0.60 per million completion tokens.
+    assert float(log.estimated_cost) == pytest.approx((321 * 0.15 + 45 * 0.60) / 1_000_000, abs=1e-6)
+    assert log.message is None and log.conversation is None
