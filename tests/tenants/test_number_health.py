@@ -95,3 +95,11 @@ def test_health_sync_marks_a_revoked_token_disconnected(sandbox_live):
     number.refresh_from_db()
     assert (number.status, number.failure_code) == ("disconnected", "reconnect_required")
     assert WhatsAppNumber.objects.get(pk=number.pk).health_checked_at is not None
+
+
+@pytest.mark.django_db
+def test_health_sync_is_scheduled_for_beat():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="tenants.tasks.sync_number_health")
+    assert task.enabled and task.crontab.hour == "*/6"

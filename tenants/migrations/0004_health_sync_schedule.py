@@ -1,0 +1,20 @@
+"""Beat job of tenants: refresh every active number's health from Meta (see crm/beat.py)."""
+
+from django.db import migrations
+
+from crm.beat import schedule, unschedule
+
+JOBS = [
+    ("tenants: sync number health", "tenants.tasks.sync_number_health", "17", "*/6", "*"),
+]
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("tenants", "0003_number_failure_code"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [
+        migrations.RunPython(lambda apps, editor: schedule(apps, JOBS), lambda apps, editor: unschedule(apps, JOBS))
+    ]
