@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ai.support import FakeOpenAI, start_fake_openai
+from tests.whatsapp.api_support import api_for  # noqa: F401  (fixture)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 from ai.models import AiReplyLog, KnowledgeEntry, Persona
 from tests.ai.support import load_faq
 from tests.factories import ClientFactory, KnowledgeEntryFactory
-from tests.whatsapp.api_support import api_for, assert_error  # noqa: F401
+from tests.whatsapp.api_support import assert_error
 from whatsapp.models import Message
 
 pytestmark = pytest.mark.django_db
