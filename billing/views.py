@@ -60,7 +60,8 @@ def cost_view(request):
             month = month_form.cleaned_data["month"]
         else:
             status = 400
-    settings_row = BillingSettings.current()
+    # Unsaved until the operator sets a markup: reading the page writes nothing.
+    settings_row = BillingSettings.objects.filter(pk=1).first() or BillingSettings()
     markup_form = MarkupForm(request.POST or None, instance=settings_row)
     if request.method == "POST":
         if markup_form.is_valid():
