@@ -62,6 +62,14 @@ def parse_phone_number(raw: str) -> tuple[str, str, str]:
     return e164, str(parsed.country_code), str(parsed.national_number)
 
 
+def display_phone(e164: str) -> str:
+    """+573001234567 → "+57 300 1234567", as people read it; unparsable input is returned as it is."""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164
+
+
 def _digits(value: Any) -> str:
     return re.sub(r"\D", "", str(value or ""))
 
@@ -142,6 +150,13 @@ def _code_sent_recently(number: WhatsAppNumber) -> bool:
     return bool(number.code_requested_at and timezone.now() - number.code_requested_at < cooldown)
 
 
+def _abandon_other_attempts(*, client: Client, e164: str) -> None:
+    """Only one number is onboarded at a time: an unfinished attempt with another number stops here."""
+    WhatsAppNumber.objects.for_client(client).filter(status__in=IN_PROGRESS).exclude(phone_number=e164).update(
+        status=Status.FAILED, failure_code="", status_reason=f"Replaced by {e164}", updated_at=timezone.now()
+    )
+
+
 def _hosted_row(*, client: Client, e164: str, display_name: str) -> WhatsAppNumber:
     """The row for this number: reused when this client tried it before; another client's number is refused."""
     number = WhatsAppNumber.objects.filter(phone_number=e164).first()
@@ -149,10 +164,7 @@ def _hosted_row(*, client: Client, e164: str, display_name: str) -> WhatsAppNumb
         raise onboarding_error("number_in_use")
     if number is not None and number.status in (Status.ACTIVE, Status.SUSPENDED):
         raise onboarding_error("number_already_active")
-    # Only one number is onboarded at a time: an abandoned attempt with another number stops here.
-    WhatsAppNumber.objects.for_client(client).filter(status__in=IN_PROGRESS).exclude(phone_number=e164).update(
-        status=Status.FAILED, failure_code="", status_reason=f"Replaced by {e164}", updated_at=timezone.now()
-    )
+    _abandon_other_attempts(client=client, e164=e164)
     if number is None:
         number = WhatsAppNumber(client=client, phone_number=e164)
     if number.connection_type != Connection.HOSTED:
@@ -260,9 +272,7 @@ def _embedded_row(*, client: Client, phone_number_id: str, e164: str) -> WhatsAp
     )
     if number is not None and number.client_id != client.pk:
         raise onboarding_error("number_in_use")
-    WhatsAppNumber.objects.for_client(client).filter(status__in=IN_PROGRESS).exclude(phone_number=e164).update(
-        status=Status.FAILED, failure_code="", status_reason=f"Replaced by {e164}", updated_at=timezone.now()
-    )
+    _abandon_other_attempts(client=client, e164=e164)
     return number or WhatsAppNumber(client=client)
 
 

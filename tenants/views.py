@@ -53,6 +53,7 @@ def _page(request: HttpRequest, template: str, client, setup_code: str, step: st
         client=client,
         setup_code=setup_code,
         number=number,
+        phone_display=onboarding.display_phone(number.phone_number) if number else "",
         number_problem=(user_message(number.failure_code) or number.status_reason) if number else "",
         step=step,
         step_index=STEPS.index(step) + 1,

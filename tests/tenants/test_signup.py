@@ -184,3 +184,17 @@ def test_pages_speak_spanish_by_default_and_english_on_request(client):
     switched = client.post("/onboarding/language/", {"language": "en", "next": "/signup/"})
     assert switched.status_code == 302
     assert 'lang="en"' in client.get("/signup/").content.decode()
+
+
+def test_signup_page_shares_the_api_rate_limit(client, settings):
+    settings.ONBOARDING_SIGNUP_RATE = "1/hour"
+    assert register(client, email="first@example.com").status_code == 201
+    response = client.post("/signup/", {"name": "Luis", "email": "luis@example.com", "business_name": "Taller"})
+    assert response.status_code == 429
+    assert b'data-error="rate_limited"' in response.content
+    assert not Client.objects.filter(email="luis@example.com").exists()
+
+
+def test_spanish_is_the_default_language_of_the_pages(client):
+    page = client.get("/signup/").content.decode()
+    assert "Crear mi cuenta" in page and "Create my account" not in page
