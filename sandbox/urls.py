@@ -1,10 +1,12 @@
 from django.urls import path
 
-from sandbox.views import api, graph
+from sandbox.views import api, graph, pages
 
 app_name = "sandbox"
 
 urlpatterns = [
+    path("", pages.phone, name="phone"),
+    path("embedded-signup/", pages.embedded_signup, name="embedded-signup"),
     # Meta's Graph API
     path("graph/<str:version>/oauth/access_token", graph.oauth_access_token, name="graph-oauth"),
     path("graph/<str:version>/<str:node>", graph.graph_node, name="graph-node"),

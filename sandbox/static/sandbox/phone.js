@@ -1,0 +1,120 @@
+// The end customer's phone: post to /sandbox/api/inbound, poll /sandbox/api/chat every second.
+(function () {
+  "use strict";
+  var strings = JSON.parse(document.getElementById("phone-strings").textContent);
+  var el = function (id) { return document.getElementById(id); };
+  var chat = el("chat"), numberSelect = el("number"), me = el("me"), text = el("text");
+  var rendered = "";
+  var DEMO_LOCATION = { latitude: 4.6765, longitude: -74.0482 }; // Parque de la 93, Bogotá
+
+  var saved = window.localStorage.getItem("sandbox-phone-me");
+  if (saved) me.value = saved;
+  var savedNumber = window.localStorage.getItem("sandbox-phone-number");
+  if (savedNumber && numberSelect.querySelector('option[value="' + savedNumber + '"]')) numberSelect.value = savedNumber;
+
+  function digits(value) { return (value || "").replace(/\D/g, ""); }
+
+  function showError(message) {
+    el("error").textContent = message;
+    el("error").hidden = !message;
+  }
+
+  function ready() {
+    if (!numberSelect.value) { showError(strings.no_number); return false; }
+    var d = digits(me.value);
+    if (d.length < 8 || d.length > 15) { showError(strings.bad_phone); return false; }
+    window.localStorage.setItem("sandbox-phone-me", me.value);
+    window.localStorage.setItem("sandbox-phone-number", numberSelect.value);
+    showError("");
+    return true;
+  }
+
+  function send(payload) {
+    if (!ready()) return Promise.resolve();
+    payload.phone_number_id = numberSelect.value;
+    payload.from = "+" + digits(me.value);
+    return fetch("/sandbox/api/inbound", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(payload)
+    }).then(function (response) {
+      if (!response.ok) {
+        return response.json().then(function (body) { showError(body.error ? body.error.message : strings.send_failed); });
+      }
+      return poll();
+    }).catch(function () { showError(strings.send_failed); });
+  }
+
+  function ticks(message) {
+    if (message.direction !== "in") return "";
+    var cls = message.status === "read" ? "ticks read" : "ticks";
+    var label = message.status === "read" ? "✓✓" : message.status === "delivered" ? "✓✓" : "✓";
+    return '<span class="' + cls + '" data-status="' + message.status + '">' + label + "</span>";
+  }
+
+  function escapeHtml(value) {
+    var div = document.createElement("div");
+    div.textContent = value == null ? "" : String(value);
+    return div.innerHTML;
+  }
+
+  function bubble(message) {
+    var side = message.direction === "in" ? "mine" : "theirs";
+    var html = '<div class="bubble ' + side + '" data-wamid="' + escapeHtml(message.wamid) + '">';
+    html += '<div class="text">' + escapeHtml(message.text) + "</div>";
+    if (message.buttons && message.buttons.length) {
+      html += '<div class="buttons">';
+      message.buttons.forEach(function (b) {
+        html += '<button type="button" class="reply-button" data-button-id="' + escapeHtml(b.id) +
+          '" data-context="' + escapeHtml(message.wamid) + '">' + escapeHtml(b.title) + "</button>";
+      });
+      html += "</div>";
+    }
+    html += '<div class="meta">' + escapeHtml(message.time) + " " + ticks(message) + "</div></div>";
+    return html;
+  }
+
+  function render(data) {
+    el("chat-title").textContent = data.number.verified_name;
+    el("avatar").textContent = (data.number.verified_name || "W").charAt(0).toUpperCase();
+    el("chat-subtitle").textContent = data.number.display_phone_number;
+    el("typing").hidden = !data.typing;
+    var html = data.messages.map(bubble).join("");
+    if (html === rendered) return;
+    rendered = html;
+    chat.innerHTML = html || '<p class="empty" id="empty">' + escapeHtml(strings.empty) + "</p>";
+    chat.scrollTop = chat.scrollHeight;
+  }
+
+  function poll() {
+    if (!numberSelect.value || digits(me.value).length < 8) return Promise.resolve();
+    var query = "?phone_number_id=" + encodeURIComponent(numberSelect.value) + "&from=" + encodeURIComponent("+" + digits(me.value));
+    return fetch("/sandbox/api/chat" + query)
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) { if (data) render(data); })
+      .catch(function () { /* the next poll tries again */ });
+  }
+
+  el("composer").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var value = text.value.trim();
+    if (!value) return;
+    text.value = "";
+    send({ type: "text", text: value });
+  });
+  el("send-location").addEventListener("click", function () {
+    send({ type: "location", location: { latitude: DEMO_LOCATION.latitude, longitude: DEMO_LOCATION.longitude, name: strings.location_name } });
+  });
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest("[data-button-id]");
+    if (!target) return;
+    var payload = { type: "button", button: { id: target.getAttribute("data-button-id"), title: target.textContent } };
+    if (target.getAttribute("data-context")) payload.context_wamid = target.getAttribute("data-context");
+    send(payload);
+  });
+  numberSelect.addEventListener("change", function () { rendered = ""; ready(); poll(); });
+  me.addEventListener("change", function () { rendered = ""; if (ready()) poll(); });
+
+  poll();
+  window.setInterval(poll, 1000);
+})();

@@ -1,0 +1,94 @@
+"""Pages people use: the Embedded Signup stand-in popup and the end customer's phone."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from sandbox import accounts
+from sandbox.models import SandboxPhoneNumber
+from sandbox.views.api import signup_result
+
+CANCEL_STEP = "PHONE_NUMBER_SETUP"
+
+
+def _with_language(request: HttpRequest) -> str | None:
+    """`?lang=en|es` switches the page language and remembers it in Django's language cookie."""
+    lang = request.GET.get("lang", "")
+    if lang in dict(settings.LANGUAGES):
+        translation.activate(lang)
+        request.LANGUAGE_CODE = lang
+        return lang
+    return None
+
+
+def _remember(response: HttpResponse, lang: str | None) -> HttpResponse:
+    if lang:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, samesite="Lax")
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def embedded_signup(request: HttpRequest) -> HttpResponse:
+    """Meta's Embedded Signup v4 popup, offline: confirm business and number, or cancel.
+
+    The result page hands the opener the same two messages Meta's SDK and FB.login would.
+    """
+    lang = _with_language(request)
+    form = {
+        "business_name": request.POST.get("business_name", request.GET.get("client", "")),
+        "phone_number": request.POST.get("phone_number", request.GET.get("phone", "")),
+    }
+    if request.method == "POST" and request.POST.get("action") == "cancel":
+        events = [
+            {"type": "WA_EMBEDDED_SIGNUP", "event": "CANCEL", "data": {"current_step": CANCEL_STEP}},
+            {"type": "SANDBOX_FB_LOGIN", "authResponse": None},
+        ]
+        return render(request, "sandbox/embedded_signup_done.html", {"events": events, "cancelled": True})
+    error = ""
+    if request.method == "POST":
+        try:
+            code, number = accounts.embedded_signup(
+                business_name=form["business_name"], phone_number=form["phone_number"]
+            )
+        except ValueError as exc:
+            error = str(exc)
+        else:
+            result = signup_result(code, number)
+            events = [
+                {
+                    "type": "WA_EMBEDDED_SIGNUP",
+                    "event": "FINISH",
+                    "data": {k: result[k] for k in ("phone_number_id", "waba_id", "business_id")},
+                },
+                {"type": "SANDBOX_FB_LOGIN", "authResponse": {"code": result["code"]}},
+            ]
+            context = {"events": events, "result": result, "cancelled": False}
+            return render(request, "sandbox/embedded_signup_done.html", context)
+    response = render(
+        request, "sandbox/embedded_signup.html", {"form": form, "error": error}, status=400 if error else 200
+    )
+    return _remember(response, lang)
+
+
+@require_GET
+def phone(request: HttpRequest) -> HttpResponse:
+    """A phone-like chat where a person plays the end customer of any connected number."""
+    lang = _with_language(request)
+    numbers = SandboxPhoneNumber.objects.filter(registered=True).order_by("verified_name", "id")
+    strings = {
+        "typing": _("typing…"),
+        "send_failed": _("Could not send. Try again."),
+        "no_number": _("Choose a number first."),
+        "bad_phone": _("Type your phone number with the country code, e.g. +573001234567."),
+        "location_name": _("My location"),
+        "yes": _("Yes"),
+        "no": _("No"),
+        "empty": _("Say hello to start the chat."),
+    }
+    context = {"numbers": numbers, "strings": strings, "language": translation.get_language()}
+    return _remember(render(request, "sandbox/phone.html", context), lang)

@@ -1,0 +1,91 @@
+"""Real browser (Debian's chromium through Playwright) on a phone-sized screen: the phone page and the popup."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import sync_playwright
+
+from sandbox.models import SandboxMessage
+from whatsapp.client import GraphClient
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def page(sandbox_live, monkeypatch):
+    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are still plain sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(**PHONE, locale="es-CO")
+        context.set_default_timeout(10_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_customer_writes_sees_the_ai_reply_and_the_read_ticks(page, sandbox_live, number):
+    page.goto(f"{sandbox_live}/sandbox/")
+    page.select_option("#number", number.phone_number_id)
+    page.fill("#me", "+573001112233")
+    page.fill("#text", "Hola, ¿qué horario tienen?")
+    page.click("#send")
+
+    page.locator(".bubble.mine", has_text="Hola, ¿qué horario tienen?").wait_for()
+    reply = page.locator(".bubble.theirs").first
+    reply.wait_for()
+    assert reply.inner_text().strip()
+    assert page.locator(".bubble.mine .ticks.read").count() == 0
+
+    inbound = SandboxMessage.objects.get(direction="in")
+    GraphClient.for_number(number).mark_read(number.phone_number_id, inbound.wamid)
+    page.locator(".bubble.mine .ticks.read").wait_for()  # the next poll shows the blue ticks
+
+    page.click("#send-location")
+    page.locator(".bubble.mine", has_text="📍").wait_for()
+    page.locator(".chip", has_text="Sí").click()
+    page.locator(".bubble.mine .text", has_text="Sí").wait_for()
+    kinds = list(SandboxMessage.objects.filter(direction="in").values_list("type", flat=True))
+    assert kinds == ["text", "location", "interactive"]
+    assert page.evaluate("document.documentElement.lang") == "es"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sandbox-phone.png"), full_page=True)
+
+
+def test_popup_posts_meta_events_to_its_opener(page, sandbox_live):
+    page.goto(f"{sandbox_live}/sandbox/")  # any page of ours plays the product's onboarding page
+    page.evaluate("window.received = []; window.addEventListener('message', e => window.received.push(e.data))")
+    with page.expect_popup() as opened:
+        page.evaluate("window.open('/sandbox/embedded-signup/?client=Caf%C3%A9%20Luna&phone=%2B573157770009', 'es')")
+    popup = opened.value
+    assert popup.input_value("#business_name") == "Café Luna"
+    popup.click("button[value=continue]")
+    page.wait_for_function("window.received.length === 2")
+    finish, login = page.evaluate("window.received")
+    assert (finish["type"], finish["event"]) == ("WA_EMBEDDED_SIGNUP", "FINISH")
+    assert set(finish["data"]) == {"phone_number_id", "waba_id", "business_id"}
+    token = GraphClient("").exchange_code(login["authResponse"]["code"])["access_token"]
+    assert (
+        GraphClient(token).get_phone_number(finish["data"]["phone_number_id"])["display_phone_number"]
+        == "+573157770009"
+    )
+    popup.wait_for_event("close")
+
+    with page.expect_popup() as opened:
+        page.evaluate("window.received = []; window.open('/sandbox/embedded-signup/?lang=en', 'es2')")
+    opened.value.click("button[value=cancel]")
+    page.wait_for_function("window.received.length === 2")
+    cancel, no_login = page.evaluate("window.received")
+    assert cancel["event"] == "CANCEL" and no_login == {"type": "SANDBOX_FB_LOGIN", "authResponse": None}
