@@ -12,7 +12,6 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from ai.lexicon import STOP_WORDS, SYNONYM_GROUPS
 from ai.text import fold
@@ -24,6 +23,7 @@ for _canonical, _group in SYNONYM_GROUPS.items():
 
 QUESTION_WEIGHT, ANSWER_WEIGHT, TRIGRAM_WEIGHT = 0.6, 0.25, 0.15
 MIN_SCORE = 0.32
+TYPO_CUTOFF = 0.79  # difflib ratio above which an unknown word is read as a known one
 UNKNOWN_WORD_WEIGHT = 1.5
 ANSWER_ONLY_WEIGHT, NOTE_WEIGHT = 0.55, 0.8
 
@@ -52,15 +52,16 @@ def stem(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=4096)
-def _similar(a: str, b: str) -> float:
+def _similar(a: str, b: str, cutoff: float) -> float:
+    """Similarity of two words in 0..1, or 0 when it is certainly below `cutoff` (cheap bounds first)."""
     if a == b:
         return 1.0
     if min(len(a), len(b)) >= 6 and a[:6] == b[:6]:
         return 0.85  # same stem, different ending ("blanquearme" / "blanqueamiento")
-    if abs(len(a) - len(b)) > 3:
+    matcher = difflib.SequenceMatcher(None, a, b)
+    if matcher.real_quick_ratio() <= cutoff or matcher.quick_ratio() <= cutoff:
         return 0.0
-    return difflib.SequenceMatcher(None, a, b).ratio()
+    return matcher.ratio()
 
 
 def _trigrams(text: str) -> Counter:
@@ -91,6 +92,7 @@ class KnowledgeIndex:
         self._question_tokens = [self._canonical(content_words(i.question)) for i in self.items]
         self._answer_tokens = [self._canonical(content_words(i.answer)) for i in self.items]
         self._question_grams = [_trigrams(fold(i.question)) for i in self.items]
+        self._corrections: dict[str, str] = {}
         self.vocabulary = LEXICON_VOCABULARY | {
             w for i in self.items for w in content_words(f"{i.question} {i.answer}")
         }
@@ -110,12 +112,15 @@ class KnowledgeIndex:
         """The closest known word for a misspelled one (or the word itself)."""
         if word in self.vocabulary or len(word) < 4 or word.isdigit():
             return word
-        best, best_score = word, 0.79
+        if word in self._corrections:
+            return self._corrections[word]
+        best, best_score = word, TYPO_CUTOFF
         for known in self.vocabulary:
             if abs(len(known) - len(word)) <= 3 or known[:6] == word[:6]:
-                score = _similar(word, known)
+                score = _similar(word, known, best_score)
                 if score > best_score:
                     best, best_score = known, score
+        self._corrections[word] = best
         return best
 
     def query_tokens(self, text: str) -> set[str]:

@@ -19,7 +19,7 @@ from ai.models import Persona
 from ai.phrases import MEDIA_NAMES, handoff_text, phrase
 from ai.providers import OfflineProvider, ReplyProvider, get_provider
 from ai.providers.base import ChatTurn, PersonaBrief, ProviderReply, ReplyRequest
-from ai.selectors import knowledge_items, persona_for
+from ai.selectors import knowledge_index, persona_for
 from ai.text import WHATSAPP_TEXT_LIMIT, cut_on_sentence, detect_language, fold
 from tenants.models import Client
 
@@ -149,7 +149,7 @@ def generate_reply(
         return ReplyDraft(
             text=text, handoff=True, reason="The customer asked for a person", language=language, provider="rules"
         )
-    index = KnowledgeIndex(knowledge_items(client=client))
+    index = knowledge_index(client=client)
     offline = OfflineProvider(index)
     provider = provider or get_provider()
     request = ReplyRequest(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections import OrderedDict
 
-from ai.matching import KnowledgeItem
+from django.db.models import Count, Max, QuerySet
+
+from ai.matching import KnowledgeIndex, KnowledgeItem
 from ai.models import AiReplyLog, KnowledgeEntry, Persona
 from crm.exceptions import NotFoundError
 from tenants.models import Client
@@ -34,6 +36,23 @@ def knowledge_items(*, client: Client) -> list[KnowledgeItem]:
         KnowledgeItem(id=pk, question=question, answer=answer)
         for pk, question, answer in knowledge_list(client=client).values_list("id", "question", "answer")
     ]
+
+
+_INDEXES: OrderedDict[tuple, KnowledgeIndex] = OrderedDict()
+INDEX_CACHE_SIZE = 64
+
+
+def knowledge_index(*, client: Client) -> KnowledgeIndex:
+    """The client's ranked-matching index, rebuilt only when its knowledge base changed (per process)."""
+    version = knowledge_list(client=client).aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+    key = (client.pk, version["n"], version["last"], version["top"])
+    index = _INDEXES.get(key)
+    if index is None:
+        index = KnowledgeIndex(knowledge_items(client=client))
+        _INDEXES[key] = index
+        while len(_INDEXES) > INDEX_CACHE_SIZE:
+            _INDEXES.popitem(last=False)
+    return index
 
 
 def reply_logs(*, client: Client) -> QuerySet[AiReplyLog]:

@@ -158,3 +158,16 @@ def test_anonymous_callers_are_refused(client):
         response = client.get(path)
         assert response.status_code in (401, 403)
         assert "error" in response.json()
+
+
+def test_preview_sees_knowledge_edits_at_once(api_for, client_a):
+    api = api_for(client_a)
+    entry = api.post("/api/v1/knowledge", {"question": "¿Hacen domicilios?", "answer": "Sí, gratis."}, format="json")
+
+    assert api.post("/api/v1/assistant/preview", {"message": "hacen domicilio?"}, format="json").json()["reply"] == (
+        "Sí, gratis."
+    )
+    api.patch(f"/api/v1/knowledge/{entry.json()['id']}", {"answer": "Sí, por $5.000."}, format="json")
+    assert api.post("/api/v1/assistant/preview", {"message": "hacen domicilio?"}, format="json").json()["reply"] == (
+        "Sí, por $5.000."
+    )

@@ -1,0 +1,149 @@
+"""Offline AI provider: accuracy on the Spanish FAQ fixture and reply latency.
+
+Accuracy: each paraphrased/misspelled question must be answered from its own entry; unrelated
+questions must be handed off. "holdout" questions were written after the matcher was tuned on
+"questions", so they are the fairer figure.
+Latency: the whole offline reply (index build + ranking + reply), as each AI reply in the worker
+does it, for the fixture (12 entries) and for a knowledge base padded to --entries entries.
+
+    .venv/bin/python bench/ai_offline.py --entries 200 --rounds 20
+
+Needs no database and no network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ai.matching import KnowledgeIndex, KnowledgeItem  # noqa: E402
+from ai.providers.base import PersonaBrief, ReplyRequest  # noqa: E402
+from ai.providers.offline import OfflineProvider  # noqa: E402
+
+FAQ = json.loads((ROOT / "tests" / "ai" / "fixtures" / "faq_es.json").read_text())
+PERSONA = PersonaBrief(business_name=FAQ["business"], business_hours="Lunes a viernes de 8:00 a 18:00")
+FILLER_WORDS = [
+    "garantia",
+    "devolucion",
+    "tienda",
+    "producto",
+    "servicio",
+    "cliente",
+    "pedido",
+    "factura",
+    "talla",
+    "color",
+    "modelo",
+    "envio",
+    "nacional",
+    "catalogo",
+    "promocion",
+    "descuento",
+    "tarjeta",
+    "regalo",
+    "membresia",
+    "clase",
+    "curso",
+    "taller",
+    "evento",
+    "inscripcion",
+]
+
+
+def items_of(entries: list[dict]) -> list[KnowledgeItem]:
+    return [KnowledgeItem(id=i, question=e["question"], answer=e["answer"]) for i, e in enumerate(entries)]
+
+
+def padded(entries: list[dict], size: int) -> list[dict]:
+    rng = random.Random(7)
+    extra = []
+    for n in range(max(0, size - len(entries))):
+        words = rng.sample(FILLER_WORDS, 4)
+        extra.append({"key": f"filler{n}", "question": f"¿{' '.join(words)} {n}?", "answer": " ".join(words * 3)})
+    return entries + extra
+
+
+def reply(items: list[KnowledgeItem], text: str):
+    request = ReplyRequest(persona=PERSONA, message=text, language="es", knowledge=items)
+    return OfflineProvider().reply(request)
+
+
+def accuracy(entries: list[dict], questions: list[dict], unrelated: list[str]) -> tuple[int, int, int, list[str]]:
+    items, keys = items_of(entries), {i: e["key"] for i, e in enumerate(entries)}
+    wrong, right = [], 0
+    for q in questions:
+        got = reply(items, q["text"])
+        if keys.get(got.knowledge_id) == q["expected"]:
+            right += 1
+        else:
+            wrong.append(f"  ✗ {q['text']!r}: expected {q['expected']}, got {keys.get(got.knowledge_id, 'handoff')}")
+    handed_off = sum(reply(items, u).handoff for u in unrelated)
+    for u in unrelated:
+        if not reply(items, u).handoff:
+            wrong.append(f"  ✗ unrelated {u!r} was answered")
+    return right, len(questions), handed_off, wrong
+
+
+def latency(entries: list[dict], questions: list[str], rounds: int) -> list[float]:
+    items = items_of(entries)
+    samples = []
+    for _ in range(rounds):
+        for text in questions:
+            started = time.perf_counter()
+            reply(items, text)
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def describe(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[int(len(ordered) * 0.95) - 1]
+    return f"p50 {statistics.median(ordered):.2f} ms · p95 {p95:.2f} ms · max {ordered[-1]:.2f} ms (n={len(ordered)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=200, help="knowledge base size for the padded run")
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+
+    for label, questions, unrelated in (
+        ("tuning questions", FAQ["questions"], FAQ["unrelated"]),
+        ("holdout questions", FAQ["holdout_questions"], FAQ["holdout_unrelated"]),
+    ):
+        right, total, off, wrong = accuracy(FAQ["entries"], questions, unrelated)
+        print(
+            f"{label:18} answered from the right entry {right}/{total} ({right / total:.0%}); "
+            f"unrelated handed off {off}/{len(unrelated)}"
+        )
+        print("\n".join(wrong)) if wrong else None
+    right, total, off, _ = accuracy(padded(FAQ["entries"], args.entries), FAQ["questions"], FAQ["unrelated"])
+    print(
+        f"with {args.entries} entries   answered from the right entry {right}/{total}; "
+        f"unrelated handed off {off}/{len(FAQ['unrelated'])}"
+    )
+
+    texts = [q["text"] for q in FAQ["questions"]] + FAQ["unrelated"]
+    print(f"latency, {len(FAQ['entries'])} entries:  {describe(latency(FAQ['entries'], texts, args.rounds))}")
+    big = padded(FAQ["entries"], args.entries)
+    print(f"latency, {args.entries} entries: {describe(latency(big, texts, max(1, args.rounds // 4)))}")
+    started = time.perf_counter()
+    index = KnowledgeIndex(items_of(big))
+    build = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    for text in texts:
+        index.rank(text)
+    rank = (time.perf_counter() - started) * 1000 / len(texts)
+    print(f"{args.entries} entries: index build {build:.2f} ms, ranking {rank:.2f} ms per question")
+
+
+if __name__ == "__main__":
+    main()
