@@ -96,3 +96,20 @@ def test_chat_api_validates(client, number):
     assert (empty["messages"], empty["typing"]) == ([], False)
     listed = client.get("/sandbox/api/numbers").json()["results"]
     assert [n["phone_number_id"] for n in listed] == [number.phone_number_id]
+
+
+def test_admin_lists_sandbox_state_without_secrets(admin_client, number):
+    for model in (
+        "sandboxbusinessaccount",
+        "sandboxphonenumber",
+        "sandboxmessage",
+        "sandboxfault",
+        "sandboxtemplate",
+        "sandboxmedia",
+        "sandboxconversation",
+        "sandboxauthcode",
+    ):
+        assert admin_client.get(f"/admin/sandbox/{model}/").status_code == 200, model
+    account = SandboxBusinessAccount.objects.get()
+    page = admin_client.get(f"/admin/sandbox/sandboxbusinessaccount/{account.pk}/change/").content.decode()
+    assert number.phone_number_id in page and account.access_token not in page
