@@ -28,3 +28,6 @@ urlpatterns = [
 
 if settings.WHATSAPP_SANDBOX:
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))
+
+# Portal (/app/), operator dashboard (/dashboard/) and /accounts/ login: last, so they never shadow a route.
+urlpatterns.append(path("", include("tenants.portal.urls")))

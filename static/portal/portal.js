@@ -1,0 +1,38 @@
+// Live updates without a library: any element with data-poll-url is refreshed every data-poll-seconds
+// (new messages, delivery ticks, the inbox list). Polling pauses while the tab is hidden.
+(function () {
+  "use strict";
+
+  function nearBottom(el) {
+    return el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+  }
+
+  function startPolling(el) {
+    var url = el.getAttribute("data-poll-url");
+    var seconds = parseInt(el.getAttribute("data-poll-seconds") || "4", 10);
+    var stick = el.hasAttribute("data-stick-bottom");
+    var last = null; // the last fetched HTML, compared raw (innerHTML is normalised by the browser)
+    if (stick) { el.scrollTop = el.scrollHeight; }
+
+    function tick() {
+      if (document.hidden) { return; }
+      fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html === null || html === last) { return; }
+          var follow = stick && nearBottom(el);
+          last = html;
+          el.innerHTML = html;
+          el.setAttribute("data-updated", String(Date.now()));
+          if (follow) { el.scrollTop = el.scrollHeight; }
+        })
+        .catch(function () { /* offline for a moment: the next tick tries again */ });
+    }
+
+    window.setInterval(tick, Math.max(seconds, 2) * 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-poll-url]").forEach(startPolling);
+  });
+})();
