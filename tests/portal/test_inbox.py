@@ -1,0 +1,176 @@
+"""The inbox: filters, the thread (who sent, ticks, failures in plain words), sends and their refusals,
+takeover / hand back, conversion marks, and the fragments the page polls."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import ContactFactory, MessageFactory, WhatsAppNumberFactory
+from tests.portal.conftest import open_conversation
+from whatsapp.models import Conversation, Message
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(response) -> set[int]:
+    return {row["conversation"].pk for row in response.context["rows"]}
+
+
+def test_filters_needs_person_owner_and_search(owner_client, tenant):
+    waiting = open_conversation(tenant.number, name="Beatriz Suárez", needs_attention=True, owner="human")
+    plain = tenant.conversation
+
+    assert ids(owner_client.get("/app/inbox/")) == {waiting.pk, plain.pk}
+    assert ids(owner_client.get("/app/inbox/?needs_person=on")) == {waiting.pk}
+    assert ids(owner_client.get("/app/inbox/?owner=human")) == {waiting.pk}
+    assert ids(owner_client.get("/app/inbox/?owner=ai")) == {plain.pk}
+    assert ids(owner_client.get("/app/inbox/?q=beatriz")) == {waiting.pk}
+    digits = waiting.contact.wa_id[-6:]
+    assert ids(owner_client.get(f"/app/inbox/?q={digits}")) == {waiting.pk}
+    assert ids(owner_client.get("/app/inbox/?q=nadie")) == set()
+
+
+def test_bad_filter_is_a_400_with_the_list(owner_client, tenant):
+    response = owner_client.get("/app/inbox/?owner=robot")
+    assert response.status_code == 400
+    assert response.context["form"].errors["owner"]
+    assert ids(response) == {tenant.conversation.pk}  # unfiltered list still shown
+
+
+def test_thread_shows_who_sent_ticks_and_failure_reasons(owner_client, tenant):
+    conv = tenant.conversation
+    MessageFactory(conversation=conv, direction="out", sent_by="ai", status="read", text="Sí, hacemos domicilios")
+    MessageFactory(conversation=conv, direction="out", sent_by="agent", status="delivered", text="Te escribo yo")
+    MessageFactory(conversation=conv, direction="out", sent_by="system", status="sent", text="Aviso")
+    MessageFactory(
+        conversation=conv, direction="out", sent_by="agent", status="failed", text="¿Sigues ahí?", error_code="131047"
+    )
+    html = owner_client.get(f"/app/inbox/{conv.pk}/").content.decode()
+    assert 'data-sent-by="ai" ' in html or 'data-sent-by="ai"' in html
+    assert html.count('class="ticks read"') == 1
+    assert html.count("✓✓") == 2
+    assert 'data-status="failed"' in html
+    assert "24" in html.split('class="error failure"')[1].split("</p>")[0]  # plain words about the 24-hour window
+
+
+def test_send_text_records_an_agent_message(owner_client, tenant):
+    response = owner_client.post(f"/app/inbox/{tenant.conversation.pk}/send/", {"text": "Hola, soy Marta"})
+    assert response.status_code == 302
+    sent = Message.objects.get(direction="out")
+    assert (sent.text, sent.sent_by, sent.sent_by_user) == ("Hola, soy Marta", "agent", tenant.owner)
+    assert sent.status == "pending"  # recorded; the worker sends it after commit (tests/portal/test_live.py)
+
+
+def test_empty_text_is_a_form_error(owner_client, tenant):
+    response = owner_client.post(f"/app/inbox/{tenant.conversation.pk}/send/", {"text": ""})
+    assert response.status_code == 400
+    assert response.context["text_form"].errors["text"]
+    assert not Message.objects.filter(direction="out").exists()
+
+
+def test_window_closed_refuses_text_and_explains_templates(owner_client, tenant):
+    old = open_conversation(tenant.number, hours_ago=30, name="Carlos")
+    page = owner_client.get(f"/app/inbox/{old.pk}/").content.decode()
+    assert 'id="window-closed"' in page and 'id="send-form"' not in page
+    assert '<details id="template-box" open>' in page
+
+    response = owner_client.post(f"/app/inbox/{old.pk}/send/", {"text": "¿Sigues interesado?"})
+    assert response.status_code == 422
+    assert response.context["text_form"].non_field_errors()
+    assert not Message.objects.filter(conversation=old, direction="out").exists()
+
+
+def test_template_send_with_parameters(owner_client, tenant):
+    old = open_conversation(tenant.number, hours_ago=30)
+    response = owner_client.post(
+        f"/app/inbox/{old.pk}/send-template/",
+        {"name": "order_update", "language": "es", "parameters": "Ana\n#123"},
+    )
+    assert response.status_code == 302
+    sent = Message.objects.get(conversation=old, direction="out")
+    assert sent.kind == "template"
+    assert sent.payload["name"] == "order_update"
+    assert [p["text"] for p in sent.payload["components"][0]["parameters"]] == ["Ana", "#123"]
+
+
+def test_named_template_parameters(owner_client, tenant):
+    owner_client.post(
+        f"/app/inbox/{tenant.conversation.pk}/send-template/",
+        {"name": "welcome", "language": "es_CO", "parameters": "first_name=Ana\norder = 77"},
+    )
+    sent = Message.objects.get(direction="out")
+    params = sent.payload["components"][0]["parameters"]
+    assert [(p["parameter_name"], p["text"]) for p in params] == [("first_name", "Ana"), ("order", "77")]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"name": "Hola Mundo", "language": "es"}, "name"),
+        ({"name": "hello", "language": "español"}, "language"),
+        ({"name": "", "language": "es"}, "name"),
+        ({"name": "hello", "language": "es", "parameters": "Bad-Name=1"}, "parameters"),
+    ],
+)
+def test_bad_template_is_a_form_error(owner_client, tenant, data, field):
+    response = owner_client.post(f"/app/inbox/{tenant.conversation.pk}/send-template/", data)
+    assert response.status_code == 400
+    assert response.context["template_form"].errors[field]
+    assert 'role="alert"' in response.content.decode()
+    assert not Message.objects.filter(direction="out").exists()
+
+
+def test_inactive_number_refuses_sends_with_a_reason(owner_client, tenant):
+    tenant.number.status = "disconnected"
+    tenant.number.save()
+    response = owner_client.post(f"/app/inbox/{tenant.conversation.pk}/send/", {"text": "hola"})
+    assert response.status_code == 409
+    assert response.context["text_form"].non_field_errors()
+    assert not Message.objects.filter(direction="out").exists()
+
+
+def test_take_over_hand_back_and_conversion(owner_client, tenant):
+    conv = tenant.conversation
+    base = f"/app/inbox/{conv.pk}"
+    assert owner_client.post(f"{base}/take-over/").status_code == 302
+    conv.refresh_from_db()
+    assert conv.owner == "human"
+    assert 'id="hand-back"' in owner_client.get(f"{base}/").content.decode()
+
+    owner_client.post(f"{base}/hand-back/")
+    conv.refresh_from_db()
+    assert (conv.owner, conv.needs_attention) == ("ai", False)
+
+    owner_client.post(f"{base}/converted/")
+    conv.refresh_from_db()
+    assert conv.converted_at is not None
+    owner_client.post(f"{base}/not-converted/")
+    conv.refresh_from_db()
+    assert conv.converted_at is None
+
+
+def test_actions_need_post(owner_client, tenant):
+    assert owner_client.get(f"/app/inbox/{tenant.conversation.pk}/take-over/").status_code == 405
+    assert Conversation.objects.get(pk=tenant.conversation.pk).owner == "ai"
+
+
+def test_polled_fragments_show_new_messages(owner_client, tenant):
+    url = f"/app/inbox/{tenant.conversation.pk}/messages/"
+    assert "Llego a las 5" not in owner_client.get(url).content.decode()
+    MessageFactory(conversation=tenant.conversation, text="Llego a las 5")
+    fragment = owner_client.get(url).content.decode()
+    assert "Llego a las 5" in fragment and "<html" not in fragment
+
+    other_number = WhatsAppNumberFactory(client=tenant.client)
+    new = open_conversation(other_number, name="Nueva Clienta")
+    rows = owner_client.get("/app/inbox/rows/").content.decode()
+    assert f'data-conversation="{new.pk}"' in rows and "<html" not in rows
+
+
+def test_inbox_pages_long_lists(owner_client, tenant):
+    for _ in range(31):
+        open_conversation(tenant.number, contact=ContactFactory(client=tenant.client))
+    first = owner_client.get("/app/inbox/")
+    assert len(first.context["rows"]) == 30
+    assert len(owner_client.get("/app/inbox/?page=2").context["rows"]) == 2
+    assert owner_client.get("/app/inbox/?page=zzz").status_code == 200

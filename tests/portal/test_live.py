@@ -1,0 +1,72 @@
+"""Over real HTTP: a customer writes through the sandbox, the owner logs in, takes over and replies from the
+inbox (CSRF and all); the worker sends the reply through the Graph client and the sandbox receives it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from tests.factories import MembershipFactory
+from tests.portal.conftest import PASSWORD
+from whatsapp.models import Conversation, Message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CUSTOMER = "+573001112233"
+
+
+def csrf_post(session: requests.Session, url: str, data: dict) -> requests.Response:
+    page = session.get(url if "/accounts/" in url else url.rsplit("/", 2)[0] + "/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    return session.post(url, data={"csrfmiddlewaretoken": token, **data}, timeout=30, allow_redirects=False)
+
+
+def sent_to(base_url: str, number) -> list[dict]:
+    response = requests.get(
+        f"{base_url}/sandbox/api/messages",
+        params={"phone_number_id": number.phone_number_id, "to": CUSTOMER},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    return response.json()["results"]
+
+
+def test_inbox_reply_goes_through_the_worker_to_the_sandbox(sandbox_live, number):
+    owner = MembershipFactory(client=number.client, user__password=PASSWORD).user
+    customer = requests.post(
+        f"{sandbox_live}/sandbox/api/inbound",
+        json={
+            "phone_number_id": number.phone_number_id,
+            "from": CUSTOMER,
+            "text": "Hola, ¿hay pan?",
+            "profile_name": "Ana",
+        },
+        timeout=30,
+    )
+    assert customer.status_code == 200, customer.text
+    conversation = Conversation.objects.get(client=number.client)
+    ai_replies = len(sent_to(sandbox_live, number))  # the assistant answered the first message
+
+    web = requests.Session()
+    login = csrf_post(web, f"{sandbox_live}/accounts/login/", {"username": owner.email, "password": PASSWORD})
+    assert login.status_code == 302 and login.headers["Location"] == "/app/"
+    # Without the CSRF token the send is refused and nothing is recorded.
+    forged = web.post(f"{sandbox_live}/app/inbox/{conversation.pk}/send/", data={"text": "x"}, timeout=10)
+    assert forged.status_code == 403
+
+    base = f"{sandbox_live}/app/inbox/{conversation.pk}"
+    assert csrf_post(web, f"{base}/take-over/", {}).status_code == 302
+    sent = csrf_post(web, f"{base}/send/", {"text": "Sí, recién horneado. ¿Cuántos quieres?"})
+    assert sent.status_code == 302
+
+    outbox = sent_to(sandbox_live, number)
+    assert len(outbox) == ai_replies + 1
+    assert outbox[-1]["text"] == "Sí, recién horneado. ¿Cuántos quieres?"
+    message = Message.objects.get(direction="out", sent_by="agent")
+    assert message.status == "sent" and message.wamid == outbox[-1]["wamid"]
+    assert message.sent_by_user == owner
+
+    thread = web.get(f"{base}/messages/", timeout=10).text
+    assert "recién horneado" in thread and f'id="message-{message.pk}" data-status="sent"' in thread
