@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -146,6 +147,15 @@ def owner_emails(*, client: Client) -> list[str]:
     return sorted(set(emails)) or ([client.email] if client.email else [])
 
 
+def conversation_url(*, conversation_id: int) -> str:
+    """The conversation in the portal inbox (the portal's home if the portal is not installed)."""
+    try:
+        path = reverse("portal:thread", args=[conversation_id])
+    except NoReverseMatch:
+        path = "/"
+    return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
 def notify_handoff(*, conversation_id: int) -> None:
     """Email the client's owners that a customer is waiting for a person (failures are logged only)."""
     conversation = Conversation.objects.select_related("client", "contact", "number").filter(pk=conversation_id).first()
@@ -163,7 +173,7 @@ def notify_handoff(*, conversation_id: int) -> None:
             "contact": conversation.contact,
             "number": conversation.number.phone_number,
             "reason": conversation.handoff_reason,
-            "url": f"{settings.PUBLIC_BASE_URL}/portal/conversations/{conversation.pk}",
+            "url": conversation_url(conversation_id=conversation.pk),
         }
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

@@ -1,9 +1,12 @@
 """The reply decision end to end: signed webhook → reply task → provider → recorded reply → Graph → sandbox."""
 
+from datetime import timedelta
+
 import pytest
 import requests
 from django.core import mail
 from django.db import connection, transaction
+from django.utils import timezone
 
 from ai.models import AiReplyLog, Persona
 from ai.selectors import reply_logs
@@ -232,3 +235,15 @@ def test_reply_logs_stay_with_their_client(sandbox_live, clinic, post_webhook):
     assert [log.conversation.number_id for log in mine] == [clinic.pk]
     assert [log.conversation.number_id for log in theirs] == [other.pk]
     assert "odontopediatra" in theirs.get().message.text
+
+
+def test_after_hand_back_old_unanswered_messages_are_context_not_a_new_handoff(sandbox_live, clinic, post_webhook):
+    writes(post_webhook, clinic, text("Quiero hablar con un asesor"))
+    writes(post_webhook, clinic, text("¿sigue ahí el asesor?"))  # while a person owns it: no reply
+    Message.objects.filter(direction="in").update(created_at=timezone.now() - timedelta(minutes=30))
+    hand_back(conversation=Conversation.objects.get())
+
+    writes(post_webhook, clinic, text("¿tienen parqueadero?"))
+
+    assert "parqueadero gratis" in replies()[-1].text
+    assert Conversation.objects.get().owner == "ai"

@@ -10,6 +10,7 @@ arrives while the provider is thinking cancels this reply and its own run answer
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
@@ -25,6 +26,7 @@ from whatsapp.models import Conversation, Message
 logger = logging.getLogger(__name__)
 
 HISTORY_MESSAGES = 10
+BURST_GAP = timedelta(minutes=2)
 TEXT_KINDS = frozenset({"text", "interactive", "button"})
 MEDIA_WITH_CAPTION = frozenset({"image", "video", "document"})
 SILENT_KINDS = frozenset({"reaction", "system"})
@@ -97,8 +99,17 @@ def unanswered_burst(*, conversation: Conversation, last: Message) -> list[Messa
         replied=Max("reply_to_id"), spoken=Max("pk", filter=Q(reply_to__isnull=True))
     )
     answered_up_to = max(answered["replied"] or 0, answered["spoken"] or 0)
-    burst = conversation.messages.filter(direction=Message.Direction.INBOUND, pk__gt=answered_up_to, pk__lte=last.pk)
-    return list(burst.order_by("-pk")[:HISTORY_MESSAGES])[::-1]
+    unanswered = conversation.messages.filter(
+        direction=Message.Direction.INBOUND, pk__gt=answered_up_to, pk__lte=last.pk
+    ).order_by("-pk")[:HISTORY_MESSAGES]
+    # A burst is messages close together: older unanswered ones (say, written while a person owned
+    # the conversation) are context, not questions to answer again.
+    burst: list[Message] = []
+    for message in unanswered:
+        if burst and burst[-1].created_at - message.created_at > BURST_GAP:
+            break
+        burst.append(message)
+    return burst[::-1]
 
 
 def _readable(message: Message) -> str:
