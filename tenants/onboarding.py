@@ -17,6 +17,7 @@ from typing import Any
 
 import phonenumbers
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -150,6 +151,15 @@ def _code_sent_recently(number: WhatsAppNumber) -> bool:
     return bool(number.code_requested_at and timezone.now() - number.code_requested_at < cooldown)
 
 
+def _save_new_row(number: WhatsAppNumber) -> None:
+    """Save; a concurrent request that just claimed the same phone number (unique) wins, this one is refused."""
+    try:
+        with transaction.atomic():
+            number.save()
+    except IntegrityError as exc:
+        raise onboarding_error("number_in_use") from exc
+
+
 def _abandon_other_attempts(*, client: Client, e164: str) -> None:
     """Only one number is onboarded at a time: an unfinished attempt with another number stops here."""
     WhatsAppNumber.objects.for_client(client).filter(status__in=IN_PROGRESS).exclude(phone_number=e164).update(
@@ -175,7 +185,7 @@ def _hosted_row(*, client: Client, e164: str, display_name: str) -> WhatsAppNumb
     number.display_name = display_name
     if number.status != Status.CODE_SENT:
         _clear_failure(number, status=Status.PENDING)
-    number.save()
+    _save_new_row(number)
     return number
 
 
@@ -303,5 +313,5 @@ def complete_embedded_signup(*, client: Client, code: str, waba_id: str, phone_n
     number.business_token = token
     number.display_name = str(info.get("verified_name") or client.business_name)[:200]
     _clear_failure(number, status=Status.VERIFIED)
-    number.save()
+    _save_new_row(number)
     return _activate(number, graph)

@@ -37,10 +37,11 @@ def client_for_setup_code(*, setup_code: str) -> Client:
 
 
 def latest_number(*, client: Client) -> WhatsAppNumber | None:
-    """The number onboarding is about: an active one first, else the most recently touched."""
+    """The number onboarding is about: one waiting for its code, else the active one, else the last touched."""
     numbers = WhatsAppNumber.objects.for_client(client)
     return (
-        numbers.filter(status=Status.ACTIVE).order_by("-activated_at").first()
+        numbers.filter(status__in=[Status.CODE_SENT, Status.VERIFIED]).order_by("-updated_at", "-id").first()
+        or numbers.filter(status=Status.ACTIVE).order_by("-activated_at").first()
         or numbers.order_by("-updated_at", "-id").first()
     )
 

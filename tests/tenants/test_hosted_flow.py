@@ -255,3 +255,14 @@ def test_changing_the_number_abandons_the_first_attempt(api):
     assert WhatsAppNumber.objects.get(phone_number=first).status == "failed"
     assert api.verify(signup["setup_code"], api.otp(second)).status_code == 200
     assert api.status(signup["setup_code"])["number"]["phone_number"] == second
+
+
+def test_a_second_number_after_going_live_shows_its_own_verification(api):
+    signup, first = api.hosted_onboarding()
+    second = new_phone()
+    assert api.add(signup["setup_code"], second).status_code == 202
+    status = api.status(signup["setup_code"])
+    assert status["next_step"] == "verify_code" and status["number"]["phone_number"] == second
+    assert api.verify(signup["setup_code"], api.otp(second)).status_code == 200
+    assert WhatsAppNumber.objects.get(phone_number=first).status == "active"
+    assert WhatsAppNumber.objects.get(phone_number=second).status == "active"
