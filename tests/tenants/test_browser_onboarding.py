@@ -114,3 +114,54 @@ def test_hosted_onboarding_on_a_phone(sandbox_live, phone_page):
         "05-business.png",
         "06-live.png",
     ]
+
+
+def sign_up_in_browser(page, base_url: str, email: str) -> None:
+    page.goto(f"{base_url}/signup/")
+    page.fill("#id_name", "Luis Gómez")
+    page.fill("#id_email", email)
+    page.fill("#id_business_name", "Taller Luis")
+    page.click("#signup-form button[type=submit]")
+    page.wait_for_selector("#choose-embedded")
+
+
+def test_embedded_signup_through_the_sandbox_popup(sandbox_live, phone_page):
+    page = phone_page
+    phone = new_phone()
+    sign_up_in_browser(page, sandbox_live, "luis@example.com")
+    page.click("#choose-embedded")
+    page.wait_for_selector("#es-start")
+    shot(page, "10-embedded-start")
+
+    with page.expect_popup() as popup_info:
+        page.click("#es-start")
+    popup = popup_info.value
+    popup.wait_for_selector("#phone_number")
+    assert popup.input_value("#business_name") == "Taller Luis"
+    popup.fill("#phone_number", phone)
+    popup.screenshot(path=str(ARTIFACTS / "11-embedded-popup.png"), full_page=True)
+    popup.click("button[value=continue]")
+
+    # The popup hands over the ids and the 30-second code; the page posts them and moves on.
+    page.wait_for_selector("#business-form")
+    shot(page, "12-embedded-connected")
+    number = WhatsAppNumber.objects.get(phone_number=phone)
+    assert (number.status, number.connection_type) == ("active", "embedded")
+    assert number.business_token
+
+
+def test_cancelled_embedded_signup_is_explained(sandbox_live, phone_page):
+    page = phone_page
+    sign_up_in_browser(page, sandbox_live, "marta@example.com")
+    page.click("#choose-embedded")
+    with page.expect_popup() as popup_info:
+        page.click("#es-start")
+    popup = popup_info.value
+    popup.wait_for_selector("button[value=cancel]")
+    popup.click("button[value=cancel]")
+
+    page.wait_for_selector("#es-status:not([hidden])")
+    page.wait_for_function("document.getElementById('es-status').textContent.includes('Facebook')")
+    assert "Cerraste la ventana de Facebook" in page.inner_text("#es-status")
+    shot(page, "13-embedded-cancelled")
+    assert not WhatsAppNumber.objects.exists()
