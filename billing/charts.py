@@ -36,6 +36,7 @@ def stacked_bars(rows: list[dict], *, value_key: str = "categories") -> dict:
                     "width": round(width, 3),
                     "color": COLORS[category],
                     "category": category,
+                    "label": category.label,
                     "value": value,
                 }
             )

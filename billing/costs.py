@@ -43,6 +43,10 @@ class CostLine:
     unit_prices: set[Decimal] = field(default_factory=set)
     amount_usd: Decimal = Decimal(0)
 
+    @property
+    def category_label(self) -> str:
+        return str(Category(self.category).label)
+
     def apply_markup(self, markup_percent: Decimal) -> None:
         self.amount_usd = (self.meta_cost * (1 + markup_percent / 100)).quantize(CENT)
 

@@ -130,9 +130,12 @@ def test_the_markup_form_saves_and_rejects_nonsense(db, operator):
 
 def test_a_bad_month_is_a_form_error_and_a_csv_400(number, operator):
     api = operator
-    response = api.get("/billing/costs/", {"month": "2026-13"})
+    response = api.get("/billing/costs/", {"month": "2026-13"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert "YYYY-MM" in response.content.decode()
+    assert "The month must look like YYYY-MM." in response.content.decode()
+    spanish = api.get("/billing/costs/", {"month": "2026-13"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert "El mes debe tener la forma AAAA-MM." in spanish.content.decode()
+    assert "Costos de Meta por cliente" in spanish.content.decode()
     response = api.get(f"/billing/costs/{number.client_id}/2026-13.csv")
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_month"
     assert api.get(f"/billing/costs/999999/{timezone.localdate():%Y-%m}.csv").status_code == 404

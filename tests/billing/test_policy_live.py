@@ -77,3 +77,17 @@ def test_allow_overage_keeps_answering_and_reports_the_excess(sandbox_live, two_
     assert UsageAlert.objects.get(threshold=100).policy == "allow_overage"
     [row] = member_api(client).get("/api/v1/usage").json()["results"]
     assert (row["overage"], row["free_messages_used"], row["ai_paused"]) == (1, 2, False)
+
+
+def test_a_redelivered_inbound_webhook_is_answered_and_counted_once(sandbox_live, number, post_webhook):
+    from sandbox.services import open_window
+    from tests.billing.webhooks import inbound_payload
+
+    open_window(phone_number_id=number.phone_number_id, wa_id=CUSTOMER)
+    payload = inbound_payload(number, "Hola", sender=CUSTOMER)
+    assert post_webhook(payload).status_code == 200
+    assert post_webhook(payload).status_code == 200  # Meta redelivers the same wamid
+
+    assert len(replies_received(sandbox_live, number)) == 1
+    usage = UsagePeriod.objects.get(number=number)
+    assert (usage.inbound_messages, usage.service_messages, usage.ai_replies) == (1, 1, 1)
