@@ -18,7 +18,7 @@ from ai.matching import KnowledgeIndex, KnowledgeItem
 from ai.models import Persona
 from ai.phrases import MEDIA_NAMES, handoff_text, phrase
 from ai.providers import OfflineProvider, ReplyProvider, get_provider
-from ai.providers.base import ChatTurn, PersonaBrief, ProviderReply, ReplyRequest
+from ai.providers.base import ChatTurn, PersonaBrief, ProviderError, ProviderReply, ReplyRequest
 from ai.selectors import knowledge_index, persona_for
 from ai.text import WHATSAPP_TEXT_LIMIT, cut_on_sentence, detect_language, fold
 from tenants.models import Client
@@ -92,8 +92,11 @@ def answer_language(persona: Persona, texts: Sequence[str]) -> str:
     return default
 
 
-def _lines(value: str) -> list[str]:
-    return [fold(line) for line in value.replace(",", "\n").splitlines() if fold(line)]
+def _lines(value: str, *, commas: bool = True) -> list[str]:
+    """Folded non-empty lines (and comma-separated items when `commas`)."""
+    if commas:
+        value = value.replace(",", "\n")
+    return [fold(line) for line in value.splitlines() if fold(line)]
 
 
 def customer_wants_person(text: str, persona: Persona) -> bool:
@@ -103,6 +106,12 @@ def customer_wants_person(text: str, persona: Persona) -> bool:
         return True
     triggers = [*HUMAN_REQUEST_PHRASES, *_lines(persona.handoff_keywords)]
     return any(f" {trigger} " in folded for trigger in triggers)
+
+
+def forbidden_phrase(text: str, persona: Persona) -> str:
+    """The first "never say" line (a phrase, one per line) that the reply contains verbatim, or ""."""
+    folded = f" {fold(text)} "
+    return next((line for line in _lines(persona.never_say, commas=False) if f" {line} " in folded), "")
 
 
 def relevant_knowledge(index: KnowledgeIndex, text: str) -> list[KnowledgeItem]:
@@ -157,12 +166,23 @@ def generate_reply(
     )
     request.knowledge = index.items if provider.name == offline.name else relevant_knowledge(index, customer_text)
     started = time.perf_counter()
+    spent = ProviderReply(text="")  # what a discarded model answer cost, for the log
     try:
-        draft = _draft(provider.reply(request), provider=provider.name, language=language, limit=limit)
+        spent = provider.reply(request)
+        forbidden = forbidden_phrase(spent.text, persona)
+        if forbidden:
+            raise ProviderError(f"the reply contained a phrase the persona forbids: {forbidden!r}")
+        draft = _draft(spent, provider=provider.name, language=language, limit=limit)
     except Exception as error:  # noqa: BLE001 — never silence: any provider failure falls back offline
         logger.warning("AI provider %s failed, answering offline: %s", provider.name, error)
         draft = _draft(offline.reply(request), provider=offline.name, language=language, limit=limit)
         draft.fallback_used, draft.error = True, f"{provider.name}: {error}"[:2000]
+        if spent.prompt_tokens or spent.completion_tokens:
+            draft.model, draft.prompt_tokens, draft.completion_tokens = (
+                spent.model,
+                spent.prompt_tokens,
+                spent.completion_tokens,
+            )
     draft.latency_ms = round((time.perf_counter() - started) * 1000)
     if not draft.text.strip():
         draft.text, draft.handoff = handoff_text(brief, language), True

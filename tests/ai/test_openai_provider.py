@@ -125,3 +125,16 @@ def test_preview_logs_tokens_and_cost_without_a_message(clinic, use_openai):
     # gpt-4o-mini: 0.15 USD per million prompt tokens, 0.60 per million completion tokens.
     assert float(log.estimated_cost) == pytest.approx((321 * 0.15 + 45 * 0.60) / 1_000_000, abs=1e-6)
     assert log.message is None and log.conversation is None
+
+
+def test_a_reply_with_a_forbidden_phrase_is_replaced_by_the_offline_answer(clinic, use_openai):
+    clinic.persona.never_say = "descuento del 50%\ngarantía de por vida"
+    clinic.persona.save()
+    use_openai.reply = "¡Claro! Tenemos parqueadero y una garantía de por vida en todo."
+
+    draft = generate_reply(client=clinic, customer_text="hay parqueo?")
+
+    assert draft.fallback_used is True
+    assert "garantía" not in draft.text
+    assert "parqueadero gratis" in draft.text
+    assert (draft.model, draft.prompt_tokens) == ("gpt-4o-mini", 321)  # the discarded call still cost tokens

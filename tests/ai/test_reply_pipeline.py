@@ -92,6 +92,9 @@ def test_a_message_arriving_while_the_model_thinks_cancels_that_reply(sandbox_li
     assert use_openai.requests[1]["messages"][-1]["content"] == "¿tienen parqueadero?\n¿y para motos?"
     assert answer_inbound_message(later.pk) is None  # a duplicate run never answers twice
     assert len(replies()) == 1
+    discarded, sent = AiReplyLog.objects.order_by("pk")
+    assert (discarded.message_id, sent.message_id) == (None, reply.pk)
+    assert "discarded" in discarded.error and discarded.prompt_tokens == 321  # its cost is still logged
 
 
 def test_asking_for_a_person_hands_off_once_emails_the_owner_and_silences_the_ai(sandbox_live, clinic, post_webhook):

@@ -80,6 +80,8 @@ def _record_reply(*, inbound: Message, draft: ReplyDraft) -> Message | None:
             conversation = Conversation.objects.select_for_update().get(pk=inbound.conversation_id)
             # Re-check under the lock: the customer may have written again, or a person taken over.
             if _superseded(inbound) or conversation.owner == Conversation.Owner.HUMAN:
+                draft.error = (draft.error + " | " if draft.error else "") + "discarded: not sent, see the next reply"
+                reply_log_record(client=conversation.client, draft=draft, conversation=conversation)
                 return None
             reply = record_outbound_message(
                 conversation=conversation, text=draft.text, sent_by=Message.SentBy.AI, reply_to=inbound
