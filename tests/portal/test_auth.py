@@ -16,6 +16,7 @@ def test_login_page_renders_in_spanish_by_default(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'lang="es"' in html
+    assert "Iniciar sesión" in html and "Correo electrónico" in html
     assert "csrfmiddlewaretoken" in html
 
 
@@ -93,4 +94,6 @@ def test_language_switch_to_english(owner_client):
     assert response.status_code == 302
     html = owner_client.get("/app/").content.decode()
     assert 'lang="en"' in html
-    assert "AI replies this month" in html
+    assert "AI replies this month" in html and "respuestas de la IA" not in html
+    assert owner_client.post("/app/language/", {"language": "es", "next": "/app/"}).status_code == 302
+    assert "respuestas de la IA este mes" in owner_client.get("/app/").content.decode()

@@ -84,6 +84,8 @@ class Command(BaseCommand):
         lines = [
             "",
             "CRM Master is running (Ctrl-C stops everything)",
+            f"  Portal (clients):      {base}/app/  (log in at {base}/accounts/login/)",
+            f"  Dashboard (operator):  {base}/dashboard/",
             f"  Back office (admin):   {base}/admin/",
             f"  API docs:              {base}/api/docs/",
             f"  Health:                {base}/healthz",
