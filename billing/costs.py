@@ -17,10 +17,10 @@ from decimal import Decimal
 
 from django.db.models import Count
 from django.db.models.functions import Coalesce, TruncDate
-from django.utils import timezone
 
 from billing.models import BillingSettings, Category, CountedMessage, PriceRule
 from billing.selectors import usage_for_month
+from billing.services import billing_tz
 from tenants.models import Client
 
 CENT = Decimal("0.0001")
@@ -112,7 +112,7 @@ def cost_report(*, month: date, client: Client | None = None) -> CostReport:
     ledger = CountedMessage.objects.filter(period__month=month)
     if client is not None:
         ledger = ledger.for_client(client)
-    tz = timezone.get_current_timezone()
+    tz = billing_tz()
     grouped = (
         ledger.annotate(day=TruncDate(Coalesce("message__sent_at", "message__created_at"), tzinfo=tz))
         .values(

@@ -12,10 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from billing.models import UsageAlert, UsagePeriod
-from billing.services import OPEN_STATUSES, month_bounds, month_start
+from billing.services import OPEN_STATUSES, billing_tz, local_today, month_bounds, month_start
 from tenants.models import Client, WhatsAppNumber
 from whatsapp.models import Conversation, Message
 
@@ -100,8 +99,8 @@ def usage_for_month(*, client: Client, month: date) -> list[dict[str, Any]]:
 
 
 def day_bounds(day: date | None = None) -> tuple[datetime, datetime]:
-    day = day or timezone.localdate()
-    tz = timezone.get_current_timezone()
+    day = day or local_today()
+    tz = billing_tz()
     start = datetime.combine(day, time.min, tzinfo=tz)
     return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
 
@@ -206,7 +205,7 @@ def dashboard_metrics() -> dict[str, Any]:
     # `clients` and `results` are the same list: `results` as in every list we serve, `clients` by name.
     return {
         "month": month.strftime("%Y-%m"),
-        "date": timezone.localdate().isoformat(),
+        "date": local_today().isoformat(),
         "results": results,
         "clients": results,
         "totals": totals,

@@ -8,8 +8,10 @@ leaves a `CountedMessage` ledger row keyed by the message, a second guard agains
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import phonenumbers
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,9 +23,18 @@ from tenants.models import WhatsAppNumber
 OPEN_STATUSES = (WhatsAppNumber.Status.ACTIVE, WhatsAppNumber.Status.VERIFIED, WhatsAppNumber.Status.SUSPENDED)
 
 
+def billing_tz() -> ZoneInfo:
+    """Months and days are TIME_ZONE's, whatever time zone a request may have activated."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_today() -> date:
+    return timezone.localdate(timezone=billing_tz())
+
+
 def month_start(at: datetime | None = None) -> date:
     """First day of the calendar month of `at` in TIME_ZONE (the month a message counts in)."""
-    local = timezone.localtime(at or timezone.now())
+    local = timezone.localtime(at or timezone.now(), billing_tz())
     return local.date().replace(day=1)
 
 
@@ -33,7 +44,7 @@ def next_month(month: date) -> date:
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     """[start, end) of a calendar month as aware datetimes at midnight in TIME_ZONE."""
-    tz = timezone.get_current_timezone()
+    tz = billing_tz()
     start = datetime.combine(month.replace(day=1), time.min, tzinfo=tz)
     return start, datetime.combine(next_month(month), time.min, tzinfo=tz)
 

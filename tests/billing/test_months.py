@@ -110,3 +110,15 @@ def test_the_schedule_is_registered_once_at_midnight_on_day_one_in_time_zone():
         now = schedule.now()
         remaining = schedule.remaining_estimate(now)
     assert (now + remaining).astimezone(BOGOTA).replace(microsecond=0) == datetime(2026, 11, 1, 0, 0, tzinfo=BOGOTA)
+
+
+def test_an_activated_request_time_zone_does_not_move_the_month(number):
+    from django.utils import timezone
+
+    timezone.activate(ZoneInfo("Asia/Tokyo"))
+    try:
+        with at(2026, 1, 31, 23, 59, 59, 999000):  # already February 1st in Tokyo
+            send_counted(number)
+    finally:
+        timezone.deactivate()
+    assert months(number) == {date(2026, 1, 1): 1}
