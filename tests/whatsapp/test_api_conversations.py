@@ -212,3 +212,12 @@ def test_a_missing_conversation_looks_the_same_as_another_clients(api_for, numbe
     missing = api.get("/api/v1/conversations/999999/messages").json()
     foreign = api.get(f"/api/v1/conversations/{stranger.pk}/messages").json()
     assert missing == foreign
+
+
+@pytest.mark.parametrize("conversation_id", ["0", "99999999999999999999999"])
+def test_out_of_range_ids_are_404_not_500(api_for, number, conversation_id):
+    api = api_for(number.client)
+    assert_error(api.get(f"/api/v1/conversations/{conversation_id}/messages"), 404, "conversation_not_found")
+    assert_error(api.post(f"/api/v1/conversations/{conversation_id}/takeover"), 404, "conversation_not_found")
+    assert_error(api.get("/api/v1/conversations", {"number": "99999999999999999999999"}), 400, "validation_error")
+    assert api.get("/api/v1/conversations", {"number": str(2**63 - 1)}).json()["results"] == []
