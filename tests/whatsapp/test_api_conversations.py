@@ -4,6 +4,8 @@ and that another client's conversation is a 404 that changes nothing."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import ConversationFactory, MessageFactory, WhatsAppNumberFactory
@@ -221,3 +223,19 @@ def test_out_of_range_ids_are_404_not_500(api_for, number, conversation_id):
     assert_error(api.post(f"/api/v1/conversations/{conversation_id}/takeover"), 404, "conversation_not_found")
     assert_error(api.get("/api/v1/conversations", {"number": "99999999999999999999999"}), 400, "validation_error")
     assert api.get("/api/v1/conversations", {"number": str(2**63 - 1)}).json()["results"] == []
+
+
+def test_listing_conversations_costs_the_same_queries_for_3_or_30(api_for, number):
+    api = api_for(number.client)
+
+    def queries_for_listing():
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get("/api/v1/conversations").status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        open_conversation(number)
+    few = queries_for_listing()
+    for _ in range(27):
+        open_conversation(number)
+    assert queries_for_listing() == few

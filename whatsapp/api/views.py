@@ -92,6 +92,12 @@ class ClientListApi(ClientScopedApi):
         data = self.output_serializer(items, many=True, context=context).data
         return paginator.get_paginated_response(data)
 
+    def query(self, serializer_class: type[serializers.Serializer]) -> dict:
+        """Validated query parameters (a plain dict, so absent booleans stay None, not False)."""
+        filters = serializer_class(data=self.request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        return filters.validated_data
+
 
 class NumberListApi(ClientListApi):
     output_serializer = NumberOutputSerializer
@@ -118,9 +124,8 @@ class ContactListApi(ClientListApi):
         responses={200: paginated(ContactOutputSerializer), **errors(400, 401, 403, 404)},
     )
     def get(self, request):
-        filters = ContactFilterSerializer(data=request.query_params.dict())
-        filters.is_valid(raise_exception=True)
-        return self.page(selectors.contact_list(client=self.client, query=filters.validated_data.get("q", "")))
+        query = self.query(ContactFilterSerializer)
+        return self.page(selectors.contact_list(client=self.client, query=query.get("q", "")))
 
 
 def conversation_context(client, conversations: list[Conversation]) -> dict:
@@ -143,9 +148,7 @@ class ConversationListApi(ClientListApi):
         responses={200: paginated(ConversationOutputSerializer), **errors(400, 401, 403, 404)},
     )
     def get(self, request):
-        filters = ConversationFilterSerializer(data=request.query_params.dict())
-        filters.is_valid(raise_exception=True)
-        query = filters.validated_data
+        query = self.query(ConversationFilterSerializer)
         conversations = selectors.conversation_list(
             client=self.client,
             number_id=query.get("number"),
