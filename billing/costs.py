@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from billing.models import BillingSettings, Category, CountedMessage, PriceRule
 from billing.selectors import usage_for_month
-from billing.services import billing_tz
+from billing.services import billing_tz, template_category
 from tenants.models import Client
 
 CENT = Decimal("0.0001")
@@ -120,6 +120,7 @@ def cost_report(*, month: date, client: Client | None = None) -> CostReport:
             "client__business_name",
             "period__number__phone_number",
             "category",
+            "message__pricing_category",
             "country_code",
             "day",
             "message__pricing_type",
@@ -131,7 +132,11 @@ def cost_report(*, month: date, client: Client | None = None) -> CostReport:
     prices = PriceTable()
     lines: dict[tuple, CostLine] = {}
     for row in grouped:
-        key = (row["client_id"], row["period__number__phone_number"], row["category"], row["country_code"])
+        category = row["category"]
+        if category == Category.UNCATEGORIZED:
+            # Meta told us the category after the count and the settle sweep has not run yet.
+            category = template_category(row["message__pricing_category"] or "")
+        key = (row["client_id"], row["period__number__phone_number"], category, row["country_code"])
         line = lines.get(key) or lines.setdefault(
             key, CostLine(row["client_id"], row["client__business_name"], *key[1:])
         )
@@ -145,7 +150,7 @@ def cost_report(*, month: date, client: Client | None = None) -> CostReport:
             line.awaiting_pricing += n
             continue
         line.billable += n
-        price = prices.price(category=row["category"], country_code=row["country_code"], day=row["day"])
+        price = prices.price(category=category, country_code=row["country_code"], day=row["day"])
         if price is None:
             line.unpriced += n
             continue

@@ -157,3 +157,12 @@ def test_a_past_month_has_its_own_costs(number):
     priced([message], "service")
     assert cost_report(month=last_month).lines == []
     assert cost_report(month=month_start()).total == Decimal("0.0100")
+
+
+def test_a_template_is_priced_by_metas_category_before_the_settle_sweep(number):
+    rule("utility", "0.0020")
+    templates = send_counted(number, 4, kind="template", sent_by="agent")
+    priced(templates, "utility")  # the status came after the count; no sweep yet
+    [line] = cost_report(month=month_start()).lines
+    assert (line.category, line.billable, line.unpriced, line.meta_cost) == ("utility", 4, 0, Decimal("0.0080"))
+    assert UsagePeriod.objects.get(number=number).template_uncategorized == 4
