@@ -66,7 +66,8 @@ def onboarding_step(*, client: Client) -> str:
     if number is None or number.status in (Status.PENDING, Status.FAILED, Status.DISCONNECTED):
         return "add_whatsapp"
     if number.status in (Status.CODE_SENT, Status.VERIFIED):
-        return "verify_code"
+        # An Embedded Signup number has no code to type: if it stopped before going live, run the signup again.
+        return "add_whatsapp" if number.connection_type == WhatsAppNumber.ConnectionType.EMBEDDED else "verify_code"
     if not business_described(client=client):
         return "describe_business"
     return "live"

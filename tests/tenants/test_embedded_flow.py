@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from sandbox.models import SandboxBusinessAccount, SandboxPhoneNumber
 from tenants.models import WhatsAppNumber
+from tests.factories import WhatsAppNumberFactory
 from tests.tenants.conftest import new_phone
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -107,3 +108,34 @@ def test_missing_ids_are_a_400(api):
     response = api.post("/api/clients/embedded-signup", {"setup_code": signup["setup_code"], "code": "abc"})
     assert response.status_code == 400
     assert not WhatsAppNumber.objects.exists()
+
+
+def test_a_meta_outage_changes_nothing_and_a_new_signup_works(api):
+    signup = api.register()
+    phone = new_phone()
+    first = api.embedded_popup("Taller", phone)
+    api.fault(phone_number_id=first["phone_number_id"], fail_next=1, error_code=131000, http_status=500)
+    failed = finish(api, signup["setup_code"], first)
+    assert failed.status_code == 503
+    assert failed.json()["error"]["code"] == "meta_unavailable"
+    assert not WhatsAppNumber.objects.exists()
+
+    again = finish(api, signup["setup_code"], api.embedded_popup("Taller", phone))
+    assert again.status_code == 200, again.text
+    assert WhatsAppNumber.objects.get(phone_number=phone).status == "active"
+
+
+def test_an_embedded_number_stuck_before_going_live_asks_to_connect_again(api):
+    signup = api.register()
+    WhatsAppNumberFactory(
+        client_id=signup["client_id"],
+        connection_type="embedded",
+        waba_id="555",
+        status="verified",
+        failure_code="meta_unavailable",
+        status_reason="Meta 131000: Something went wrong",
+    )
+    status = api.status(signup["setup_code"])
+    # No code to type for Embedded Signup: the next step is to connect again; the problem is shown.
+    assert status["next_step"] == "add_whatsapp"
+    assert (status["number"]["status"], status["number"]["failure_code"]) == ("verified", "meta_unavailable")
