@@ -98,14 +98,33 @@ def build_message(number: SandboxPhoneNumber, wa_id: str, body: dict[str, Any]) 
     """The Meta `messages[]` item (without from/id/timestamp) and a one-line summary."""
     kind = str(body.get("type") or "text")
     if kind == "text":
-        return _text_message(body)
-    if kind == "button":
-        return _button_message(number, wa_id, body)
-    if kind == "location":
-        return _location_message(body)
-    if kind == "image":
-        return _image_message(number, body)
-    raise InvalidInbound(f"`type` must be one of {', '.join(INBOUND_TYPES)}.")
+        message, text = _text_message(body)
+    elif kind == "button":
+        message, text = _button_message(number, wa_id, body)
+    elif kind == "location":
+        message, text = _location_message(body)
+    elif kind == "image":
+        message, text = _image_message(number, body)
+    else:
+        raise InvalidInbound(f"`type` must be one of {', '.join(INBOUND_TYPES)}.")
+    if body.get("from_ad"):
+        message["referral"] = _ad_referral(body.get("from_ad"))
+    return message, text
+
+
+def _ad_referral(ad: Any) -> dict[str, Any]:
+    """Meta's `referral` block of a message that started from a click-to-WhatsApp ad (free entry point)."""
+    headline = str(ad.get("headline") if isinstance(ad, dict) else "") or "Sandbox ad"
+    return {
+        "source_url": "https://fb.me/sandbox-ad",
+        "source_id": "120200000000000",
+        "source_type": "ad",
+        "body": headline,
+        "headline": headline,
+        "media_type": "image",
+        "image_url": "https://example.com/ad.jpg",
+        "ctwa_clid": new_wamid()[6:30],
+    }
 
 
 def customer_sends(
@@ -127,7 +146,7 @@ def customer_sends(
         wamid=wamid,
         status="delivered",
     )
-    open_window(phone_number_id=number.phone_number_id, wa_id=wa_id)
+    open_window(phone_number_id=number.phone_number_id, wa_id=wa_id, free_entry="referral" in message)
     if not accounts.is_subscribed(number.account):
         return stored, None
     value = {"contacts": [{"profile": {"name": profile_name or f"+{wa_id}"}, "wa_id": wa_id}], "messages": [item]}

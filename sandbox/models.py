@@ -93,6 +93,9 @@ class SandboxConversation(models.Model):
     wa_id = models.CharField(max_length=32)
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     typing_until = models.DateTimeField(null=True, blank=True)
+    free_entry_until = models.DateTimeField(
+        null=True, blank=True, help_text="72 h of free messages after a click-to-WhatsApp ad (free entry point)."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["phone_number_id", "wa_id"], name="sandbox_conversation_pair")]

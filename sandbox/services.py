@@ -22,6 +22,7 @@ from sandbox.models import SandboxConversation, SandboxMessage, SandboxPhoneNumb
 MAX_TEXT = 4096
 MAX_INTERACTIVE_BODY = 1024
 WINDOW = timedelta(hours=24)
+FREE_ENTRY_POINT = timedelta(hours=72)
 TYPING_FOR = timedelta(seconds=25)
 MEDIA_KINDS = ("image", "audio", "video", "document", "sticker")
 SEND_KINDS = ("text", "template", "interactive", "reaction", "location", "contacts", *MEDIA_KINDS)
@@ -57,11 +58,22 @@ def window_open(*, phone_number_id: str, wa_id: str) -> bool:
     ).exists()
 
 
-def open_window(*, phone_number_id: str, wa_id: str) -> None:
-    """A customer message opens (or refreshes) the 24-hour customer service window."""
-    SandboxConversation.objects.update_or_create(
-        phone_number_id=phone_number_id, wa_id=wa_id, defaults={"last_inbound_at": timezone.now()}
-    )
+def open_window(*, phone_number_id: str, wa_id: str, free_entry: bool = False) -> None:
+    """A customer message opens (or refreshes) the 24-hour customer service window.
+
+    One that comes from a click-to-WhatsApp ad also opens Meta's 72-hour free entry point.
+    """
+    now = timezone.now()
+    defaults: dict[str, Any] = {"last_inbound_at": now}
+    if free_entry:
+        defaults["free_entry_until"] = now + FREE_ENTRY_POINT
+    SandboxConversation.objects.update_or_create(phone_number_id=phone_number_id, wa_id=wa_id, defaults=defaults)
+
+
+def in_free_entry_point(*, phone_number_id: str, wa_id: str) -> bool:
+    return SandboxConversation.objects.filter(
+        phone_number_id=phone_number_id, wa_id=wa_id, free_entry_until__gt=timezone.now()
+    ).exists()
 
 
 def _set_typing(*, phone_number_id: str, wa_id: str, until: Any) -> None:
@@ -187,22 +199,27 @@ def accept_outbound(
 
 
 # --- status webhooks ---------------------------------------------------------------------------
-def pricing(category: str, *, on: date | None = None) -> dict[str, Any]:
-    """Meta's per-message pricing block; service messages were free until 2026-10-01."""
+def pricing(category: str, *, on: date | None = None, free_entry: bool = False) -> dict[str, Any]:
+    """Meta's per-message pricing block; service messages were free until 2026-10-01.
+
+    Inside a free entry point (72 h after a click-to-WhatsApp ad) every message is free.
+    """
     on = on or timezone.localdate()
+    if free_entry:
+        return {"billable": False, "pricing_model": "PMP", "type": "free_entry_point", "category": category}
     if category == "service" and on < SERVICE_BILLING_STARTS:
         return {"billable": False, "pricing_model": "PMP", "type": "free_customer_service", "category": category}
     return {"billable": True, "pricing_model": "PMP", "type": "regular", "category": category}
 
 
 def status_payload(
-    *, number: SandboxPhoneNumber, message: SandboxMessage, status: str, category: str
+    *, number: SandboxPhoneNumber, message: SandboxMessage, status: str, category: str, free_entry: bool = False
 ) -> dict[str, Any]:
     item: dict[str, Any] = {"id": message.wamid, "status": status, "timestamp": now_ts(), "recipient_id": message.wa_id}
     if message.body.get("biz_opaque_callback_data"):
         item["biz_opaque_callback_data"] = message.body["biz_opaque_callback_data"]
     if status in ("sent", "delivered"):
-        item["pricing"] = pricing(category)
+        item["pricing"] = pricing(category, free_entry=free_entry)
     if status == "failed":
         item["errors"] = [
             {
@@ -219,6 +236,7 @@ def status_payload(
 
 def schedule_statuses(*, number: SandboxPhoneNumber, message: SandboxMessage, category: str) -> None:
     plan = (("failed", 0.3),) if message.wa_id.endswith(UNDELIVERABLE_SUFFIX) else STATUS_DELAYS
+    free_entry = in_free_entry_point(phone_number_id=number.phone_number_id, wa_id=message.wa_id)
     steps = []
     previous = 0.0
     for status, at in plan:
@@ -226,7 +244,9 @@ def schedule_statuses(*, number: SandboxPhoneNumber, message: SandboxMessage, ca
         def mark(status: str = status) -> None:
             SandboxMessage.objects.filter(pk=message.pk).update(status=status)
 
-        payload = status_payload(number=number, message=message, status=status, category=category)
+        payload = status_payload(
+            number=number, message=message, status=status, category=category, free_entry=free_entry
+        )
         steps.append((max(at - previous, 0.0), payload, mark))
         previous = at
     post_later(steps, url=number.webhook_override_url)

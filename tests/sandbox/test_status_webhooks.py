@@ -7,6 +7,7 @@ import pytest
 import requests
 from django.conf import settings
 
+from sandbox.models import SandboxMessage
 from sandbox.services import open_window, pricing
 from tests.factories import ContactFactory, ConversationFactory
 from whatsapp.models import Message, WebhookEvent
@@ -51,6 +52,16 @@ def test_ai_reply_goes_sent_delivered_read_with_pricing(status_webhooks, number)
     assert statuses == ["sent", "delivered", "read"]  # each stored only because its signature was valid
 
 
+def test_a_conversation_started_from_an_ad_is_a_free_entry_point(status_webhooks, number):
+    inbound = {"phone_number_id": number.phone_number_id, "from": "+573004440000", "text": "Vi su anuncio"}
+    answer = requests.post(f"{status_webhooks}/sandbox/api/inbound", json={**inbound, "from_ad": True}, timeout=10)
+    assert SandboxMessage.objects.get(wamid=answer.json()["wamid"]).body["referral"]["source_type"] == "ad"
+    reply = Message.objects.get(direction="out")
+    assert wait_for(lambda: Message.objects.get(pk=reply.pk).status == "read")
+    reply.refresh_from_db()
+    assert (reply.pricing_category, reply.pricing_type, reply.billable) == ("service", "free_entry_point", False)
+
+
 def test_undeliverable_recipient_gets_a_failed_status(status_webhooks, number):
     contact = ContactFactory(client=number.client, wa_id="573001119999")
     open_window(phone_number_id=number.phone_number_id, wa_id="573001119999")
@@ -83,3 +94,9 @@ def test_pricing_block_follows_the_2026_10_01_change():
         "category": "service",
     }
     assert pricing("marketing", on=date(2026, 9, 30))["type"] == "regular"
+    assert pricing("marketing", free_entry=True) == {
+        "billable": False,
+        "pricing_model": "PMP",
+        "type": "free_entry_point",
+        "category": "marketing",
+    }
