@@ -131,6 +131,25 @@ def test_tokens_are_checked_per_account(operator, embedded_number):
     assert error.value.code == 100
 
 
+def test_one_client_token_cannot_touch_another_clients_account(embedded_number):
+    token_a, waba_a, pnid_a = embedded_number("+573105550111", "Cliente A")
+    token_b, waba_b, pnid_b = embedded_number("+573105550222", "Cliente B")
+    a, b = GraphClient(token_a), GraphClient(token_b)
+    for call in (
+        lambda: a.get_phone_number(pnid_b),
+        lambda: a.list_subscribed_apps(waba_b),
+        lambda: a.register(pnid_b, "123456"),
+        lambda: a.list_templates(waba_b),
+        lambda: a.upload_media(pnid_b, b"x", "text/plain"),
+    ):
+        with pytest.raises(AuthenticationError):
+            call()
+    assert b.get_phone_number(pnid_b)["id"] == pnid_b and a.get_phone_number(pnid_a)["id"] == pnid_a
+    assert b.request("DELETE", f"{waba_b}/subscribed_apps") == {"success": True}  # B unsubscribes only itself
+    assert b.list_subscribed_apps(waba_b) == {"data": []}
+    assert len(a.list_subscribed_apps(waba_a)["data"]) == 1
+
+
 def test_embedded_signup_code_exchange_subscribe_and_register(sandbox_api):
     signup = sandbox_api(
         "POST", "/api/embedded-signup", json={"business_name": "Café Luna", "phone_number": "+573157770001"}
