@@ -11,6 +11,8 @@ from ai.models import AiReplyLog, KnowledgeEntry, Persona
 from crm.exceptions import NotFoundError
 from tenants.models import Client
 
+MAX_ID = 2**63 - 1  # beyond a bigint primary key: missing, not a database error
+
 
 def persona_for(*, client: Client) -> Persona:
     """The client's persona, or an unsaved one with the defaults when none was written yet."""
@@ -23,7 +25,7 @@ def knowledge_list(*, client: Client) -> QuerySet[KnowledgeEntry]:
 
 def knowledge_entry_get(*, client: Client, entry_id: int | str) -> KnowledgeEntry:
     """One entry of this client; another client's id and a missing id are the same 404."""
-    if not str(entry_id).isdigit():
+    if not str(entry_id).isdigit() or int(entry_id) > MAX_ID:
         raise NotFoundError("No such knowledge entry.")
     entry = knowledge_list(client=client).filter(pk=int(entry_id)).first()
     if entry is None:

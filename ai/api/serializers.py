@@ -9,6 +9,8 @@ from rest_framework import serializers
 from ai.models import KnowledgeEntry, Persona
 from ai.text import WHATSAPP_TEXT_LIMIT
 
+PERSONA_TEXT_LIMIT = 4000
+
 
 class PersonaSerializer(serializers.ModelSerializer):
     timezone = serializers.CharField(max_length=64, required=False)
@@ -34,6 +36,20 @@ class PersonaSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["updated_at"]
+        # Long texts go into every model prompt: keep each one to a page.
+        extra_kwargs = {
+            name: {"max_length": PERSONA_TEXT_LIMIT}
+            for name in (
+                "business_description",
+                "greeting",
+                "business_hours",
+                "booking_instructions",
+                "never_say",
+                "handoff_keywords",
+                "handoff_message",
+                "conversion_keywords",
+            )
+        }
 
     def validate_timezone(self, value: str) -> str:
         if value not in available_timezones():

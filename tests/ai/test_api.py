@@ -50,6 +50,8 @@ def test_persona_defaults_then_put_updates_only_given_fields(api_for, client_a):
         {"max_reply_chars": 5},
         {"max_reply_chars": 5000},
         {"enabled": "maybe"},
+        {"business_description": "x" * 4001},
+        {"tone": None},
     ],
 )
 def test_bad_persona_input_is_a_400_and_changes_nothing(api_for, client_a, payload):
@@ -114,6 +116,8 @@ def test_another_clients_entry_is_a_404_for_every_method(api_for, client_a, clie
     assert_error(api.patch(f"/api/v1/knowledge/{theirs.pk}", {"answer": "hackeado"}, format="json"), 404, "not_found")
     assert_error(api.delete(f"/api/v1/knowledge/{theirs.pk}"), 404, "not_found")
     assert_error(api.get("/api/v1/knowledge/not-a-number"), 404, "not_found")
+    assert_error(api.get("/api/v1/knowledge/99999999999999999999999"), 404, "not_found")
+    assert_error(api.delete("/api/v1/knowledge/-1"), 404, "not_found")
     assert api.get("/api/v1/knowledge").json()["count"] == 0
     theirs.refresh_from_db()
     assert theirs.answer == "Secreto de B"
