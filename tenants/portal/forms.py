@@ -105,6 +105,40 @@ class PersonaForm(forms.ModelForm):
             )
         }
 
+        # The portal's own words (Spanish first): the model's labels are written for the back office.
+        labels = {
+            "enabled": _("The assistant answers customers"),
+            "assistant_name": _("Assistant's name"),
+            "business_description": _("What your business is and sells"),
+            "tone": _("Tone"),
+            "language": _("Language of the replies"),
+            "greeting": _("Greeting"),
+            "business_hours": _("Opening hours"),
+            "timezone": _("Time zone"),
+            "booking_instructions": _("How customers book or buy"),
+            "conversion_goal": _("What counts as a sale or booking"),
+            "never_say": _("Things the assistant must never say"),
+            "handoff_keywords": _("Words that call a person"),
+            "max_reply_chars": _("Longest reply (characters)"),
+            "handoff_message": _("Message when a person takes over"),
+            "conversion_keywords": _("Phrases that confirm a sale or booking"),
+        }
+        help_texts = {
+            "language": _("'The customer's language' answers in the language the customer writes in."),
+            "handoff_keywords": _("One per line. When a customer writes one, a person is called."),
+            "max_reply_chars": _("Between 80 and 4096. Replies are cut at the end of a sentence."),
+            "handoff_message": _("Empty uses ours."),
+            "conversion_keywords": _("One per line, e.g. 'confirmo la cita'. Empty uses ours."),
+            "conversion_goal": _("For example: the customer confirms an order."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = {"auto": _("The customer's language"), "es": _("Spanish"), "en": _("English")}
+        self.fields["language"].choices = [
+            (value, names.get(value, label)) for value, label in Persona.Language.choices
+        ]
+
     def clean_timezone(self) -> str:
         value = self.cleaned_data["timezone"].strip()
         if value not in available_timezones():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from billing.services import usage_period_for
@@ -67,6 +69,9 @@ def test_usage_page_chart_and_csv(owner_client, tenant):
     response = owner_client.get("/app/usage/")
     html = response.content.decode()
     assert '<svg class="chart"' in html
+    # Geometry stays machine-readable in Spanish (no decimal commas in SVG attributes).
+    widths = re.findall(r'<rect x="([^"]+)%" y="\d+" width="([^"]+)%"', html)
+    assert widths and all(float(x) >= 0 and float(w) > 0 for x, w in widths)
     row = response.context["rows"][0]
     assert (row["ai_replies"], row["agent_replies"], row["templates"]["utility"]) == (5, 2, 3)
 

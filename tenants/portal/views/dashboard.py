@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from billing.selectors import dashboard_metrics
 from billing.views import operator_required
+from tenants.models import Client
 from tenants.portal.charts import Series, stacked_bars
 from tenants.portal.selectors import operator_month_usage
 from tenants.selectors import hosted_capacity
@@ -26,8 +27,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     metrics = dashboard_metrics()
     usage = operator_month_usage()
     rows = [{"label": row["client_name"], **usage.get(row["client_id"], {})} for row in metrics["results"]]
+    statuses = dict(Client.Status.choices)
+    clients = [{**row, "status_label": statuses.get(row["status"], row["status"])} for row in metrics["results"]]
     context = {
         "metrics": metrics,
+        "clients": clients,
         "chart": stacked_bars(rows, series=CLIENT_SERIES),
         "capacity": hosted_capacity(),
     }
