@@ -185,6 +185,7 @@ def _check_parameters(found: SandboxTemplate, components: Any) -> None:
     given = 0
     for component in components if isinstance(components, list) else []:
         if isinstance(component, dict) and component.get("type") == "body":
-            given = len(component.get("parameters") or [])
+            parameters = component.get("parameters")
+            given = len(parameters) if isinstance(parameters, list) else 0
     if expected != given:
         raise MetaError(132000, f"body expects {expected} parameters, got {given}")

@@ -42,7 +42,7 @@ def summarize(body: dict[str, Any]) -> str:
     if kind == "template":
         return f"[template {obj.get('name')}]"
     if kind == "interactive":
-        return str((obj.get("body") or {}).get("text", "[interactive]"))
+        return str(_as_dict(obj.get("body")).get("text", "[interactive]"))
     if kind == "reaction":
         return str(obj.get("emoji", ""))
     if kind == "location":
@@ -158,21 +158,29 @@ def _check_free_form(*, number: SandboxPhoneNumber, kind: str, obj: dict[str, An
         media.check_media_object(number=number, kind=kind, obj=obj)
 
 
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _check_interactive(obj: dict[str, Any]) -> None:
-    text = str((obj.get("body") or {}).get("text") or "")
+    text = str(_as_dict(obj.get("body")).get("text") or "")
     if not text or len(text) > MAX_INTERACTIVE_BODY:
         raise MetaError(100, f"interactive.body.text must be 1 to {MAX_INTERACTIVE_BODY} characters")
-    action = obj.get("action") or {}
+    action = _as_dict(obj.get("action"))
     if obj.get("type") == "button":
-        buttons = action.get("buttons") or []
+        buttons = _as_list(action.get("buttons"))
         if not 1 <= len(buttons) <= 3:
             raise MetaError(100, "interactive buttons: 1 to 3 buttons")
         for button in buttons:
-            reply = button.get("reply") or {}
+            reply = _as_dict(_as_dict(button).get("reply"))
             if not reply.get("id") or not 1 <= len(str(reply.get("title") or "")) <= 20:
                 raise MetaError(100, "each button needs reply.id and a reply.title of 1 to 20 characters")
     elif obj.get("type") == "list":
-        rows = [row for section in action.get("sections") or [] for row in section.get("rows") or []]
+        rows = [row for section in _as_list(action.get("sections")) for row in _as_list(_as_dict(section).get("rows"))]
         if not action.get("button") or not 1 <= len(rows) <= 10:
             raise MetaError(100, "interactive list: a button label and 1 to 10 rows")
     elif obj.get("type") not in ("cta_url", "location_request_message", "flow", "product", "product_list"):
