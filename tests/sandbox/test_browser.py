@@ -71,6 +71,8 @@ def test_popup_posts_meta_events_to_its_opener(page, sandbox_live):
         page.evaluate("window.open('/sandbox/embedded-signup/?client=Caf%C3%A9%20Luna&phone=%2B573157770009', 'es')")
     popup = opened.value
     assert popup.input_value("#business_name") == "Café Luna"
+    ARTIFACTS.mkdir(exist_ok=True)
+    popup.screenshot(path=str(ARTIFACTS / "sandbox-embedded-signup.png"))
     popup.click("button[value=continue]")
     page.wait_for_function("window.received.length === 2")
     finish, login = page.evaluate("window.received")
