@@ -26,6 +26,7 @@ class PortalContext:
 
     client: Client
     role: str
+    client_count: int = 1
 
     @property
     def is_owner(self) -> bool:
@@ -53,7 +54,7 @@ def resolve_portal_context(request: HttpRequest) -> PortalContext | None:
         chosen = memberships[0]
     if chosen is None:
         return None
-    return PortalContext(client=chosen.client, role=chosen.role)
+    return PortalContext(client=chosen.client, role=chosen.role, client_count=len(memberships))
 
 
 def portal_view(view=None, *, owner_only: bool = False):

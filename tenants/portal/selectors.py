@@ -15,7 +15,7 @@ from billing.services import month_start
 from crm.exceptions import NotFoundError
 from tenants.models import ApiKey, Client, WhatsAppNumber
 from whatsapp.models import Conversation, Message
-from whatsapp.selectors import conversation_list, number_list
+from whatsapp.selectors import conversation_list, last_messages, number_list
 
 HOME_LIST_SIZE = 5
 
@@ -54,11 +54,17 @@ def home_summary(*, client: Client) -> dict[str, Any]:
     return {
         "numbers": numbers,
         "needs_person_count": needs_person.count(),
-        "needs_person": list(needs_person[:HOME_LIST_SIZE]),
+        "needs_person": conversation_rows(client=client, conversations=list(needs_person[:HOME_LIST_SIZE])),
         "today_count": today.count(),
-        "today": list(today[:HOME_LIST_SIZE]),
+        "today": conversation_rows(client=client, conversations=list(today[:HOME_LIST_SIZE])),
         "ai_replies_month": sum(row["ai_replies"] for row in usage.values()),
     }
+
+
+def conversation_rows(*, client: Client, conversations: list[Conversation]) -> list[dict[str, Any]]:
+    """Conversations with their last message (one query), as the lists show them."""
+    last = last_messages(client=client, conversations=conversations)
+    return [{"conversation": c, "last": last.get(c.pk)} for c in conversations]
 
 
 def number_get(*, client: Client, number_id: int) -> WhatsAppNumber:

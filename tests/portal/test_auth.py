@@ -60,6 +60,7 @@ def test_user_with_two_clients_picks_one_and_it_is_remembered(client, tenant):
     assert client.post("/app/choose/", {"client_id": second.pk}).status_code == 302
     home = client.get("/app/").content.decode()
     assert 'id="client-name">Segundo Negocio<' in home
+    assert 'id="switch-client"' in home
     # An agent there: no API keys.
     assert client.get("/app/settings/api-keys/").status_code == 403
 

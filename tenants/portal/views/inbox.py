@@ -19,7 +19,7 @@ from crm.exceptions import ApplicationError
 from tenants.portal.access import PortalContext, portal_view
 from tenants.portal.delivery_errors import failure_reason
 from tenants.portal.forms import InboxFilterForm, SendTemplateForm, SendTextForm
-from tenants.portal.selectors import inbox_conversations
+from tenants.portal.selectors import conversation_rows, inbox_conversations
 from tenants.portal.views.common import found
 from whatsapp import selectors
 from whatsapp.services import conversations as conversation_services
@@ -38,9 +38,7 @@ def _filtered(request: HttpRequest, portal: PortalContext):
         needs_attention=True if data.get("needs_person") else None,
     )
     page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
-    last = selectors.last_messages(client=portal.client, conversations=list(page.object_list))
-    rows = [{"conversation": c, "last": last.get(c.pk)} for c in page.object_list]
-    return form, page, rows
+    return form, page, conversation_rows(client=portal.client, conversations=list(page.object_list))
 
 
 @require_GET
