@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from sandbox.meta import MetaError, digits, new_numeric_id
+from sandbox.delivery import post_later
+from sandbox.meta import MetaError, account_envelope, digits, new_numeric_id
 from sandbox.models import SandboxAuthCode, SandboxBusinessAccount, SandboxPhoneNumber
 
 AUTH_CODE_TTL = timedelta(seconds=30)
@@ -292,7 +293,18 @@ def embedded_signup(*, business_name: str, phone_number: str) -> tuple[SandboxAu
                 pin=EXISTING_PIN if full.endswith(EXISTING_PIN_SUFFIX) else "",
             )
         code = SandboxAuthCode.objects.create(code="AQ" + secrets.token_urlsafe(48), account=number.account)
+    if settings.SANDBOX_STATUS_WEBHOOKS:
+        post_later([(0.2, partner_added_webhook(number.account), None)])
     return code, number
+
+
+def partner_added_webhook(account: SandboxBusinessAccount) -> dict[str, Any]:
+    """Meta's `account_update` PARTNER_ADDED, sent to the app when a client finishes Embedded Signup."""
+    value = {
+        "event": "PARTNER_ADDED",
+        "waba_info": {"waba_id": account.waba_id, "owner_business_id": account.business_id},
+    }
+    return account_envelope(account.waba_id, "account_update", value)
 
 
 def exchange_code(*, client_id: str, client_secret: str, code: str) -> str:

@@ -84,6 +84,24 @@ def test_template_review_posts_a_status_update(status_webhooks, operator):
     assert (str(value["message_template_id"]), value["message_template_name"]) == (created["id"], "recordatorio")
 
 
+def test_finishing_embedded_signup_posts_partner_added(status_webhooks):
+    ids = requests.post(
+        f"{status_webhooks}/sandbox/api/embedded-signup",
+        json={"business_name": "Café Luna", "phone_number": "+573157770001"},
+        timeout=10,
+    ).json()
+
+    def account_updates():
+        return [e for e in WebhookEvent.objects.all() if "account_update" in e.fields]
+
+    assert wait_for(account_updates)
+    value = account_updates()[0].payload["entry"][0]["changes"][0]["value"]
+    assert value == {
+        "event": "PARTNER_ADDED",
+        "waba_info": {"waba_id": ids["waba_id"], "owner_business_id": ids["business_id"]},
+    }
+
+
 @pytest.mark.django_db
 def test_pricing_block_follows_the_2026_10_01_change():
     assert pricing("service", on=date(2026, 9, 30))["type"] == "free_customer_service"
