@@ -15,7 +15,7 @@ from billing.services import month_start
 from crm.exceptions import NotFoundError
 from tenants.models import ApiKey, Client, WhatsAppNumber
 from whatsapp.models import Conversation, Message
-from whatsapp.selectors import conversation_list, last_messages, number_list
+from whatsapp.selectors import conversation_list, number_list
 
 HOME_LIST_SIZE = 5
 
@@ -62,8 +62,9 @@ def home_summary(*, client: Client) -> dict[str, Any]:
 
 
 def conversation_rows(*, client: Client, conversations: list[Conversation]) -> list[dict[str, Any]]:
-    """Conversations with their last message (one query), as the lists show them."""
-    last = last_messages(client=client, conversations=conversations)
+    """Conversations with their last message (one query, by the id `conversation_list` annotates)."""
+    ids = [c.last_message_id for c in conversations if getattr(c, "last_message_id", None)]
+    last = {m.conversation_id: m for m in Message.objects.for_client(client).filter(pk__in=ids)}
     return [{"conversation": c, "last": last.get(c.pk)} for c in conversations]
 
 

@@ -174,3 +174,27 @@ def test_inbox_pages_long_lists(owner_client, tenant):
     assert len(first.context["rows"]) == 30
     assert len(owner_client.get("/app/inbox/?page=2").context["rows"]) == 2
     assert owner_client.get("/app/inbox/?page=zzz").status_code == 200
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_inbox_and_thread_queries_do_not_grow_with_rows(owner_client, tenant):
+    list_before = _queries(owner_client, "/app/inbox/")
+    thread_url = f"/app/inbox/{tenant.conversation.pk}/"
+    thread_before = _queries(owner_client, thread_url)
+    for _ in range(10):
+        conversation = open_conversation(tenant.number, contact=ContactFactory(client=tenant.client))
+        MessageFactory(
+            conversation=conversation, direction="out", sent_by="agent", sent_by_user=tenant.owner, wamid=None
+        )
+        MessageFactory(conversation=tenant.conversation, direction="out", sent_by="agent", sent_by_user=tenant.agent)
+    assert _queries(owner_client, "/app/inbox/") == list_before
+    assert _queries(owner_client, thread_url) == thread_before
+    assert _queries(owner_client, "/app/") <= 20  # sessions, user, membership, usage, lists
