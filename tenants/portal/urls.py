@@ -18,6 +18,7 @@ urlpatterns = [
     path("app/inbox/rows/", inbox.inbox_rows, name="inbox-rows"),
     path("app/inbox/<int:conversation_id>/", inbox.thread, name="thread"),
     path("app/inbox/<int:conversation_id>/messages/", inbox.thread_messages, name="thread-messages"),
+    path("app/inbox/<int:conversation_id>/head/", inbox.thread_head, name="thread-head"),
     path("app/inbox/<int:conversation_id>/send/", inbox.send_text, name="send-text"),
     path("app/inbox/<int:conversation_id>/send-template/", inbox.send_template, name="send-template"),
     path("app/inbox/<int:conversation_id>/take-over/", inbox.take_over, name="take-over"),

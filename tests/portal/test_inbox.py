@@ -198,3 +198,11 @@ def test_inbox_and_thread_queries_do_not_grow_with_rows(owner_client, tenant):
     assert _queries(owner_client, "/app/inbox/") == list_before
     assert _queries(owner_client, thread_url) == thread_before
     assert _queries(owner_client, "/app/") <= 20  # sessions, user, membership, usage, lists
+
+
+def test_polled_header_shows_an_ai_handoff(owner_client, tenant):
+    url = f"/app/inbox/{tenant.conversation.pk}/head/"
+    assert 'id="take-over"' in owner_client.get(url).content.decode()
+    Conversation.objects.filter(pk=tenant.conversation.pk).update(owner="human", needs_attention=True)
+    head = owner_client.get(url).content.decode()
+    assert 'id="hand-back"' in head and "<html" not in head

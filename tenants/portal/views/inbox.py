@@ -100,6 +100,14 @@ def thread_messages(request: HttpRequest, portal: PortalContext, conversation_id
     return render(request, "portal/inbox/_messages.html", context)
 
 
+@require_GET
+@portal_view
+def thread_head(request: HttpRequest, portal: PortalContext, conversation_id: int) -> HttpResponse:
+    """Who answers, attention and conversion, for the page's polling (an AI handoff shows without a reload)."""
+    context = {"conversation": _conversation(portal, conversation_id)}
+    return render(request, "portal/inbox/_head.html", context)
+
+
 @require_POST
 @portal_view
 def send_text(request: HttpRequest, portal: PortalContext, conversation_id: int) -> HttpResponse:
