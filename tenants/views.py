@@ -62,6 +62,13 @@ def _page(request: HttpRequest, template: str, client, setup_code: str, step: st
     return render(request, f"tenants/onboarding/{template}", context, status=context.pop("status", 200))
 
 
+def _show_error(form, exc: OnboardingError, *, field: str | None = None) -> None:
+    """The error on the form; a weak password lists each of Django's reasons."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    for message in details.get("password") or [exc.message]:
+        form.add_error(field, message)
+
+
 def _home(setup_code: str) -> HttpResponse:
     return redirect("onboarding:home", setup_code)
 
@@ -75,9 +82,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         try:
             _client, setup_code = services.register_client(**form.cleaned_data)
         except OnboardingError as exc:
-            field = "email" if exc.code == "email_in_use" else "password" if exc.code == "weak_password" else None
-            for message in (exc.details or {}).get("password", [exc.message]) if field == "password" else [exc.message]:
-                form.add_error(field, message)
+            _show_error(form, exc, field={"email_in_use": "email", "weak_password": "password"}.get(exc.code))
         else:
             return _home(setup_code)
     return render(request, "tenants/onboarding/signup.html", {"form": form, "step_index": 0, "step_count": 4})
@@ -252,8 +257,7 @@ def set_password(request: HttpRequest, client, setup_code: str) -> HttpResponse:
         try:
             services.set_owner_password(client=client, password=form.cleaned_data["password"])
         except OnboardingError as exc:
-            for message in (exc.details or {}).get("password", [exc.message]):
-                form.add_error("password", message)
+            _show_error(form, exc, field="password")
         else:
             return redirect(reverse("onboarding:live", args=[setup_code]) + "?password=1")
     number = _live_number(client)

@@ -198,3 +198,12 @@ def test_signup_page_shares_the_api_rate_limit(client, settings):
 def test_spanish_is_the_default_language_of_the_pages(client):
     page = client.get("/signup/").content.decode()
     assert "Crear mi cuenta" in page and "Create my account" not in page
+
+
+def test_signup_page_lists_why_a_password_is_weak(client):
+    response = client.post(
+        "/signup/", {"name": "Luis", "email": "luis@example.com", "business_name": "Taller", "password": "123"}
+    )
+    assert response.status_code == 200
+    assert len(response.context["form"].errors["password"]) >= 2  # too short, too common, numeric...
+    assert not Client.objects.exists()
