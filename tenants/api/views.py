@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tenants import onboarding, selectors, services
+from tenants.api.schemas import ACTIVE_SCHEMA, CODE_SENT_SCHEMA, REGISTERED_SCHEMA, responses
 from tenants.meta_errors import onboarding_error
 from tenants.models import Client
 from tenants.qr import onboarding_png_url, onboarding_url, qr_svg_data_uri
@@ -73,7 +74,7 @@ class RegisterClientApi(APIView):
         business_name = serializers.CharField(max_length=200)
         password = serializers.CharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
 
-    @extend_schema(request=InputSerializer, responses={201: dict})
+    @extend_schema(request=InputSerializer, responses=responses(201, REGISTERED_SCHEMA))
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -100,7 +101,7 @@ class AddWhatsAppInput(serializers.Serializer):
 class AddWhatsAppApi(SetupCodeApi):
     """Hosted mode: add the client's number to the operator's WABA; Meta texts the client a 6-digit code."""
 
-    @extend_schema(request=AddWhatsAppInput, responses={202: dict})
+    @extend_schema(request=AddWhatsAppInput, responses=responses(202, CODE_SENT_SCHEMA))
     def post(self, request):
         data = self.validated(AddWhatsAppInput, request.data)
         client = self.onboarding_client(data)
@@ -117,7 +118,7 @@ class ResendCodeApi(SetupCodeApi):
         setup_code = serializers.CharField(max_length=128)
         method = serializers.ChoiceField(choices=["SMS", "VOICE"], default="SMS")
 
-    @extend_schema(request=InputSerializer, responses={202: dict})
+    @extend_schema(request=InputSerializer, responses=responses(202, CODE_SENT_SCHEMA))
     def post(self, request):
         data = self.validated(self.InputSerializer, request.data)
         number = onboarding.resend_code(client=self.onboarding_client(data), method=data["method"])
@@ -131,7 +132,7 @@ class VerifyWhatsAppApi(SetupCodeApi):
         setup_code = serializers.CharField(max_length=128)
         code = serializers.CharField(max_length=12)
 
-    @extend_schema(request=InputSerializer, responses={200: dict})
+    @extend_schema(request=InputSerializer, responses=responses(200, ACTIVE_SCHEMA))
     def post(self, request):
         data = self.validated(self.InputSerializer, request.data)
         number = onboarding.verify_hosted_number(client=self.onboarding_client(data), code=data["code"])
@@ -147,7 +148,7 @@ class EmbeddedSignupApi(SetupCodeApi):
         waba_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
         phone_number_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses={200: dict})
+    @extend_schema(request=InputSerializer, responses=responses(200, ACTIVE_SCHEMA))
     def post(self, request):
         data = self.validated(self.InputSerializer, request.data)
         client = self.onboarding_client(data)
@@ -205,7 +206,7 @@ class RegisterClientNumberApi(APIView):
         phone_number = serializers.CharField(max_length=32)
         display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
-    @extend_schema(request=InputSerializer, responses={202: dict})
+    @extend_schema(request=InputSerializer, responses=responses(202, CODE_SENT_SCHEMA))
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
