@@ -28,7 +28,7 @@ def numbers(request: HttpRequest, portal: PortalContext) -> HttpResponse:
     greeting = persona_for(client=portal.client).greeting
     for number in number_list(client=portal.client):
         url = _chat_url(portal, number, greeting)
-        rows.append({"number": number, "chat_url": url, "qr": qr_svg(url, scale=4) if number.is_active else ""})
+        rows.append({"number": number, "chat_url": url, "qr": qr_svg(url, scale=5) if number.is_active else ""})
     return render(request, "portal/numbers.html", {"rows": rows, "nav": "numbers"})
 
 
