@@ -146,7 +146,11 @@ def _code_for_graph(exc: GraphError, step: str) -> str:
         return "too_many_attempts"
     if code == 133016:
         return "register_limit_reached"
-    if code in (136024, 136025):
+    if code == 136024 or (code == 136025 and step == "request_code"):
+        # Meta could not send the code; usually because the number is still in a WhatsApp app.
+        text = _text(exc)
+        return "number_on_whatsapp" if "registered" in text or "in use" in text else "meta_refused"
+    if code == 136025:
         return "code_expired" if "expired" in _text(exc) else "wrong_code"
     if code == 133005:
         return "pin_mismatch"

@@ -28,6 +28,13 @@ def meta_error(code: int, message: str = "Error", details: str = "", http_status
         ),
         ("verify", meta_error(133008, "Too many two step verification PIN guesses"), "too_many_attempts", 429),
         (
+            "request_code",
+            meta_error(136024, "Request code error", "The number is registered on WhatsApp"),
+            "number_on_whatsapp",
+            400,
+        ),
+        ("request_code", meta_error(136024, "Request code error"), "meta_refused", 400),
+        (
             "register",
             meta_error(133016, "Account register deregister rate limit exceeded"),
             "register_limit_reached",
