@@ -7,9 +7,10 @@ from django.conf import settings
 from playwright.sync_api import sync_playwright
 
 from sandbox.models import SandboxMessage
+from tests.sandbox.conftest import live_db
 from whatsapp.client import GraphClient
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, live_db]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 CHROMIUM_ARGS = [

@@ -5,12 +5,13 @@ import pytest
 from sandbox.models import SandboxFault, SandboxMessage
 from sandbox.services import open_window
 from tests.factories import ContactFactory, ConversationFactory, connected_number
+from tests.sandbox.conftest import live_db
 from whatsapp.client import GraphClient
 from whatsapp.errors import GraphTimeoutError, PermanentGraphError, RateLimitedError, TransientGraphError
 from whatsapp.models import Message
 from whatsapp.services.outbound import record_outbound_message
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = live_db
 
 CUSTOMER = "573001112233"
 

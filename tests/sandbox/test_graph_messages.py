@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from sandbox.models import SandboxConversation, SandboxMessage, SandboxPhoneNumber, SandboxTemplate
 from sandbox.services import open_window
+from tests.sandbox.conftest import live_db
 from whatsapp.client import GraphClient
 from whatsapp.errors import AuthenticationError, PermanentGraphError, WindowClosedError
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = live_db
 
 CUSTOMER = "+573001112233"
 WABA = settings.WHATSAPP_BUSINESS_ACCOUNT_ID

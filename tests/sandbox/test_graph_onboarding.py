@@ -7,10 +7,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from sandbox.models import SandboxAuthCode, SandboxPhoneNumber
+from tests.sandbox.conftest import live_db
 from whatsapp.client import GraphClient
 from whatsapp.errors import AuthenticationError, PermanentGraphError
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = live_db
 
 WABA = settings.WHATSAPP_BUSINESS_ACCOUNT_ID
 

@@ -5,10 +5,11 @@ import base64
 import pytest
 
 from sandbox.models import SandboxMessage
+from tests.sandbox.conftest import live_db
 from whatsapp.client import GraphClient
 from whatsapp.models import Message
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = live_db
 
 CUSTOMER = "+573001112233"
 

@@ -10,10 +10,11 @@ from django.conf import settings
 from sandbox.models import SandboxMessage
 from sandbox.services import open_window, pricing
 from tests.factories import ContactFactory, ConversationFactory
+from tests.sandbox.conftest import live_db
 from whatsapp.models import Message, WebhookEvent
 from whatsapp.services.outbound import record_outbound_message
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = live_db
 
 
 def wait_for(predicate, timeout=6.0):
