@@ -77,10 +77,17 @@ def message_list(*, client: Client, conversation: Conversation) -> QuerySet[Mess
 
 
 def last_messages(*, client: Client, conversations: list[Conversation]) -> dict[int, Message]:
-    """The last message of each listed conversation (annotated by `_conversations`), in one query."""
+    """The last message of each conversation read through `_conversations`, by conversation id, in one query."""
     ids = [c.last_message_id for c in conversations if getattr(c, "last_message_id", None)]
-    messages = Message.objects.for_client(client).filter(pk__in=ids)
-    return {m.conversation_id: m for m in messages}
+    return {m.conversation_id: m for m in Message.objects.for_client(client).filter(pk__in=ids)}
+
+
+def attach_last_messages(*, client: Client, conversations: list[Conversation]) -> list[Conversation]:
+    """Set `last_message` (or None) on each conversation, for serializers."""
+    by_conversation = last_messages(client=client, conversations=conversations)
+    for conversation in conversations:
+        conversation.last_message = by_conversation.get(conversation.pk)
+    return conversations
 
 
 def _conversations(*, client: Client) -> QuerySet[Conversation]:

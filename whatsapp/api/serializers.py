@@ -168,18 +168,15 @@ class ConversationOutputSerializer(serializers.Serializer):
     converted = serializers.SerializerMethodField()
     converted_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
-    last_message = serializers.SerializerMethodField()
+    last_message = MessagePreviewSerializer(
+        allow_null=True, help_text="The latest message (set by selectors.attach_last_messages)."
+    )
 
     def get_window_open(self, conversation: Conversation) -> bool:
         return conversation.window_open()
 
     def get_converted(self, conversation: Conversation) -> bool:
         return conversation.converted_at is not None
-
-    @extend_schema_field(MessagePreviewSerializer(allow_null=True))
-    def get_last_message(self, conversation: Conversation) -> dict | None:
-        message = self.context.get("last_messages", {}).get(conversation.pk)
-        return MessagePreviewSerializer(message).data if message else None
 
 
 class MessageErrorSerializer(serializers.Serializer):

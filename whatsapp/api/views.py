@@ -85,12 +85,13 @@ def acting_user(request):
 class ClientListApi(ClientScopedApi):
     output_serializer: type[serializers.Serializer]
 
-    def page(self, queryset, *, context_for: Callable[[list], dict] | None = None) -> Response:
+    def page(self, queryset, *, prepare: Callable[[list], list] | None = None) -> Response:
+        """One page of `queryset`; `prepare` may load what the page's rows need in bulk."""
         paginator = ApiPagination()
         items = paginator.paginate_queryset(queryset, self.request, view=self)
-        context = context_for(items) if context_for else {}
-        data = self.output_serializer(items, many=True, context=context).data
-        return paginator.get_paginated_response(data)
+        if prepare:
+            items = prepare(items)
+        return paginator.get_paginated_response(self.output_serializer(items, many=True).data)
 
     def query(self, serializer_class: type[serializers.Serializer]) -> dict:
         """Validated query parameters (a plain dict, so absent booleans stay None, not False)."""
@@ -128,13 +129,9 @@ class ContactListApi(ClientListApi):
         return self.page(selectors.contact_list(client=self.client, query=query.get("q", "")))
 
 
-def conversation_context(client, conversations: list[Conversation]) -> dict:
-    return {"last_messages": selectors.last_messages(client=client, conversations=conversations)}
-
-
 def render_conversation(client, conversation: Conversation) -> Response:
-    context = conversation_context(client, [conversation])
-    return Response(ConversationOutputSerializer(conversation, context=context).data)
+    selectors.attach_last_messages(client=client, conversations=[conversation])
+    return Response(ConversationOutputSerializer(conversation).data)
 
 
 class ConversationListApi(ClientListApi):
@@ -156,7 +153,9 @@ class ConversationListApi(ClientListApi):
             needs_attention=query.get("needs_attention"),
             converted=query.get("converted"),
         )
-        return self.page(conversations, context_for=lambda rows: conversation_context(self.client, rows))
+        return self.page(
+            conversations, prepare=lambda rows: selectors.attach_last_messages(client=self.client, conversations=rows)
+        )
 
 
 class ConversationDetailApi(ClientScopedApi):
