@@ -34,10 +34,15 @@ def _w(text: str) -> frozenset[str]:
 
 # Words that mean "let me talk to a person", matched as whole folded words.
 HUMAN_REQUEST_WORDS = _w(
-    "asesor asesora asesores humano humana persona agente agentes operador operadora representante "
+    "asesor asesora asesores humano humana agente agentes operador operadora representante "
     "encargado encargada gerente human agent representative operator"
 )
-HUMAN_REQUEST_PHRASES = ("hablar con alguien", "talk to someone", "real person", "speak to someone")
+# "persona"/"person" also appears in ordinary questions ("¿puede venir otra persona?"): it asks for
+# a person only next to a contact verb, or in a short message ("una persona por favor").
+PERSON_WORDS = _w("persona person")
+CONTACT_VERB_STEMS = ("habl", "comunic", "pasar", "pasam", "pasen", "contact", "talk", "speak", "chat")
+HUMAN_REQUEST_PHRASES = ("hablar con alguien", "talk to someone", "speak to someone", "persona real", "real person")
+SHORT_MESSAGE_WORDS = 5
 
 
 @dataclass
@@ -102,7 +107,11 @@ def _lines(value: str, *, commas: bool = True) -> list[str]:
 def customer_wants_person(text: str, persona: Persona) -> bool:
     # "por persona" / "per person" is a price question, not a request for a person.
     folded = f" {fold(text)} ".replace(" por persona ", " ").replace(" per person ", " ")
-    if HUMAN_REQUEST_WORDS & set(folded.split()):
+    words = set(folded.split())
+    if words & HUMAN_REQUEST_WORDS:
+        return True
+    contact_verb = any(w.startswith(CONTACT_VERB_STEMS) for w in words)
+    if words & PERSON_WORDS and (contact_verb or len(folded.split()) <= SHORT_MESSAGE_WORDS):
         return True
     triggers = [*HUMAN_REQUEST_PHRASES, *_lines(persona.handoff_keywords)]
     return any(f" {trigger} " in folded for trigger in triggers)

@@ -96,3 +96,38 @@ def test_cut_on_sentence_keeps_whole_sentences_within_the_limit():
     assert len(cut_on_sentence("palabra " * 1000, 4096)) <= 4096
     assert cut_on_sentence("palabra " * 1000, 4096).endswith("…")
     assert cut_on_sentence("Corto.", 4096) == "Corto."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "wants"),
+    [
+        ("Quiero hablar con un asesor", True),
+        ("me comunicas con una persona por favor", True),
+        ("PERSONA!!", True),
+        ("necesito un humano", True),
+        ("Can I talk to a human?", True),
+        ("I want an agent", True),
+        ("¿puede venir otra persona conmigo a la cita de mañana?", False),
+        ("¿cuánto cuesta por persona?", False),
+        ("¿tienen parqueadero?", False),
+    ],
+)
+def test_requests_for_a_person(text, wants):
+    from ai.models import Persona
+    from ai.replies import customer_wants_person
+    from tests.factories import ClientFactory
+
+    assert customer_wants_person(text, Persona(client=ClientFactory())) is wants
+
+
+@pytest.mark.django_db
+def test_personas_own_handoff_triggers():
+    from ai.models import Persona
+    from ai.replies import customer_wants_person
+    from tests.factories import ClientFactory
+
+    persona = Persona(client=ClientFactory(), handoff_keywords="reclamo\nquiero devolver, garantía")
+    assert customer_wants_person("Tengo un RECLAMO", persona)
+    assert customer_wants_person("se daño, la garantia?", persona)
+    assert not customer_wants_person("¿tienen parqueadero?", persona)
