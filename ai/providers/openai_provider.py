@@ -6,7 +6,6 @@ import contextlib
 from zoneinfo import ZoneInfo
 
 import openai
-from django.conf import settings
 from django.utils import timezone
 
 from ai.providers.base import ProviderError, ProviderReply, ReplyProvider, ReplyRequest
@@ -70,17 +69,6 @@ class OpenAIProvider(ReplyProvider):
         self.model = model
         self.max_tokens = max_tokens
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
-
-    @classmethod
-    def from_settings(cls) -> OpenAIProvider:
-        return cls(
-            api_key=settings.OPENAI_API_KEY,
-            model=settings.OPENAI_MODEL,
-            base_url=settings.OPENAI_BASE_URL,
-            timeout=settings.OPENAI_TIMEOUT,
-            max_retries=settings.OPENAI_MAX_RETRIES,
-            max_tokens=settings.OPENAI_MAX_TOKENS,
-        )
 
     def reply(self, request: ReplyRequest) -> ProviderReply:
         # Roughly 3 characters per token; never more than the configured ceiling.
