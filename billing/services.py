@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from billing.models import TEMPLATE_COUNTERS, Category, CountedMessage, UsagePeriod
 from tenants.models import WhatsAppNumber
+from whatsapp.models import Conversation
 
 # Numbers whose month is opened ahead by the beat task; others open on first use.
 OPEN_STATUSES = (WhatsAppNumber.Status.ACTIVE, WhatsAppNumber.Status.VERIFIED, WhatsAppNumber.Status.SUSPENDED)
@@ -131,9 +132,9 @@ def record_outbound_usage(*, message) -> bool:
     """
     from billing.alerts import raise_crossed_alerts
 
-    conversation = message.conversation
-    number = conversation.number
-    period = usage_period_for(number=number, at=message.sent_at or message.created_at)
+    # One joined read for what the count needs (allowance → client, country → contact).
+    conversation = Conversation.objects.select_related("number__client", "contact").get(pk=message.conversation_id)
+    period = usage_period_for(number=conversation.number, at=message.sent_at or message.created_at)
     category = outbound_category(message)
     wa_id = conversation.contact.wa_id
     # No savepoint of its own: inside count_accepted_message any failure rolls the whole count back.
