@@ -259,6 +259,14 @@ def is_subscribed(account: SandboxBusinessAccount) -> bool:
 
 
 # --- Embedded Signup ---------------------------------------------------------------------------
+class SignupRefused(ValueError):
+    """Embedded Signup cannot go on; `code` lets pages show their own translated message."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
 def embedded_signup(*, business_name: str, phone_number: str) -> tuple[SandboxAuthCode, SandboxPhoneNumber]:
     """What finishing Meta's popup does: the client's own WABA, a verified number and a 30-second code.
 
@@ -266,16 +274,18 @@ def embedded_signup(*, business_name: str, phone_number: str) -> tuple[SandboxAu
     """
     full = digits(phone_number)
     if not 8 <= len(full) <= 15:
-        raise ValueError("phone_number must be a phone number with country code, e.g. +573001234567")
+        raise SignupRefused(
+            "invalid_phone", "phone_number must be a phone number with country code, e.g. +573001234567"
+        )
     if full.endswith(NOT_ELIGIBLE_SUFFIX):
-        raise ValueError(f"+{full} is still registered on WhatsApp; it cannot be onboarded")
+        raise SignupRefused("not_eligible", f"+{full} is still registered on WhatsApp; it cannot be onboarded")
     name = business_name.strip()[:200]
     if not name:
-        raise ValueError("business_name is required")
+        raise SignupRefused("name_required", "business_name is required")
     with transaction.atomic():
         number = SandboxPhoneNumber.objects.select_related("account").filter(display_phone_number=full).first()
         if number is not None and number.account.is_operator:
-            raise ValueError(f"+{full} is already hosted on the operator's account")
+            raise SignupRefused("hosted", f"+{full} is already hosted on the operator's account")
         if number is None:
             account = SandboxBusinessAccount.objects.create(
                 waba_id=new_numeric_id(),

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sandbox import accounts
@@ -14,6 +15,12 @@ from sandbox.models import SandboxPhoneNumber
 from sandbox.views.api import signup_result
 
 CANCEL_STEP = "PHONE_NUMBER_SETUP"
+SIGNUP_ERRORS = {
+    "invalid_phone": gettext_lazy("Type the phone number with its country code, e.g. +573001234567."),
+    "not_eligible": gettext_lazy("This number is still registered on WhatsApp; delete that account first."),
+    "name_required": gettext_lazy("Type the business name."),
+    "hosted": gettext_lazy("This number is already connected through the operator's account."),
+}
 
 
 def _with_language(request: HttpRequest) -> str | None:
@@ -55,8 +62,8 @@ def embedded_signup(request: HttpRequest) -> HttpResponse:
             code, number = accounts.embedded_signup(
                 business_name=form["business_name"], phone_number=form["phone_number"]
             )
-        except ValueError as exc:
-            error = str(exc)
+        except accounts.SignupRefused as exc:
+            error = SIGNUP_ERRORS.get(exc.code, str(exc))
         else:
             result = signup_result(code, number)
             events = [

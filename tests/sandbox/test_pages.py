@@ -64,7 +64,9 @@ def test_cancel_and_bad_input_create_nothing(client):
         {"type": "SANDBOX_FB_LOGIN", "authResponse": None},
     ]
     bad = client.post(POPUP, {"business_name": "X", "phone_number": "123", "action": "continue"})
-    assert bad.status_code == 400 and 'role="alert"' in bad.content.decode()
+    assert bad.status_code == 400 and "Escribe el número con el indicativo del país" in bad.content.decode()
+    english = client.post(POPUP + "?lang=en", {"business_name": "", "phone_number": "+573105550101"})
+    assert english.status_code == 400 and "Type the business name." in english.content.decode()
     assert not SandboxBusinessAccount.objects.exists()
 
 
