@@ -1,0 +1,57 @@
+"""Debounce with the real timing: gunicorn + a Celery worker on Redis, countdown = AI_REPLY_QUIET_SECONDS (0.5 s).
+
+Three customer messages posted at once are one burst (one reply, to the last); a message after
+a pause is a new burst with its own reply.
+"""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from ai.models import AiReplyLog
+from tests.ai.support import load_faq
+from tests.factories import connected_number
+from tests.integration.test_real_processes import stack, wait_for  # noqa: F401  (fixture)
+from whatsapp.models import Message
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def customer_writes(base, number, text):
+    response = requests.post(
+        f"{base}/sandbox/api/inbound",
+        json={"phone_number_id": number.phone_number_id, "from": "+573001112233", "text": text},
+        timeout=30,
+    )
+    assert response.status_code == 200 and response.json()["webhook_status"] == 200
+
+
+def delivered(base, number):
+    return requests.get(
+        f"{base}/sandbox/api/messages",
+        params={"phone_number_id": number.phone_number_id, "to": "+573001112233"},
+        timeout=5,
+    ).json()["results"]
+
+
+def test_a_burst_gets_one_reply_and_a_later_message_its_own(stack):  # noqa: F811
+    number = connected_number()
+    load_faq(number.client)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(lambda t: customer_writes(stack, number, t), ["Hola", "una pregunta", "¿tienen parqueadero?"]))
+
+    first = wait_for(lambda: delivered(stack, number), timeout=30)
+    time.sleep(2)  # four quiet periods: any extra reply to the burst would have been sent by now
+    assert len(delivered(stack, number)) == 1
+    [reply] = Message.objects.filter(direction="out")
+    assert reply.reply_to_id == Message.objects.filter(direction="in").latest("pk").pk
+    assert reply.wamid == first[0]["wamid"]
+    assert "parqueadero gratis" in reply.text  # whichever came last, the burst's question was answered
+
+    customer_writes(stack, number, "¿atienden niños?")
+    wait_for(lambda: len(delivered(stack, number)) == 2, timeout=30)
+    assert "odontopediatra" in Message.objects.filter(direction="out").latest("pk").text
+    assert AiReplyLog.objects.filter(client=number.client).count() == 2
