@@ -193,6 +193,16 @@ def test_an_order_is_acknowledged_and_handed_to_a_person(sandbox_live, clinic, p
     assert Conversation.objects.get().owner == "human"
 
 
+def test_a_reaction_right_after_a_question_does_not_swallow_its_answer(sandbox_live, clinic, post_webhook):
+    reaction = {"type": "reaction", "reaction": {"message_id": "wamid.x", "emoji": "🙏"}}
+    with transaction.atomic():
+        writes(post_webhook, clinic, text("¿tienen parqueadero?"))
+        writes(post_webhook, clinic, reaction)
+
+    [reply] = replies()
+    assert "parqueadero gratis" in reply.text
+
+
 def test_a_reaction_gets_no_reply(sandbox_live, clinic, post_webhook):
     writes(post_webhook, clinic, {"type": "reaction", "reaction": {"message_id": "wamid.x", "emoji": "👍"}})
 

@@ -30,6 +30,7 @@ BURST_GAP = timedelta(minutes=2)
 TEXT_KINDS = frozenset({"text", "interactive", "button"})
 MEDIA_WITH_CAPTION = frozenset({"image", "video", "document"})
 SILENT_KINDS = frozenset({"reaction", "system"})
+UNSCHEDULED_KINDS = ("reaction",)  # whatsapp/services/inbound.py enqueues no reply task for these
 
 
 def answer_inbound_message(message_id: int) -> Message | None:
@@ -67,9 +68,14 @@ def answer_inbound_message(message_id: int) -> Message | None:
 
 
 def _superseded(inbound: Message) -> bool:
-    return Message.objects.filter(
-        conversation_id=inbound.conversation_id, direction=Message.Direction.INBOUND, pk__gt=inbound.pk
-    ).exists()
+    """A later message will be answered with this one. Reactions schedule no reply, so they never supersede."""
+    return (
+        Message.objects.filter(
+            conversation_id=inbound.conversation_id, direction=Message.Direction.INBOUND, pk__gt=inbound.pk
+        )
+        .exclude(kind__in=UNSCHEDULED_KINDS)
+        .exists()
+    )
 
 
 def _record_reply(*, inbound: Message, draft: ReplyDraft) -> Message | None:
