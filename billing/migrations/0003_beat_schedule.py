@@ -6,6 +6,7 @@ nothing waits for the next message. Re-running is harmless (update_or_create by 
 
 from django.conf import settings
 from django.db import migrations
+from django.utils import timezone
 
 TASKS = [
     # (name, task, crontab minute, hour, day_of_month)
@@ -30,6 +31,9 @@ def create_schedule(apps, schema_editor):
         PeriodicTask.objects.update_or_create(
             name=name, defaults={"task": task, "crontab": crontab, "interval": None, "enabled": True}
         )
+    # Tell a running beat (DatabaseScheduler) to reload its schedule; signals do not fire in migrations.
+    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
+    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
 
 
 def remove_schedule(apps, schema_editor):

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.conf import settings
-from django_celery_beat.models import PeriodicTask
+from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
 from billing import tasks
 from billing.models import UsagePeriod
@@ -104,6 +104,7 @@ def test_the_schedule_is_registered_once_at_midnight_on_day_one_in_time_zone():
     )
     assert str(cron.timezone) == settings.TIME_ZONE
     assert PeriodicTask.objects.filter(task__startswith="billing.tasks.").count() == 3
+    assert PeriodicTasks.last_change() is not None  # a running beat reloads the schedule
     # Celery's own reading of it: due next at 00:00 on the 1st in Bogotá.
     schedule = cron.schedule
     with at(2026, 10, 31, 23, 0):
