@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sandbox.delivery import post_later
@@ -94,14 +94,22 @@ def add_phone_number(
                 + ("" if account.business_verified else "; verify the business to raise it to 20"),
                 message="Phone number limit reached",
             )
-        return SandboxPhoneNumber.objects.create(
-            account=account,
-            phone_number_id=new_numeric_id(),
-            display_phone_number=full,
-            verified_name=verified_name.strip()[:200],
-            pin=EXISTING_PIN if full.endswith(EXISTING_PIN_SUFFIX) else "",
-            name_status="PENDING_REVIEW",
-        )
+        try:
+            with transaction.atomic():
+                return SandboxPhoneNumber.objects.create(
+                    account=account,
+                    phone_number_id=new_numeric_id(),
+                    display_phone_number=full,
+                    verified_name=verified_name.strip()[:200],
+                    pin=EXISTING_PIN if full.endswith(EXISTING_PIN_SUFFIX) else "",
+                    name_status="PENDING_REVIEW",
+                )
+        except IntegrityError:  # a concurrent add of the same number won
+            pass
+    raced = SandboxPhoneNumber.objects.get(display_phone_number=full)
+    if raced.account_id != account.pk:
+        raise MetaError(100, f"+{full} already belongs to another WhatsApp Business Account")
+    return raced
 
 
 def request_code(*, number: SandboxPhoneNumber, code_method: str, language: str) -> str:
@@ -267,21 +275,8 @@ class SignupRefused(ValueError):
         self.code = code
 
 
-def embedded_signup(*, business_name: str, phone_number: str) -> tuple[SandboxAuthCode, SandboxPhoneNumber]:
-    """What finishing Meta's popup does: the client's own WABA, a verified number and a 30-second code.
-
-    Running it again for a number that an Embedded Signup account already holds reconnects that account.
-    """
-    full = digits(phone_number)
-    if not 8 <= len(full) <= 15:
-        raise SignupRefused(
-            "invalid_phone", "phone_number must be a phone number with country code, e.g. +573001234567"
-        )
-    if full.endswith(NOT_ELIGIBLE_SUFFIX):
-        raise SignupRefused("not_eligible", f"+{full} is still registered on WhatsApp; it cannot be onboarded")
-    name = business_name.strip()[:200]
-    if not name:
-        raise SignupRefused("name_required", "business_name is required")
+def _create_signup(*, full: str, name: str) -> tuple[SandboxAuthCode, SandboxPhoneNumber]:
+    """The account and number on first signup (reused after), plus a fresh code."""
     with transaction.atomic():
         number = SandboxPhoneNumber.objects.select_related("account").filter(display_phone_number=full).first()
         if number is not None and number.account.is_operator:
@@ -303,6 +298,28 @@ def embedded_signup(*, business_name: str, phone_number: str) -> tuple[SandboxAu
                 pin=EXISTING_PIN if full.endswith(EXISTING_PIN_SUFFIX) else "",
             )
         code = SandboxAuthCode.objects.create(code="AQ" + secrets.token_urlsafe(48), account=number.account)
+    return code, number
+
+
+def embedded_signup(*, business_name: str, phone_number: str) -> tuple[SandboxAuthCode, SandboxPhoneNumber]:
+    """What finishing Meta's popup does: the client's own WABA, a verified number and a 30-second code.
+
+    Running it again for a number that an Embedded Signup account already holds reconnects that account.
+    """
+    full = digits(phone_number)
+    if not 8 <= len(full) <= 15:
+        raise SignupRefused(
+            "invalid_phone", "phone_number must be a phone number with country code, e.g. +573001234567"
+        )
+    if full.endswith(NOT_ELIGIBLE_SUFFIX):
+        raise SignupRefused("not_eligible", f"+{full} is still registered on WhatsApp; it cannot be onboarded")
+    name = business_name.strip()[:200]
+    if not name:
+        raise SignupRefused("name_required", "business_name is required")
+    try:
+        code, number = _create_signup(full=full, name=name)
+    except IntegrityError:  # the same number signed up concurrently: now it exists, reconnect to it
+        code, number = _create_signup(full=full, name=name)
     if settings.SANDBOX_STATUS_WEBHOOKS:
         post_later([(0.2, partner_added_webhook(number.account), None)])
     return code, number

@@ -1,5 +1,6 @@
 """Onboarding endpoints through the product's GraphClient over real HTTP: hosted flow, Embedded Signup, tokens."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -226,3 +227,21 @@ def test_webhook_override_and_pin_change(operator, embedded_number):
     assert SandboxPhoneNumber.objects.get(phone_number_id=pnid).pin == "111222"
     with pytest.raises(PermanentGraphError):
         client.update_phone_number(pnid, pin="1")
+
+
+@pytest.mark.postgres
+def test_concurrent_adds_and_signups_of_one_number_agree(operator, sandbox_api):
+    with ThreadPoolExecutor(6) as pool:
+        ids = set(pool.map(lambda _: operator.add_phone_number(WABA, "57", "3006660001", "Tienda")["id"], range(6)))
+        signups = list(
+            pool.map(
+                lambda _: sandbox_api(
+                    "POST", "/api/embedded-signup", json={"business_name": "B", "phone_number": "+573006660002"}
+                ),
+                range(6),
+            )
+        )
+    assert len(ids) == 1
+    assert {s.status_code for s in signups} == {201}
+    assert len({s.json()["phone_number_id"] for s in signups}) == 1
+    assert SandboxPhoneNumber.objects.filter(display_phone_number__in=["573006660001", "573006660002"]).count() == 2
