@@ -6,6 +6,8 @@ import base64
 import hashlib
 from typing import Any
 
+from django.core import signing
+
 from sandbox.meta import MetaError, new_numeric_id
 from sandbox.models import SandboxMedia, SandboxPhoneNumber
 
@@ -29,6 +31,8 @@ SIZE_LIMITS = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": 100 * MB,
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": 100 * MB,
 }
+URL_TTL_SECONDS = 300  # Meta's media URLs live 5 minutes
+_signer = signing.TimestampSigner(salt="sandbox.media-url")
 KIND_PREFIX = {"image": "image/", "audio": "audio/", "video": "video/", "sticker": "image/webp"}
 
 # A 1×1 green PNG: what a pretend customer's photo looks like when no bytes are given.
@@ -55,6 +59,17 @@ def store(*, number: SandboxPhoneNumber, content: bytes, mime_type: str, filenam
         filename=filename[:255],
         content=content,
     )
+
+
+def url_token(media_id: str) -> str:
+    return _signer.sign(media_id).split(":", 1)[1]
+
+
+def url_token_valid(token: str, media_id: str) -> bool:
+    try:
+        return _signer.unsign(f"{media_id}:{token}", max_age=URL_TTL_SECONDS) == media_id
+    except signing.BadSignature:
+        return False
 
 
 def describe(item: SandboxMedia, *, url: str) -> dict[str, Any]:

@@ -138,7 +138,8 @@ def _get_account(request: HttpRequest, account: SandboxBusinessAccount) -> dict[
 
 
 def _get_media(request: HttpRequest, item: SandboxMedia) -> dict[str, Any]:
-    url = request.build_absolute_uri(reverse("sandbox:media-download", args=[item.media_id]))
+    path = reverse("sandbox:media-download", args=[item.media_id])
+    url = request.build_absolute_uri(f"{path}?hash={media.url_token(item.media_id)}")
     return media.describe(item, url=url)
 
 
@@ -292,11 +293,12 @@ def oauth_access_token(request: HttpRequest, version: str) -> JsonResponse:
 
 
 def media_download(request: HttpRequest, media_id: str) -> HttpResponse:
-    """The short-lived URL that GET /{media-id} hands out; Meta wants the bearer token here too."""
+    """The 5-minute URL that GET /{media-id} hands out; Meta wants the bearer token here too."""
     item = SandboxMedia.objects.select_related("account").filter(media_id=media_id).first()
-    if item is None or bearer(request) != accounts.token_of(item.account):
-        # Meta's CDN answers a bare 404 to anyone without the right token.
-        return HttpResponse(status=404 if item is None else 401)
+    if item is None or not media.url_token_valid(request.GET.get("hash", ""), media_id):
+        return HttpResponse(status=404)  # unknown, or the 5-minute URL expired: ask GET /{media-id} again
+    if bearer(request) != accounts.token_of(item.account):
+        return HttpResponse(status=401)
     response = HttpResponse(bytes(item.content), content_type=item.mime_type)
     response["Content-Length"] = str(item.file_size)
     return response

@@ -188,3 +188,15 @@ def test_mark_read_marks_earlier_messages_and_shows_typing(operator, number, san
     with pytest.raises(PermanentGraphError) as error:
         operator.mark_read(number.phone_number_id, "wamid.unknown")
     assert error.value.code == 100
+
+
+def test_media_urls_are_signed_and_expire(operator, pnid, monkeypatch):
+    media_id = operator.upload_media(pnid, b"hola", "text/plain", "nota.txt")
+    url = operator.get_media(media_id)["url"]
+    auth = {"Authorization": "Bearer sandbox-master-token"}
+    assert requests.get(url, headers=auth, timeout=5).content == b"hola"
+    assert requests.get(url.replace("hash=", "hash=forged"), headers=auth, timeout=5).status_code == 404
+    monkeypatch.setattr("sandbox.media.URL_TTL_SECONDS", -1)  # five minutes later
+    assert requests.get(url, headers=auth, timeout=5).status_code == 404
+    monkeypatch.undo()
+    assert operator.download_media(media_id) == (b"hola", "text/plain")  # asking GET /{media-id} again works
