@@ -6,10 +6,11 @@ import base64
 import binascii
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from sandbox import accounts, media
-from sandbox.delivery import post_webhook
+from sandbox.delivery import post_webhook, retry_in_background
 from sandbox.meta import MetaError, digits, envelope, new_wamid, now_ts
 from sandbox.models import SandboxConversation, SandboxMessage, SandboxPhoneNumber
 from sandbox.services import open_window
@@ -151,7 +152,10 @@ def customer_sends(
         return stored, None
     value = {"contacts": [{"profile": {"name": profile_name or f"+{wa_id}"}, "wa_id": wa_id}], "messages": [item]}
     payload = envelope(number.account.waba_id, number.phone_number_id, number.display_phone_number, value)
-    return stored, post_webhook(payload, url=number.webhook_override_url or None)
+    url = number.webhook_override_url or settings.WEBHOOK_URL
+    status = post_webhook(payload, url=url)
+    retry_in_background(payload, url=url, first=status)
+    return stored, status
 
 
 def customer_wa_id(value: Any) -> str:
