@@ -7,12 +7,14 @@ Measures two things against one (number, month) row, the hottest row the product
   1. `increment_usage` alone: the atomic UPDATE … SET c = c + 1 (F() expression);
   2. `count_accepted_message`: the whole exactly-once path a send takes (guard flag, ledger row,
      counters, alert check) in one transaction.
-Each worker is a thread with its own database connection. The data it creates is deleted at the end.
+Each worker is a thread (or with --processes a forked process) with its own database connection.
+The data it creates is deleted at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import time
@@ -30,7 +32,7 @@ import django
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from billing.models import UsagePeriod  # noqa: E402
@@ -59,11 +61,37 @@ def in_threads(workers: int, work) -> float:
     return time.perf_counter() - started
 
 
+def in_processes(workers: int, work) -> float:
+    """Forked workers (like Celery's prefork pool): no shared GIL, one connection each."""
+    connections.close_all()  # never share a socket across fork
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(workers + 1)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        work(index)
+        connections.close_all()
+
+    procs = [ctx.Process(target=run, args=(i,)) for i in range(workers)]
+    for proc in procs:
+        proc.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for proc in procs:
+        proc.join()
+    if any(proc.exitcode for proc in procs):
+        sys.exit("a worker failed")
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--each", type=int, default=500, help="increments per worker")
+    parser.add_argument("--processes", action="store_true", help="forked processes instead of threads")
     args = parser.parse_args()
+    run = in_processes if args.processes else in_threads
+    kind = "processes" if args.processes else "threads"
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database: this measures row-lock contention there.")
     call_command("migrate", verbosity=0)
@@ -76,13 +104,13 @@ def main() -> None:
         )
         period = usage_period_for(number=number)
 
-        elapsed = in_threads(
+        elapsed = run(
             args.workers,
             lambda _: [increment_usage(period_id=period.pk, inbound_messages=1) for _ in range(args.each)],
         )
         got = UsagePeriod.objects.get(pk=period.pk).inbound_messages
         print(
-            f"increment_usage: {args.workers} workers x {args.each} = {got}/{total} "
+            f"increment_usage: {args.workers} {kind} x {args.each} = {got}/{total} "
             f"in {elapsed:.2f}s -> {total / elapsed:,.0f} increments/s"
         )
         assert got == total, "lost updates"
@@ -108,10 +136,10 @@ def main() -> None:
             for pk in ids[index * args.each : (index + 1) * args.each]:
                 count_accepted_message(pk)
 
-        elapsed = in_threads(args.workers, count)
+        elapsed = run(args.workers, count)
         got = UsagePeriod.objects.get(pk=period.pk).service_messages
         print(
-            f"count_accepted_message: {args.workers} workers x {args.each} = {got}/{total} "
+            f"count_accepted_message: {args.workers} {kind} x {args.each} = {got}/{total} "
             f"in {elapsed:.2f}s -> {total / elapsed:,.0f} messages/s"
         )
         assert got == total, "lost or doubled counts"
