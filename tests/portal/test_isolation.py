@@ -20,7 +20,7 @@ def _other_objects(other):
             "get": [
                 f"/app/inbox/{c}/",
                 f"/app/inbox/{c}/messages/",
-            f"/app/inbox/{c}/head/",
+                f"/app/inbox/{c}/head/",
                 f"/app/assistant/knowledge/{entry.pk}/",
                 f"/app/numbers/{other.number.pk}/qr.png",
             ],

@@ -70,3 +70,4 @@ def test_inbox_reply_goes_through_the_worker_to_the_sandbox(sandbox_live, number
 
     thread = web.get(f"{base}/messages/", timeout=10).text
     assert "recién horneado" in thread and f'id="message-{message.pk}" data-status="sent"' in thread
+    web.close()  # no keep-alive connection outlives the live server
