@@ -96,7 +96,13 @@ class CountedMessage(models.Model):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["period", "category"])]
+        indexes = [
+            models.Index(fields=["period", "category"]),
+            # The settle sweep looks only for these; a partial index keeps it cheap as the ledger grows.
+            models.Index(
+                fields=["category"], condition=models.Q(category="uncategorized"), name="counted_awaiting_category"
+            ),
+        ]
         verbose_name = _("counted message")
         verbose_name_plural = _("counted messages")
 
