@@ -109,3 +109,32 @@ def test_handoff_email_link_leads_to_the_thread(owner_client, tenant):
     response = owner_client.get(f"/portal/conversations/{tenant.conversation.pk}")
     assert response.status_code == 302
     assert response["Location"] == f"/app/inbox/{tenant.conversation.pk}/"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*PAGES, "/app/settings/api-keys/", "/accounts/login/", "/app/choose/", "/dashboard/", "thread", "knowledge"],
+)
+def test_every_post_form_carries_a_csrf_token(client, tenant, staff_user, path):
+    tenant.owner.is_staff = True  # one user who can open every page, the dashboard included
+    tenant.owner.save()
+    if path != "/accounts/login/":
+        client.force_login(tenant.owner)
+    if path == "thread":
+        path = f"/app/inbox/{tenant.conversation.pk}/"
+    if path == "knowledge":
+        path = f"/app/assistant/knowledge/{tenant.client.knowledge.first().pk}/"
+    html = client.get(path).content.decode()
+    forms = re.findall(r"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", html, flags=re.S)
+    assert forms, path
+    assert all("csrfmiddlewaretoken" in body for body in forms), path
+
+
+def test_user_without_a_client_is_told_so(client, db):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    response = client.get("/app/", follow=True)
+    assert response.redirect_chain[-1][0] == "/app/choose/"
+    assert response.context["memberships"] == []
+    assert client.get("/app/inbox/").status_code == 302
