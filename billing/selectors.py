@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 
 from billing.models import UsageAlert, UsagePeriod
@@ -140,45 +140,69 @@ def client_default_allowance(client: Client) -> int:
     return settings.DEFAULT_MONTHLY_FREE_MESSAGES
 
 
+def _per_client(queryset) -> dict[int, int]:
+    return dict(queryset.values("client_id").annotate(n=Count("id")).values_list("client_id", "n"))
+
+
+def _conversations_today_by_client() -> dict[int, int]:
+    today = Message.objects.filter(_in(day_bounds()))
+    return _per_client(Conversation.objects.filter(pk__in=today.values("conversation_id")))
+
+
+def _ai_replies_by_client(month: date) -> dict[int, int]:
+    """Outbound AI messages Meta accepted, in the month they were sent."""
+    sent = Message.objects.annotate(at=Coalesce("sent_at", "created_at")).filter(
+        _in(month_bounds(month), "at"),
+        direction=Message.Direction.OUTBOUND,
+        sent_by=Message.SentBy.AI,
+        status__in=ACCEPTED,
+    )
+    return _per_client(sent)
+
+
+def _conversions_by_client(month: date) -> dict[int, tuple[int, int]]:
+    """(conversations with a message this month, of which converted) per client."""
+    active = Conversation.objects.filter(
+        pk__in=Message.objects.filter(_in(month_bounds(month))).values("conversation_id")
+    )
+    rows = active.values("client_id").annotate(
+        total=Count("id"), converted=Count("id", filter=Q(converted_at__isnull=False))
+    )
+    return {row["client_id"]: (row["total"], row["converted"]) for row in rows}
+
+
+def _primary_numbers() -> dict[int, WhatsAppNumber]:
+    """Per client the first active number, else its first number (as primary_number, for all at once)."""
+    numbers: dict[int, WhatsAppNumber] = {}
+    for number in WhatsAppNumber.objects.select_related("client").order_by("id"):
+        current = numbers.get(number.client_id)
+        if current is None or (number.is_active and not current.is_active):
+            numbers[number.client_id] = number
+    return numbers
+
+
+def _rate(converted: int, total: int) -> float:
+    return round(converted / total, 4) if total else 0.0
+
+
 def dashboard_metrics() -> dict[str, Any]:
     """GET /api/dashboard/metrics (operator only, so it reads across tenants on purpose)."""
     month = month_start()
-    month_q, today_q = _in(month_bounds(month)), _in(day_bounds())
-    today = dict(
-        Message.objects.filter(today_q)
-        .values("client_id")
-        .annotate(n=Count("conversation_id", distinct=True))
-        .values_list("client_id", "n")
+    today, ai_sent, conversions = (
+        _conversations_today_by_client(),
+        _ai_replies_by_client(month),
+        _conversions_by_client(month),
     )
-    ai_sent = dict(
-        Message.objects.annotate(at=Coalesce("sent_at", "created_at"))
-        .filter(_in(month_bounds(month), "at"), direction=Message.Direction.OUTBOUND, sent_by=Message.SentBy.AI)
-        .filter(status__in=ACCEPTED)
-        .values("client_id")
-        .annotate(n=Count("id"))
-        .values_list("client_id", "n")
-    )
-    active = Conversation.objects.filter(pk__in=Message.objects.filter(month_q).values("conversation_id"))
-    conversations = {
-        row["client_id"]: row
-        for row in active.values("client_id").annotate(
-            total=Count("id"), converted=Count("id", filter=Q(converted_at__isnull=False))
-        )
-    }
-    periods = {p.number_id: p for p in UsagePeriod.objects.filter(month=month)}
-    numbers: dict[int, WhatsAppNumber] = {}
-    for number in WhatsAppNumber.objects.select_related("client").order_by("id"):
-        if number.client_id not in numbers or (number.is_active and not numbers[number.client_id].is_active):
-            numbers[number.client_id] = number
+    used = dict(UsagePeriod.objects.filter(month=month).values_list("number_id", "service_messages"))
+    numbers = _primary_numbers()
     results = []
     for client in Client.objects.order_by("id"):
         number = numbers.get(client.pk)
-        conv = conversations.get(client.pk, {"total": 0, "converted": 0})
+        total, converted = conversions.get(client.pk, (0, 0))
         if number is None:
             remaining = client_default_allowance(client)
         else:
-            period = periods.get(number.pk)
-            remaining = max(number.monthly_allowance - (period.service_messages if period else 0), 0)
+            remaining = max(number.monthly_allowance - used.get(number.pk, 0), 0)
         results.append(
             {
                 "client_id": client.pk,
@@ -187,20 +211,17 @@ def dashboard_metrics() -> dict[str, Any]:
                 "conversations_today": today.get(client.pk, 0),
                 "free_messages_remaining": remaining,
                 "ai_responses_sent": ai_sent.get(client.pk, 0),
-                "conversion_rate": round(conv["converted"] / conv["total"], 4) if conv["total"] else 0.0,
+                "conversion_rate": _rate(converted, total),
                 "status": client.status,
             }
         )
-    total_conv = sum(c["total"] for c in conversations.values())
     totals = {
         "clients": len(results),
         "conversations_today": sum(r["conversations_today"] for r in results),
         "free_messages_remaining": sum(r["free_messages_remaining"] for r in results),
         "ai_responses_sent": sum(r["ai_responses_sent"] for r in results),
-        "conversion_rate": round(sum(c["converted"] for c in conversations.values()) / total_conv, 4)
-        if total_conv
-        else 0.0,
-        "service_messages": UsagePeriod.objects.filter(month=month).aggregate(n=Sum("service_messages"))["n"] or 0,
+        "conversion_rate": _rate(sum(c for _, c in conversions.values()), sum(t for t, _ in conversions.values())),
+        "service_messages": sum(used.values()),
     }
     # `clients` and `results` are the same list: `results` as in every list we serve, `clients` by name.
     return {
