@@ -32,7 +32,18 @@
     window.setInterval(tick, Math.max(seconds, 2) * 1000);
   }
 
+  // A tap on an approved template fills the template form's name and language.
+  function pickTemplate(event) {
+    var button = event.target.closest(".template-pick");
+    if (!button) { return; }
+    var form = document.getElementById("template-form");
+    form.querySelector("[name=name]").value = button.getAttribute("data-name");
+    form.querySelector("[name=language]").value = button.getAttribute("data-language");
+    form.querySelector("[name=parameters]").focus();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-poll-url]").forEach(startPolling);
+    document.addEventListener("click", pickTemplate);
   });
 })();

@@ -7,6 +7,7 @@ import io
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet, Sum
 
 from billing.models import UsagePeriod
@@ -14,6 +15,8 @@ from billing.selectors import day_bounds, usage_for_month
 from billing.services import month_start
 from crm.exceptions import NotFoundError
 from tenants.models import ApiKey, Client, WhatsAppNumber
+from whatsapp.client import GraphClient
+from whatsapp.errors import GraphError
 from whatsapp.models import Conversation, Message
 from whatsapp.selectors import conversation_list, number_list
 
@@ -157,3 +160,46 @@ def operator_month_usage() -> dict[int, dict[str, int]]:
         .order_by()
     )
     return {row["client_id"]: {k: row[k] or 0 for k in ("ai", "agent", "templates")} for row in rows}
+
+
+TEMPLATE_CACHE_SECONDS = 300
+TEMPLATE_LOOKUP_TIMEOUT = 3.0
+TEMPLATE_RETRY_SECONDS = 30
+
+
+def approved_templates(*, number: WhatsAppNumber) -> list[dict[str, str]]:
+    """The approved templates of the number's WhatsApp Business Account, to suggest in the template form.
+
+    Read from Graph (`GET /{waba}/message_templates?status=APPROVED`) with a short timeout and cached per
+    account for a few minutes; when Meta cannot be asked the form still works with a typed name (empty list).
+    """
+    if not number.waba_id:
+        return []
+    key = f"portal:approved-templates:{number.waba_id}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        body = GraphClient(number.access_token, timeout=TEMPLATE_LOOKUP_TIMEOUT).list_templates(
+            number.waba_id, status="APPROVED"
+        )
+    except GraphError:
+        cache.set(key, [], TEMPLATE_RETRY_SECONDS)  # do not make every page wait on an unreachable Meta
+        return []
+    templates = []
+    for item in body.get("data") or []:
+        if not isinstance(item, dict) or not item.get("name"):
+            continue
+        bodies = [
+            c.get("text", "") for c in item.get("components") or [] if isinstance(c, dict) and c.get("type") == "BODY"
+        ]
+        templates.append(
+            {
+                "name": str(item["name"]),
+                "language": str(item.get("language") or ""),
+                "category": str(item.get("category") or "").lower(),
+                "body": str(bodies[0] if bodies else ""),
+            }
+        )
+    cache.set(key, templates, TEMPLATE_CACHE_SECONDS)
+    return templates

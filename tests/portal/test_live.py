@@ -8,7 +8,7 @@ import re
 import pytest
 import requests
 
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, connected_number
 from tests.portal.conftest import PASSWORD
 from whatsapp.models import Conversation, Message
 
@@ -71,3 +71,29 @@ def test_inbox_reply_goes_through_the_worker_to_the_sandbox(sandbox_live, number
     thread = web.get(f"{base}/messages/", timeout=10).text
     assert "recién horneado" in thread and f'id="message-{message.pk}" data-status="sent"' in thread
     web.close()  # no keep-alive connection outlives the live server
+
+
+def test_closed_window_suggests_approved_templates_and_sends_one(sandbox_live, client):
+    from tests.portal.conftest import open_conversation
+
+    # An explicit Meta id: the factory sequence can produce "100000000000001", the sandbox operator WABA's id.
+    number = connected_number(phone_number_id="109555000000001")
+    owner = MembershipFactory(client=number.client).user
+    old = open_conversation(number, hours_ago=30)
+    client.force_login(owner)
+
+    page = client.get(f"/app/inbox/{old.pk}/")
+    names = [t["name"] for t in page.context["templates"]]
+    assert "hello_world" in names  # every WABA has Meta's approved sample
+    assert 'id="approved-templates"' in page.content.decode()
+
+    sent = client.post(f"/app/inbox/{old.pk}/send-template/", {"name": "hello_world", "language": "en_US"})
+    assert sent.status_code == 302
+    message = Message.objects.get(conversation=old, direction="out")
+    assert (message.kind, message.status) == ("template", "sent")
+    outbox = requests.get(
+        f"{sandbox_live}/sandbox/api/messages",
+        params={"phone_number_id": number.phone_number_id, "to": old.contact.phone_number},
+        timeout=10,
+    ).json()["results"]
+    assert [m["wamid"] for m in outbox] == [message.wamid]

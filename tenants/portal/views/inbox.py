@@ -19,7 +19,7 @@ from crm.exceptions import ApplicationError
 from tenants.portal.access import PortalContext, portal_view
 from tenants.portal.delivery_errors import failure_reason
 from tenants.portal.forms import InboxFilterForm, SendTemplateForm, SendTextForm
-from tenants.portal.selectors import conversation_rows, inbox_conversations
+from tenants.portal.selectors import approved_templates, conversation_rows, inbox_conversations
 from tenants.portal.views.common import found
 from whatsapp import selectors
 from whatsapp.services import conversations as conversation_services
@@ -75,6 +75,10 @@ def _thread_page(request, portal, conversation, *, text_form=None, template_form
         "text_form": text_form or SendTextForm(),
         "template_form": template_form or SendTemplateForm(),
         "open_template": template_form is not None or not window_open,
+        # Asked of Meta only when a template is likely (window closed, or the agent is filling the form).
+        "templates": approved_templates(number=conversation.number)
+        if (template_form is not None or not window_open)
+        else [],
         "nav": "inbox",
         "poll_seconds": POLL_SECONDS,
     }
