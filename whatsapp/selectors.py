@@ -12,6 +12,8 @@ from crm.exceptions import NotFoundError
 from tenants.models import Client, WhatsAppNumber
 from whatsapp.models import Contact, Conversation, Message
 
+MAX_ID = 2**63 - 1  # ids are 64-bit; larger integers would overflow the database driver
+
 
 def number_list(*, client: Client) -> QuerySet[WhatsAppNumber]:
     return WhatsAppNumber.objects.for_client(client).select_related("client").order_by("phone_number")
@@ -42,14 +44,20 @@ def conversation_list(
     *,
     client: Client,
     number_id: int | None = None,
+    number: str | None = None,
     owner: str | None = None,
     needs_attention: bool | None = None,
     converted: bool | None = None,
 ) -> QuerySet[Conversation]:
-    """Conversations, latest message first, each with its last message annotated for previews."""
+    """Conversations, latest message first, each with its last message annotated for previews.
+
+    `number` names one of the client's numbers by id, Meta phone number id or E.164 phone number.
+    """
     conversations = _conversations(client=client)
     if number_id is not None:
         conversations = conversations.filter(number_id=number_id)
+    if number:
+        conversations = conversations.filter(_number_matches(number))
     if owner:
         conversations = conversations.filter(owner=owner)
     if needs_attention is not None:
@@ -57,6 +65,13 @@ def conversation_list(
     if converted is not None:
         conversations = conversations.filter(converted_at__isnull=not converted)
     return conversations.order_by(F("last_message_at").desc(nulls_last=True), "-id")
+
+
+def _number_matches(value: str) -> Q:
+    condition = Q(number__phone_number_id=value) | Q(number__phone_number=value)
+    if value.isdigit() and int(value) <= MAX_ID:
+        condition |= Q(number_id=int(value))
+    return condition
 
 
 def conversation_get(*, client: Client, conversation_id: int) -> Conversation:

@@ -15,7 +15,6 @@ from whatsapp.services.conversations import TemplateMessage
 MAX_TEXT = 4096
 MAX_PARAMETER = 1024
 PREVIEW_LENGTH = 120
-MAX_ID = 2**63 - 1  # ids are 64-bit: larger values would overflow the database driver
 TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,4})?$")
 PARAMETER_NAME = re.compile(r"^[a-z0-9_]{1,60}$")
@@ -94,8 +93,10 @@ class StartMessageInputSerializer(SendMessageInputSerializer):
 
 
 class ConversationFilterSerializer(serializers.Serializer):
-    number = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_ID, help_text="Id of one of your numbers."
+    number = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text="One of your numbers: its `id`, its `phone_number_id` or its phone number (E.164).",
     )
     owner = serializers.ChoiceField(choices=Conversation.Owner.choices, required=False)
     needs_attention = serializers.BooleanField(required=False, allow_null=True, default=None)

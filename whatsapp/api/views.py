@@ -148,7 +148,7 @@ class ConversationListApi(ClientListApi):
         query = self.query(ConversationFilterSerializer)
         conversations = selectors.conversation_list(
             client=self.client,
-            number_id=query.get("number"),
+            number=query.get("number"),
             owner=query.get("owner"),
             needs_attention=query.get("needs_attention"),
             converted=query.get("converted"),
