@@ -39,7 +39,8 @@ def memberships_of(user) -> list[Membership]:
 
 def remember_client(request: HttpRequest, client_id: int) -> bool:
     """Keep the user's choice of client if the user is a member of it; False otherwise."""
-    if not Membership.objects.filter(user=request.user, client_id=client_id).exists():
+    # Compared in Python against the user's own memberships: any id, however large, is simply not one of them.
+    if client_id not in {m.client_id for m in memberships_of(request.user)}:
         return False
     request.session[SESSION_CLIENT_KEY] = client_id
     return True

@@ -176,6 +176,6 @@ class MonthForm(forms.Form):
             parsed = datetime.strptime(value, "%Y-%m").date()
         except ValueError:
             parsed = None
-        if parsed is None or parsed.year < 2000:
+        if parsed is None or not 2000 <= parsed.year <= 2100:
             raise forms.ValidationError(_("Use a month like 2026-11."))
         return parsed

@@ -72,3 +72,11 @@ def test_inbox_list_never_shows_another_clients_conversations(owner_client, tena
     assert f'data-conversation="{other.conversation.pk}"' not in html
     rows = owner_client.get("/app/inbox/rows/").content.decode()
     assert f'data-conversation="{other.conversation.pk}"' not in rows
+
+
+def test_out_of_range_ids_are_404_not_500(owner_client):
+    huge = "9" * 30
+    for url in [f"/app/inbox/{huge}/", f"/app/assistant/knowledge/{huge}/", f"/app/numbers/{huge}/qr.png"]:
+        assert owner_client.get(url).status_code == 404
+    assert owner_client.post(f"/app/settings/api-keys/{huge}/revoke/").status_code == 404
+    assert owner_client.post("/app/choose/", {"client_id": huge}).status_code == 400

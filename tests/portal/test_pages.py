@@ -92,7 +92,7 @@ def test_usage_page_chart_and_csv(owner_client, tenant):
     assert "markup" not in lines[0]  # the operator's prices stay on the operator's side
 
 
-@pytest.mark.parametrize("month", ["2026-13", "nope", "1999-01", "2026-1x"])
+@pytest.mark.parametrize("month", ["2026-13", "nope", "1999-01", "2026-1x", "9999-12", "2026-11-01"])
 def test_bad_month_is_a_400_not_a_500(owner_client, month):
     assert owner_client.get(f"/app/usage/?month={month}").status_code == 400
     assert owner_client.get(f"/app/usage/usage.csv?month={month}").status_code == 400
