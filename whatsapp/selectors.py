@@ -68,9 +68,13 @@ def conversation_list(
 
 
 def _number_matches(value: str) -> Q:
+    # An unencoded `+` in a query string arrives as a space: "+57…" and "57…" both name the phone.
+    value = value.strip()
     condition = Q(number__phone_number_id=value) | Q(number__phone_number=value)
-    if value.isdigit() and int(value) <= MAX_ID:
-        condition |= Q(number_id=int(value))
+    if value.isdigit():
+        condition |= Q(number__phone_number=f"+{value}")
+        if int(value) <= MAX_ID:
+            condition |= Q(number_id=int(value))
     return condition
 
 

@@ -63,6 +63,7 @@ def test_conversations_latest_first_with_contact_number_owner_window_and_preview
         ({"number": "OTHER_PNID"}, {"other_number"}),
         ({"number": "OTHER_PHONE"}, {"other_number"}),
         ({"number": "+570000000000"}, set()),
+        ({"number": "OTHER_PHONE_UNENCODED"}, {"other_number"}),
         ({"owner": "ai", "converted": "false", "number": "FIRST"}, {"ai"}),
     ],
 )
@@ -79,6 +80,7 @@ def test_conversation_filters(api_for, number, query, expected):
         "OTHER": other_number.pk,
         "OTHER_PNID": other_number.phone_number_id,
         "OTHER_PHONE": other_number.phone_number,
+        "OTHER_PHONE_UNENCODED": other_number.phone_number.replace("+", " "),
         "FIRST": number.pk,
     }
     query = {k: aliases.get(v, v) for k, v in query.items()}
