@@ -114,6 +114,13 @@ def test_named_template_parameters_carry_parameter_name(api_for, number):
     ]
 
 
+def test_template_language_may_use_metas_code_object(api_for, number):
+    conversation = open_conversation(number)
+    template = {"name": "hello_world", "language": {"code": "en_US"}}
+    body = send(api_for(number.client), conversation, {"template": template}).json()
+    assert body["payload"]["language"] == {"code": "en_US"}
+
+
 def test_template_without_parameters_has_no_components(api_for, number):
     conversation = open_conversation(number)
     body = send(api_for(number.client), conversation, {"template": {"name": "hello_world", "language": "en_US"}})
@@ -132,6 +139,7 @@ def test_template_without_parameters_has_no_components(api_for, number):
         {"template": {"name": "hello_world"}},
         {"template": {"name": "Hello World!", "language": "es"}},
         {"template": {"name": "hello_world", "language": "español"}},
+        {"template": {"name": "hello_world", "language": {"codigo": "es"}}},
         {"template": {"name": "hello_world", "language": "es", "parameters": "Ana"}},
         {"template": {"name": "hello_world", "language": "es", "parameters": [{"x": 1}]}},
         {"template": {"name": "hello_world", "language": "es", "parameters": [""]}},

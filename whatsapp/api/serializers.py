@@ -56,6 +56,8 @@ class TemplateInputSerializer(serializers.Serializer):
         raise serializers.ValidationError("Send a list (positional) or an object (named parameters).")
 
     def to_internal_value(self, data: Any) -> TemplateMessage:
+        if isinstance(data, dict) and isinstance(data.get("language"), dict):
+            data = {**data, "language": data["language"].get("code")}  # Meta's own `{"code": "es"}` form
         values = super().to_internal_value(data)
         return TemplateMessage(name=values["name"], language=values["language"], parameters=values["parameters"])
 
