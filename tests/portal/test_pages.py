@@ -138,3 +138,44 @@ def test_user_without_a_client_is_told_so(client, db):
     assert response.redirect_chain[-1][0] == "/app/choose/"
     assert response.context["memberships"] == []
     assert client.get("/app/inbox/").status_code == 302
+
+
+GARBAGE = {
+    "text": "\x00" * 3,
+    "name": "x" * 5000,
+    "language": "\x00",
+    "parameters": "=\n==\n\x00",
+    "message": "y" * 5000,
+    "question": "\x00",
+    "answer": "",
+    "max_reply_chars": "-1",
+    "timezone": "\x00",
+    "client_id": "-1",
+    "username": "\x00",
+    "password": "",
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/login/",
+        "/app/choose/",
+        "/app/inbox/{c}/send/",
+        "/app/inbox/{c}/send-template/",
+        "/app/assistant/persona/",
+        "/app/assistant/preview/",
+        "/app/assistant/knowledge/",
+        "/app/assistant/knowledge/{k}/",
+        "/app/settings/api-keys/",
+    ],
+)
+def test_garbage_posts_are_form_errors_never_500(client, tenant, path):
+    if path != "/accounts/login/":
+        client.force_login(tenant.owner)
+    url = path.format(c=tenant.conversation.pk, k=tenant.client.knowledge.first().pk)
+    response = client.post(url, GARBAGE)
+    assert 400 <= response.status_code < 500 or (path == "/accounts/login/" and response.status_code == 200)
+    client.force_login(tenant.owner)
+    for query in ["?q=%00", "?owner=%00&needs_person=maybe", "?page=-1", "?q=" + "z" * 500]:
+        assert client.get("/app/inbox/" + query).status_code in (200, 400)
