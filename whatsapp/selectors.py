@@ -113,6 +113,6 @@ def _conversations(*, client: Client) -> QuerySet[Conversation]:
     last = Message.objects.filter(conversation_id=OuterRef("pk")).order_by("-created_at", "-id")
     return (
         Conversation.objects.for_client(client)
-        .select_related("contact", "number")
+        .select_related("contact", "number__client")
         .annotate(last_message_id=Subquery(last.values("id")[:1]))
     )
