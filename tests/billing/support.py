@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import requests
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -48,3 +49,25 @@ def member_api(client, role="owner") -> APIClient:
 
 def staff_api() -> APIClient:
     return api_as(UserFactory(is_staff=True))
+
+
+CUSTOMER = "573001112233"
+
+
+def customer_writes(base_url, number, text):
+    response = requests.post(
+        f"{base_url}/sandbox/api/inbound",
+        json={"phone_number_id": number.phone_number_id, "from": f"+{CUSTOMER}", "text": text, "profile_name": "Ana"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["webhook_status"] == 200
+
+
+def replies_received(base_url, number):
+    response = requests.get(
+        f"{base_url}/sandbox/api/messages",
+        params={"phone_number_id": number.phone_number_id, "to": f"+{CUSTOMER}"},
+        timeout=10,
+    )
+    return response.json()["results"]

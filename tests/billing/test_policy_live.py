@@ -2,37 +2,15 @@
 customer → sandbox → signed webhook → reply task → quota check → Graph client → sandbox."""
 
 import pytest
-import requests
 from django.core import mail
 
 from billing.alerts import ALERT_HEADER
 from billing.models import UsageAlert, UsagePeriod
-from tests.billing.support import member_api
+from tests.billing.support import CUSTOMER, customer_writes, member_api, replies_received
 from tests.factories import MembershipFactory, UserFactory
 from whatsapp.models import Conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-CUSTOMER = "573001112233"
-
-
-def customer_writes(base_url, number, text):
-    response = requests.post(
-        f"{base_url}/sandbox/api/inbound",
-        json={"phone_number_id": number.phone_number_id, "from": f"+{CUSTOMER}", "text": text, "profile_name": "Ana"},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
-    assert response.json()["webhook_status"] == 200
-
-
-def replies_received(base_url, number):
-    response = requests.get(
-        f"{base_url}/sandbox/api/messages",
-        params={"phone_number_id": number.phone_number_id, "to": f"+{CUSTOMER}"},
-        timeout=10,
-    )
-    return response.json()["results"]
 
 
 @pytest.fixture
