@@ -1,6 +1,7 @@
 """Outbound sends through the real Graph client against the live sandbox: once, and only once."""
 
 import pytest
+from django.utils import timezone
 import requests
 
 from billing.models import UsagePeriod
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def inbound(number, text="Hola", wamid=None):
     """A customer message as the product stored it; on Meta's side it opened the 24-hour window."""
-    conversation = ConversationFactory(number=number)
+    conversation = ConversationFactory(number=number, last_inbound_at=timezone.now())
     open_window(phone_number_id=number.phone_number_id, wa_id=conversation.contact.wa_id)
     kwargs = {"wamid": wamid} if wamid else {}
     return MessageFactory(conversation=conversation, text=text, **kwargs)

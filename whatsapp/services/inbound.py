@@ -13,6 +13,7 @@ from billing.services import record_inbound_usage
 from tenants.models import WhatsAppNumber
 from whatsapp.inbound_parsing import describe_inbound
 from whatsapp.models import Contact, Conversation, Message
+from whatsapp.signals import inbound_message_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ def record_inbound_message(
         last_inbound_at=sent_at
     )
     record_inbound_usage(number=number, at=now)
+    inbound_message_recorded.send(sender=Message, number=number, wa_id=wa_id, sent_at=sent_at)
     if kind != "reaction":
         transaction.on_commit(lambda: _schedule_reply(inbound.pk))
     return inbound

@@ -21,6 +21,8 @@ from ai.replies import ReplyDraft, acknowledge_non_text, answer_language, genera
 from ai.selectors import persona_for
 from ai.services import hand_off, record_conversion_if_confirmed, reply_log_record
 from billing.selectors import ai_may_reply
+from whatsapp.client import GraphClient
+from whatsapp.errors import GraphError
 from whatsapp.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
@@ -63,8 +65,21 @@ def answer_inbound_message(message_id: int) -> Message | None:
         return None
     if all(m.kind in SILENT_KINDS for m in burst):
         return None
+    if not conversation.window_open():
+        # A delivery Meta retried for more than a day: only templates may go now, so a person decides.
+        hand_off(conversation=conversation, reason="The customer wrote over 24 hours ago; only templates can be sent")
+        return None
+    show_typing(number=number, inbound=inbound)
     draft = draft_for_burst(conversation=conversation, burst=burst, persona=persona, customer_text=customer_text)
     return _record_reply(inbound=inbound, draft=draft)
+
+
+def show_typing(*, number, inbound: Message) -> None:
+    """Blue ticks and "typing…" on the customer's phone while the reply is prepared (best effort)."""
+    try:
+        GraphClient.for_number(number).mark_read(number.phone_number_id, inbound.wamid, typing=True)
+    except GraphError as error:
+        logger.info("mark-read/typing for %s failed: %s", inbound.wamid, error)
 
 
 def _superseded(inbound: Message) -> bool:
