@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tenants import suspension as services
+from tenants.admin_onboarding import admin_urls, new_setup_link_action, register_number_action
 from tenants.models import ApiKey, Client, Membership, WhatsAppNumber
 
 
@@ -43,13 +44,16 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ["business_name", "name", "email", "numbers__phone_number"]
     readonly_fields = ["public_id", "created_at", "updated_at", "setup_code_expires_at"]
     inlines = [WhatsAppNumberInline, MembershipInline, ApiKeyInline]
-    actions = ["suspend_clients", "resume_clients"]
+    actions = ["suspend_clients", "resume_clients", register_number_action, new_setup_link_action]
     fieldsets = [
         (None, {"fields": ["business_name", "name", "email", "status"]}),
         (_("Usage"), {"fields": ["monthly_free_messages", "quota_policy"]}),
         (_("Onboarding"), {"fields": ["setup_code_expires_at"]}),
         (_("Notes"), {"fields": ["notes", "public_id", "created_at", "updated_at"]}),
     ]
+
+    def get_urls(self):
+        return admin_urls(self) + super().get_urls()  # register a hosted number (tenants/admin_onboarding.py)
 
     def get_queryset(self, request):
         return (
