@@ -8,6 +8,7 @@ Re-running is harmless (update_or_create by name), and operators can still edit 
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import timezone
 
 Job = tuple[str, str, str, str, str]
 
@@ -27,7 +28,16 @@ def schedule(apps, jobs: list[Job]) -> None:
         task_model.objects.update_or_create(
             name=name, defaults={"task": task, "crontab": crontab, "interval": None, "enabled": True}
         )
+    _tell_running_beat(apps)
 
 
 def unschedule(apps, jobs: list[Job]) -> None:
     apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name__in=[j[0] for j in jobs]).delete()
+    _tell_running_beat(apps)
+
+
+def _tell_running_beat(apps) -> None:
+    """A running DatabaseScheduler reloads when this changes; model signals do not fire in migrations."""
+    apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
+        ident=1, defaults={"last_update": timezone.now()}
+    )

@@ -13,6 +13,14 @@ from tenants.authentication import ApiKeyUser
 from tenants.models import Client, Membership
 
 
+def _client_id(raw: str) -> int | None:
+    """A client id from a header, or None for anything that is not one (no overflow reaches SQL)."""
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        return None
+    return int(raw)
+
+
 def client_for_request(request) -> Client:
     """The caller's client. An API key names it; a user acts for their membership's client.
 
@@ -25,10 +33,11 @@ def client_for_request(request) -> Client:
     memberships = Membership.objects.filter(user=user).select_related("client")
     wanted = request.headers.get("X-Client-Id")
     if wanted:
+        client_id = _client_id(wanted)
         if user.is_staff:
-            client = Client.objects.filter(pk=wanted).first() if str(wanted).isdigit() else None
+            client = Client.objects.filter(pk=client_id).first() if client_id else None
         else:
-            found = memberships.filter(client_id=wanted).first() if str(wanted).isdigit() else None
+            found = memberships.filter(client_id=client_id).first() if client_id else None
             client = found.client if found else None
         if client is None:
             raise exceptions.NotFound("No such client.")

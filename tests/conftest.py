@@ -46,3 +46,9 @@ def sandbox_live(live_server, settings):
     settings.WEBHOOK_URL = f"{live_server.url}/webhook/whatsapp"
     settings.PUBLIC_BASE_URL = live_server.url
     return live_server.url
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create many users; the production hasher's deliberate slowness only costs time here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

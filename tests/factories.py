@@ -46,7 +46,7 @@ class WhatsAppNumberFactory(factory.django.DjangoModelFactory):
 
     client = factory.SubFactory(ClientFactory)
     phone_number = factory.Sequence(lambda n: f"+5730{n:08d}")
-    phone_number_id = factory.Sequence(lambda n: f"10{n:013d}")
+    phone_number_id = factory.Sequence(lambda n: f"20{n:013d}")  # never an account id (1000…)
     waba_id = "100000000000001"
     display_name = factory.SelfAttribute("client.business_name")
     status = WhatsAppNumber.Status.ACTIVE
@@ -118,7 +118,7 @@ class SandboxNumberFactory(factory.django.DjangoModelFactory):
         model = SandboxPhoneNumber
 
     account = factory.SubFactory(SandboxAccountFactory)
-    phone_number_id = factory.Sequence(lambda n: f"10{n:013d}")
+    phone_number_id = factory.Sequence(lambda n: f"20{n:013d}")  # never an account id (1000…)
     display_phone_number = factory.Sequence(lambda n: f"5730{n:08d}")
     verified_name = "Negocio"
     code_verification_status = "VERIFIED"

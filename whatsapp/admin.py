@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ai.services import hand_back, take_over
 from whatsapp.models import Contact, Conversation, Message, WebhookEvent
 from whatsapp.services.webhooks import process_webhook_event
 
@@ -45,14 +46,18 @@ class ConversationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Hand selected conversations back to the AI"))
     def give_to_ai(self, request, queryset):
-        count = queryset.update(owner=Conversation.Owner.AI, needs_attention=False, handoff_reason="")
+        for conversation in queryset:
+            hand_back(conversation=conversation)
+        count = len(queryset)
         self.message_user(
             request, ngettext("%d conversation handed back.", "%d conversations handed back.", count) % count
         )
 
     @admin.action(description=_("Take selected conversations over (a person answers)"))
     def give_to_human(self, request, queryset):
-        count = queryset.update(owner=Conversation.Owner.HUMAN)
+        for conversation in queryset:
+            take_over(conversation=conversation, user=request.user)
+        count = len(queryset)
         self.message_user(
             request, ngettext("%d conversation taken over.", "%d conversations taken over.", count) % count
         )

@@ -4,9 +4,9 @@ The month opens at 00:00 on day 1 in TIME_ZONE; alerts and template categories a
 nothing waits for the next message. Re-running is harmless (update_or_create by name).
 """
 
-from django.conf import settings
 from django.db import migrations
-from django.utils import timezone
+
+from crm.beat import schedule, unschedule
 
 TASKS = [
     # (name, task, crontab minute, hour, day_of_month)
@@ -17,28 +17,11 @@ TASKS = [
 
 
 def create_schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    for name, task, minute, hour, day in TASKS:
-        crontab, _ = CrontabSchedule.objects.get_or_create(
-            minute=minute,
-            hour=hour,
-            day_of_month=day,
-            month_of_year="*",
-            day_of_week="*",
-            timezone=settings.TIME_ZONE,
-        )
-        PeriodicTask.objects.update_or_create(
-            name=name, defaults={"task": task, "crontab": crontab, "interval": None, "enabled": True}
-        )
-    # Tell a running beat (DatabaseScheduler) to reload its schedule; signals do not fire in migrations.
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+    schedule(apps, TASKS)
 
 
 def remove_schedule(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[t[0] for t in TASKS]).delete()
+    unschedule(apps, TASKS)
 
 
 class Migration(migrations.Migration):

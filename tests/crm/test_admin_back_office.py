@@ -84,3 +84,17 @@ def test_non_staff_cannot_enter(client):
     client.force_login(UserFactory())
     response = client.get(reverse("admin:tenants_client_changelist"))
     assert response.status_code == 302
+
+
+def test_take_over_and_hand_back_from_the_back_office(operator):
+    from tests.factories import ConversationFactory
+    from whatsapp.models import Conversation
+
+    conversation = ConversationFactory(needs_attention=True)
+    url = reverse("admin:whatsapp_conversation_changelist")
+    operator.post(url, {"action": "give_to_human", "_selected_action": [conversation.pk]})
+    conversation = Conversation.objects.get(pk=conversation.pk)
+    assert (conversation.owner, conversation.needs_attention) == ("human", False)
+    assert conversation.handoff_reason.startswith("Taken over by")
+    operator.post(url, {"action": "give_to_ai", "_selected_action": [conversation.pk]})
+    assert Conversation.objects.get(pk=conversation.pk).owner == "ai"

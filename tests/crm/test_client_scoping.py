@@ -33,7 +33,8 @@ def test_a_user_with_two_clients_picks_one_and_cannot_pick_a_third():
     assert numbers_seen(api, HTTP_X_CLIENT_ID=str(b.client.pk)) == (200, [b.phone_number])
     status, _ = numbers_seen(api, HTTP_X_CLIENT_ID=str(c.client.pk))
     assert status == 404
-    assert numbers_seen(api, HTTP_X_CLIENT_ID="not-a-number")[0] == 404
+    for bad in ("not-a-number", "9" * 40, "²", "-1", " "):
+        assert numbers_seen(api, HTTP_X_CLIENT_ID=bad)[0] == 404, bad
 
 
 def test_an_api_key_acts_for_exactly_its_client():
