@@ -1,7 +1,6 @@
 """Portal (/app/), operator dashboard (/dashboard/) and login (/accounts/); mounted last by crm/urls.py."""
 
 from django.urls import path
-from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from tenants.portal.views import api_keys, assistant, auth, dashboard, home, inbox, numbers, usage
@@ -38,10 +37,4 @@ urlpatterns = [
     path("app/settings/api-keys/", api_keys.api_keys, name="api-keys"),
     path("app/settings/api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke_view, name="api-key-revoke"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
-    # The handoff email (ai.services.notify_handoff) links here; the inbox thread is the page it means.
-    path(
-        "portal/conversations/<int:conversation_id>",
-        RedirectView.as_view(pattern_name="portal:thread", permanent=False),
-        name="handoff-link",
-    ),
 ]

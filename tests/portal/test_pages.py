@@ -105,10 +105,12 @@ def test_api_keys_page_lists_only_own_keys(owner_client, tenant, other):
     assert "web-uno" in html and "web-dos" not in html
 
 
-def test_handoff_email_link_leads_to_the_thread(owner_client, tenant):
-    response = owner_client.get(f"/portal/conversations/{tenant.conversation.pk}")
-    assert response.status_code == 302
-    assert response["Location"] == f"/app/inbox/{tenant.conversation.pk}/"
+def test_handoff_email_link_leads_to_the_thread(owner_client, tenant, settings):
+    from ai.services import conversation_url
+
+    url = conversation_url(conversation_id=tenant.conversation.pk)
+    assert url == f"{settings.PUBLIC_BASE_URL}/app/inbox/{tenant.conversation.pk}/"
+    assert owner_client.get(url.removeprefix(settings.PUBLIC_BASE_URL)).status_code == 200
 
 
 @pytest.mark.parametrize(
