@@ -244,7 +244,10 @@ ONBOARDING_RESEND_COOLDOWN_SECONDS = env.int("ONBOARDING_RESEND_COOLDOWN_SECONDS
 ONBOARDING_SIGNUP_RATE = env("ONBOARDING_SIGNUP_RATE", default="10/hour")
 ONBOARDING_SETUP_CODE_RATE = env("ONBOARDING_SETUP_CODE_RATE", default="60/minute")
 # Numbers the operator's portfolio may hold in hosted mode: 2 until Meta verifies the business, then 20.
-WHATSAPP_PORTFOLIO_NUMBER_CAP = env.int("WHATSAPP_PORTFOLIO_NUMBER_CAP", default=2)
+# With the sandbox it follows the sandbox's own portfolio (verified by default), so the demo can onboard.
+WHATSAPP_PORTFOLIO_NUMBER_CAP = env.int(
+    "WHATSAPP_PORTFOLIO_NUMBER_CAP", default=20 if WHATSAPP_SANDBOX and SANDBOX_OPERATOR_VERIFIED else 2
+)
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
