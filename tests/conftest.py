@@ -52,3 +52,18 @@ def sandbox_live(live_server, settings):
 def _fast_password_hashing(settings):
     """Tests create many users; the production hasher's deliberate slowness only costs time here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    """A launched Debian chromium (Playwright's sync API); see tests/browser.py for phone pages."""
+    # Playwright's sync API runs an event loop on this thread; the test's ORM calls stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from billing.services import usage_period_for
+from tests.browser import phone_page
 from tests.factories import KnowledgeEntryFactory, MembershipFactory, UserFactory
 from tests.portal.conftest import PASSWORD
 from whatsapp.models import Conversation, Message
@@ -17,37 +18,17 @@ from whatsapp.models import Conversation, Message
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "portal"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CUSTOMER = "+573001112233"
 
 
 @pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
+def browser(chromium):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    return chromium
 
 
 def phone(browser):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="es-CO"
-    )
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    return page
+    return phone_page(browser)
 
 
 def shot(page, name: str) -> None:

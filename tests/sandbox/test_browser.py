@@ -4,37 +4,22 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import sync_playwright
 
 from sandbox.models import SandboxMessage
+from tests.browser import phone_page
 from tests.sandbox.conftest import live_db
 from whatsapp.client import GraphClient
 
 pytestmark = [pytest.mark.browser, live_db]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
 @pytest.fixture
-def page(sandbox_live, monkeypatch):
-    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are still plain sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(**PHONE, locale="es-CO")
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+def page(sandbox_live, chromium):
+    page = phone_page(chromium, timeout_ms=10_000)
+    yield page
+    page.context.close()
 
 
 def test_customer_writes_sees_the_ai_reply_and_the_read_ticks(page, sandbox_live, number):
