@@ -1,8 +1,8 @@
 """Outbound sends through the real Graph client against the live sandbox: once, and only once."""
 
 import pytest
-from django.utils import timezone
 import requests
+from django.utils import timezone
 
 from billing.models import UsagePeriod
 from sandbox.models import SandboxMessage
