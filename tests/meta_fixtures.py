@@ -22,8 +22,8 @@ def meta_payload(name: str, number, **values: str) -> dict:
     return json.loads(text)
 
 
-def text_message(number, *, wamid: str, text: str = "Hola", sender: str = "573001112233", ts: str = "1763776000"):
-    """One inbound text message, as Meta posts it."""
+def messages_envelope(number, messages: list[dict], *, sender: str = "573001112233", name: str = "Ana") -> dict:
+    """The `whatsapp_business_account` webhook Meta posts for these `messages[]` from one customer."""
     return {
         "object": "whatsapp_business_account",
         "entry": [
@@ -38,13 +38,17 @@ def text_message(number, *, wamid: str, text: str = "Hola", sender: str = "57300
                                 "display_phone_number": number.phone_number.lstrip("+"),
                                 "phone_number_id": number.phone_number_id,
                             },
-                            "contacts": [{"profile": {"name": "Ana"}, "wa_id": sender}],
-                            "messages": [
-                                {"from": sender, "id": wamid, "timestamp": ts, "type": "text", "text": {"body": text}}
-                            ],
+                            "contacts": [{"profile": {"name": name}, "wa_id": sender}],
+                            "messages": messages,
                         },
                     }
                 ],
             }
         ],
     }
+
+
+def text_message(number, *, wamid: str, text: str = "Hola", sender: str = "573001112233", ts: str = "1763776000"):
+    """One inbound text message, as Meta posts it."""
+    message = {"from": sender, "id": wamid, "timestamp": ts, "type": "text", "text": {"body": text}}
+    return messages_envelope(number, [message], sender=sender)

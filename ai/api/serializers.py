@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 from rest_framework import serializers
 
 from ai.models import KnowledgeEntry, Persona
+from ai.services import PERSONA_FIELDS
 from ai.text import WHATSAPP_TEXT_LIMIT
 
 PERSONA_TEXT_LIMIT = 4000
@@ -17,24 +18,7 @@ class PersonaSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Persona
-        fields = [
-            "enabled",
-            "assistant_name",
-            "business_description",
-            "tone",
-            "language",
-            "greeting",
-            "business_hours",
-            "timezone",
-            "booking_instructions",
-            "conversion_goal",
-            "never_say",
-            "handoff_keywords",
-            "max_reply_chars",
-            "handoff_message",
-            "conversion_keywords",
-            "updated_at",
-        ]
+        fields = [*PERSONA_FIELDS, "updated_at"]
         read_only_fields = ["updated_at"]
         # Long texts go into every model prompt: keep each one to a page.
         extra_kwargs = {

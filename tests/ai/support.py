@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ai.models import KnowledgeEntry
+from tests.meta_fixtures import messages_envelope
 
 FAQ = json.loads((Path(__file__).parent / "fixtures" / "faq_es.json").read_text())
 _wamids = count(1)
@@ -89,28 +90,7 @@ def inbound(number, *messages: dict, sender: str = "573001112233", name: str = "
     """A Meta webhook with these `messages[]` objects from one customer (ids and timestamps filled in)."""
     now = str(int(time.time()))
     filled = [{"from": sender, "id": f"wamid.AI{next(_wamids):08d}", "timestamp": now, **m} for m in messages]
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": number.waba_id,
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {
-                                "display_phone_number": number.phone_number.lstrip("+"),
-                                "phone_number_id": number.phone_number_id,
-                            },
-                            "contacts": [{"profile": {"name": name}, "wa_id": sender}],
-                            "messages": filled,
-                        },
-                    }
-                ],
-            }
-        ],
-    }
+    return messages_envelope(number, filled, sender=sender, name=name)
 
 
 def text(body: str) -> dict:
