@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,18 +23,14 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psycopg
 import redis
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from crm import processes  # noqa: E402
+
 DB = "crm_bench_onboarding"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def timed(timings: dict, step: str, call):
@@ -95,11 +90,9 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/4")
     args = parser.parse_args()
 
-    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
+    database_url = processes.recreate_postgres_database(args.pg, DB)
     redis.Redis.from_url(args.redis).flushdb()
-    port = free_port()
+    port = processes.free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -108,24 +101,18 @@ def main() -> None:
         "WHATSAPP_GRAPH_URL": f"{base}/sandbox/graph",
         "PUBLIC_BASE_URL": base,
         "SANDBOX_OPERATOR_VERIFIED": "true",
-        "DATABASE_URL": f"{args.pg}/{DB}",
+        "DATABASE_URL": database_url,
         "REDIS_URL": args.redis,
         "ONBOARDING_SIGNUP_RATE": "100000/hour",
         "ONBOARDING_SETUP_CODE_RATE": "100000/minute",
         "LOG_LEVEL": "ERROR",
     }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    gunicorn = [sys.executable, "-m", "gunicorn", "crm.wsgi", "--bind", f"127.0.0.1:{port}"]
-    gunicorn += ["--workers", str(args.workers), "--threads", "8", "--worker-class", "gthread", "--log-level", "error"]
+    gunicorn = processes.gunicorn_command(port, workers=args.workers, threads=8, log_level="error")
     web = subprocess.Popen(gunicorn, cwd=ROOT, env=env)
     timings: dict[str, list[float]] = defaultdict(list)
     try:
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/healthz", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
+        processes.wait_until_healthy(base)
         started = time.perf_counter()
         hosted = min(args.clients, HOSTED_CAP)
         with ThreadPoolExecutor(args.concurrency) as pool:
@@ -133,8 +120,7 @@ def main() -> None:
             results += list(pool.map(lambda i: onboard_embedded(base, i, timings), range(args.clients)))
         elapsed = time.perf_counter() - started
     finally:
-        web.terminate()
-        web.wait(timeout=15)
+        processes.stop([web])
 
     print(f"clients: {hosted} hosted + {args.clients} Embedded Signup  concurrency: {args.concurrency}")
     print(f"all steps succeeded: {sum(results)}/{len(results)}  wall time: {elapsed:.1f} s")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,18 +22,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psycopg
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from crm import processes  # noqa: E402
+
 TOKEN = "bench-master-token"
 WABA = "100000000000001"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main() -> None:
@@ -46,10 +41,8 @@ def main() -> None:
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     args = parser.parse_args()
 
-    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS crm_bench_sandbox WITH (FORCE)")
-        conn.execute("CREATE DATABASE crm_bench_sandbox")
-    port = free_port()
+    database_url = processes.recreate_postgres_database(args.pg, "crm_bench_sandbox")
+    port = processes.free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -59,12 +52,11 @@ def main() -> None:
         "WHATSAPP_BUSINESS_ACCOUNT_ID": WABA,
         "WHATSAPP_GRAPH_URL": f"{base}/sandbox/graph",
         "SANDBOX_STATUS_WEBHOOKS": "false",
-        "WEBHOOK_URL": f"http://127.0.0.1:{free_port()}/nobody-listens",
-        "DATABASE_URL": f"{args.pg}/crm_bench_sandbox",
+        "WEBHOOK_URL": f"http://127.0.0.1:{processes.free_port()}/nobody-listens",
+        "DATABASE_URL": database_url,
         "LOG_LEVEL": "ERROR",
     }
     os.environ.update(env)  # this process's GraphClient reads the same settings
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
     import django
 
@@ -72,33 +64,9 @@ def main() -> None:
     from whatsapp.client import GraphClient
 
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "crm.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            "4",
-            "--worker-class",
-            "gthread",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    web = subprocess.Popen(processes.gunicorn_command(port, workers=args.workers), cwd=ROOT, env=env)
     try:
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/healthz", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
+        processes.wait_until_healthy(base)
         client = GraphClient(TOKEN)
         started = time.perf_counter()
         pnid = client.add_phone_number(WABA, "57", "3005550101", "Bench")["id"]
@@ -127,8 +95,7 @@ def main() -> None:
             results = list(pool.map(send, range(args.requests)))
         elapsed = time.perf_counter() - started
     finally:
-        web.terminate()
-        web.wait(timeout=15)
+        processes.stop([web])
 
     latencies = sorted(ms for ms, _ in results)
     quantiles = statistics.quantiles(latencies, n=100)

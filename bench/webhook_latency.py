@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,18 +22,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psycopg
 import redis
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from crm import processes  # noqa: E402
+
 SECRET = "bench-app-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def payload(i: int) -> bytes:
@@ -77,51 +72,25 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9")
     args = parser.parse_args()
 
-    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS crm_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE crm_bench")
+    database_url = processes.recreate_postgres_database(args.pg, "crm_bench")
     redis.Redis.from_url(args.redis).flushdb()
-    port = free_port()
+    port = processes.free_port()
     env = {
         **os.environ,
         "DEBUG": "true",  # allows the sandbox twin in seed_demo; DEBUG pages are not on this path
         "WHATSAPP_SANDBOX": "true",
         "WHATSAPP_APP_SECRET": SECRET,
-        "DATABASE_URL": f"{args.pg}/crm_bench",
+        "DATABASE_URL": database_url,
         "REDIS_URL": args.redis,
         "LOG_LEVEL": "WARNING",
     }
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "crm.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            "4",
-            "--worker-class",
-            "gthread",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    web = subprocess.Popen(processes.gunicorn_command(port, workers=args.workers), cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}/webhook/whatsapp"
     try:
-        for _ in range(100):
-            try:
-                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
+        processes.wait_until_healthy(f"http://127.0.0.1:{port}")
         import hashlib
         import hmac
 
@@ -146,8 +115,7 @@ def main() -> None:
             results = list(pool.map(post, range(20, args.requests)))
         elapsed = time.perf_counter() - started
     finally:
-        web.terminate()
-        web.wait(timeout=15)
+        processes.stop([web])
 
     latencies = sorted(ms for ms, _ in results)
     statuses = {s: sum(1 for _, x in results if x == s) for s in {x for _, x in results}}

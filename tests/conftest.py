@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import time
 
 import pytest
+import redis
 from django.core.cache import cache
 
 from tests.factories import connected_number
@@ -67,3 +71,63 @@ def chromium(monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
+    """Poll `predicate` until it returns something truthy (or the time is up); returns its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+@pytest.fixture
+def stack(transactional_db, tmp_path):
+    """The product as in production: gunicorn and a Celery worker on Redis, as separate processes,
+    on the test database (PostgreSQL only: they must share it) and a private Redis db.
+
+    The sandbox inside gunicorn is the Graph API and posts status webhooks back; yields the base URL.
+    """
+    from django.conf import settings
+    from django.db import connection
+
+    from crm import processes
+
+    db = connection.settings_dict
+    assert db["ENGINE"].endswith("postgresql"), "real processes share the test database: PostgreSQL only"
+    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+    redis.Redis.from_url(redis_url).flushdb()
+    port = processes.free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": redis_url,
+        "CACHE_URL": "",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "WHATSAPP_GRAPH_URL": f"{base}/sandbox/graph",
+        "WEBHOOK_URL": f"{base}/webhook/whatsapp",
+        "SANDBOX_STATUS_WEBHOOKS": "true",
+        "AI_REPLY_QUIET_SECONDS": "0.5",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEY": ",".join(settings.FIELD_ENCRYPTION_KEY),
+        "PYTHONUNBUFFERED": "1",
+    }
+    commands = {"web": processes.gunicorn_command(port, log_level="info"), "worker": processes.worker_command()}
+    logs = {name: (tmp_path / f"{name}.log").open("w") for name in commands}
+    running = [
+        subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env, stdout=logs[name], stderr=subprocess.STDOUT)
+        for name, cmd in commands.items()
+    ]
+    try:
+        assert processes.wait_until_healthy(base), (tmp_path / "web.log").read_text()
+        worker_ready = wait_for(lambda: "ready." in (tmp_path / "worker.log").read_text())
+        assert worker_ready, (tmp_path / "worker.log").read_text()
+        yield base
+    finally:
+        processes.stop(running)
+        for log in logs.values():
+            log.close()

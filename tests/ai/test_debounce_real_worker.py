@@ -12,8 +12,8 @@ import requests
 
 from ai.models import AiReplyLog
 from tests.ai.support import load_faq
+from tests.conftest import wait_for
 from tests.factories import connected_number
-from tests.integration.test_real_processes import stack, wait_for  # noqa: F401  (fixture)
 from whatsapp.models import Message
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -36,7 +36,7 @@ def delivered(base, number):
     ).json()["results"]
 
 
-def test_a_burst_gets_one_reply_and_a_later_message_its_own(stack):  # noqa: F811
+def test_a_burst_gets_one_reply_and_a_later_message_its_own(stack):
     number = connected_number()
     load_faq(number.client)
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from crm import processes
 from crm.demo import DEMO_PASSWORD, seed_demo
 
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, port: int, no_demo: bool, **options):
         call_command("migrate", interactive=False, verbosity=0)
         logins = {} if no_demo else seed_demo()
-        processes = self._start(port)
+        running = self._start(port)
         self._print_banner(port, logins)
         stop = {"now": False}
 
@@ -37,45 +38,28 @@ class Command(BaseCommand):
         exit_code = 0
         try:
             while not stop["now"]:
-                for name, proc in processes.items():
+                for name, proc in running.items():
                     if proc.poll() is not None:
                         self.stderr.write(f"{name} exited with code {proc.returncode}; stopping everything.")
                         stop["now"], exit_code = True, 1
                         break
                 time.sleep(0.5)
         finally:
-            self._stop(processes)
+            self._stop(running)
         if exit_code:
             sys.exit(exit_code)
 
     def _start(self, port: int) -> dict[str, subprocess.Popen]:
-        python = sys.executable
-        celery = [python, "-m", "celery", "-A", "crm"]
         commands = {
-            "web": [python, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"],
-            "worker": [*celery, "worker", "--loglevel", "INFO", "--pool", "threads", "--concurrency", "4"],
-            "beat": [
-                *celery,
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                str(settings.VAR_DIR / "celerybeat-schedule"),
-            ],
+            "web": [processes.PYTHON, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"],
+            "worker": processes.worker_command(concurrency=4),
+            "beat": processes.beat_command(schedule_file=str(settings.VAR_DIR / "celerybeat-schedule")),
         }
         env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
         return {name: subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR) for name, cmd in commands.items()}
 
-    def _stop(self, processes: dict[str, subprocess.Popen]) -> None:
-        for proc in processes.values():
-            if proc.poll() is None:
-                proc.terminate()
-        deadline = time.monotonic() + 15
-        for proc in processes.values():
-            try:
-                proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    def _stop(self, running: dict[str, subprocess.Popen]) -> None:
+        processes.stop(running.values())
         self.stdout.write("Stopped web, worker and beat.")
 
     def _print_banner(self, port: int, logins: dict[str, str]) -> None:
