@@ -131,3 +131,24 @@ def stack(transactional_db, tmp_path):
         processes.stop(running)
         for log in logs.values():
             log.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_connections_at_teardown(django_db_setup, django_db_blocker):
+    """The sandbox's background webhook threads may still hold a connection when the run ends;
+    give them a moment, then close what is left so the test database can be dropped cleanly."""
+    yield
+    import threading
+
+    from django.db import connection
+
+    for thread in threading.enumerate():
+        if thread.name == "sandbox-webhooks":
+            thread.join(timeout=3)
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )

@@ -16,3 +16,5 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("SANDBOX_STATUS_WEBHOOKS", "false")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("CACHE_URL", "locmemcache://tests")
+# Live-server request threads die after each request: persistent connections would outlive them.
+os.environ.setdefault("CONN_MAX_AGE", "0")
