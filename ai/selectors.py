@@ -9,9 +9,8 @@ from django.db.models import Count, Max, QuerySet
 from ai.matching import KnowledgeIndex, KnowledgeItem
 from ai.models import AiReplyLog, KnowledgeEntry, Persona
 from crm.exceptions import NotFoundError
+from crm.ids import parse_id
 from tenants.models import Client
-
-MAX_ID = 2**63 - 1  # beyond a bigint primary key: missing, not a database error
 
 
 def persona_for(*, client: Client) -> Persona:
@@ -25,9 +24,8 @@ def knowledge_list(*, client: Client) -> QuerySet[KnowledgeEntry]:
 
 def knowledge_entry_get(*, client: Client, entry_id: int | str) -> KnowledgeEntry:
     """One entry of this client; another client's id and a missing id are the same 404."""
-    if not str(entry_id).isdigit() or int(entry_id) > MAX_ID:
-        raise NotFoundError("No such knowledge entry.")
-    entry = knowledge_list(client=client).filter(pk=int(entry_id)).first()
+    pk = parse_id(entry_id)
+    entry = knowledge_list(client=client).filter(pk=pk).first() if pk else None
     if entry is None:
         raise NotFoundError("No such knowledge entry.")
     return entry

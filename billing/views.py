@@ -40,6 +40,8 @@ class MonthForm(forms.Form):
 
     def clean_month(self) -> date:
         value = self.cleaned_data.get("month")
+        if value and not 2000 <= value.year <= 2100:
+            raise forms.ValidationError(_("Choose a month between 2000 and 2100."))
         return value.replace(day=1) if value else month_start()
 
 

@@ -9,16 +9,9 @@ from __future__ import annotations
 from rest_framework import exceptions
 from rest_framework.views import APIView
 
+from crm.ids import parse_id
 from tenants.authentication import ApiKeyUser
 from tenants.models import Client, Membership
-
-
-def _client_id(raw: str) -> int | None:
-    """A client id from a header, or None for anything that is not one (no overflow reaches SQL)."""
-    raw = raw.strip()
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-        return None
-    return int(raw)
 
 
 def client_for_request(request) -> Client:
@@ -33,7 +26,7 @@ def client_for_request(request) -> Client:
     memberships = Membership.objects.filter(user=user).select_related("client")
     wanted = request.headers.get("X-Client-Id")
     if wanted:
-        client_id = _client_id(wanted)
+        client_id = parse_id(wanted)
         if user.is_staff:
             client = Client.objects.filter(pk=client_id).first() if client_id else None
         else:
@@ -50,6 +43,8 @@ def client_for_request(request) -> Client:
 
 def user_can_access_client(user, client_id: int) -> bool:
     """Operator (staff) sees every client; a client's users see only theirs."""
+    if parse_id(client_id) is None:
+        return False
     if isinstance(user, ApiKeyUser):
         return user.client.pk == client_id
     if getattr(user, "is_staff", False):

@@ -20,6 +20,11 @@ DISCONNECTING_EVENTS = {"PARTNER_REMOVED", "ACCOUNT_DELETED", "PARTNER_APP_UNINS
 NOTED_EVENTS = {"ACCOUNT_RESTRICTION", "ACCOUNT_VIOLATION", "DISABLED_UPDATE", "ACCOUNT_RECONNECTED", "PARTNER_ADDED"}
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """Meta's nested objects, or {} when a payload carries something else there."""
+    return value if isinstance(value, dict) else {}
+
+
 def _numbers_by_display(value: dict[str, Any]) -> QuerySet[WhatsAppNumber]:
     digits = "".join(ch for ch in str(value.get("display_phone_number") or "") if ch.isdigit())
     return WhatsAppNumber.objects.filter(phone_number=f"+{digits}") if digits else WhatsAppNumber.objects.none()
@@ -27,10 +32,10 @@ def _numbers_by_display(value: dict[str, Any]) -> QuerySet[WhatsAppNumber]:
 
 def handle_account_update(entry: dict[str, Any], value: dict[str, Any]) -> str:
     event = str(value.get("event") or "")
-    waba_id = str((value.get("waba_info") or {}).get("waba_id") or entry.get("id") or "")
+    waba_id = str(_object(value.get("waba_info")).get("waba_id") or entry.get("id") or "")
     numbers = WhatsAppNumber.objects.filter(waba_id=waba_id) if waba_id else WhatsAppNumber.objects.none()
     if event in DISCONNECTING_EVENTS:
-        reason = (value.get("disconnection_info") or {}).get("reason") or event
+        reason = _object(value.get("disconnection_info")).get("reason") or event
         count = numbers.exclude(status=Status.DISCONNECTED).update(
             status=Status.DISCONNECTED,
             failure_code="reconnect_required",

@@ -77,7 +77,8 @@ def error_from_response(http_status: int, body: Any) -> GraphError:
         cls = TransientGraphError if http_status >= 500 or http_status == 429 else PermanentGraphError
         return cls(f"Graph API answered HTTP {http_status}", http_status=http_status, payload=body)
     code = err.get("code")
-    code = int(code) if isinstance(code, (int, str)) and str(code).lstrip("-").isdigit() else None
+    text = str(code) if isinstance(code, (int, str)) and not isinstance(code, bool) else ""
+    code = int(text) if text.lstrip("-").isascii() and text.lstrip("-").isdigit() else None
     error_data = err.get("error_data") if isinstance(err.get("error_data"), dict) else {}
     kwargs = {
         "code": code,

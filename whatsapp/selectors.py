@@ -9,10 +9,9 @@ from __future__ import annotations
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from crm.exceptions import NotFoundError
+from crm.ids import parse_id
 from tenants.models import Client, WhatsAppNumber
 from whatsapp.models import Contact, Conversation, Message
-
-MAX_ID = 2**63 - 1  # ids are 64-bit; larger integers would overflow the database driver
 
 
 def number_list(*, client: Client) -> QuerySet[WhatsAppNumber]:
@@ -71,10 +70,10 @@ def _number_matches(value: str) -> Q:
     # An unencoded `+` in a query string arrives as a space: "+57…" and "57…" both name the phone.
     value = value.strip()
     condition = Q(number__phone_number_id=value) | Q(number__phone_number=value)
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         condition |= Q(number__phone_number=f"+{value}")
-        if int(value) <= MAX_ID:
-            condition |= Q(number_id=int(value))
+        if number_id := parse_id(value):
+            condition |= Q(number_id=number_id)
     return condition
 
 

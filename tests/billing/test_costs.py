@@ -139,6 +139,8 @@ def test_a_bad_month_is_a_form_error_and_a_csv_400(number, operator):
     response = api.get(f"/billing/costs/{number.client_id}/2026-13.csv")
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_month"
     assert api.get(f"/billing/costs/999999/{timezone.localdate():%Y-%m}.csv").status_code == 404
+    for far in ("0001-01", "9999-12"):  # the page links the previous and next month: no date overflow
+        assert api.get("/billing/costs/", {"month": far}).status_code == 400
 
 
 def test_the_cost_pages_are_for_staff_only(number, client):

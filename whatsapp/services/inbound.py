@@ -59,13 +59,15 @@ def record_inbound_message(
         raise ValueError("inbound message without id")
     if Message.objects.filter(wamid=wamid).exists():
         return None
-    contact_info = contact_info or {}
-    profile = contact_info.get("profile") or {}
+    contact_info = contact_info if isinstance(contact_info, dict) else {}
+    profile = contact_info.get("profile") if isinstance(contact_info.get("profile"), dict) else {}
     wa_id = str(message.get("from") or contact_info.get("wa_id") or "")
     user_id = str(message.get("from_user_id") or contact_info.get("user_id") or "")
     if not (wa_id or user_id):
         raise ValueError("inbound message without sender")
-    contact = upsert_contact(number=number, wa_id=wa_id, user_id=user_id, profile_name=profile.get("name", ""))
+    contact = upsert_contact(
+        number=number, wa_id=wa_id, user_id=user_id, profile_name=str(profile.get("name") or "")[:200]
+    )
     conversation = conversation_for(number=number, contact=contact)
     sent_at = _timestamp(message.get("timestamp"))
     kind, text = describe_inbound(message)

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from crm.ids import parse_id
 from tenants.portal.access import SESSION_CLIENT_KEY, memberships_of, remember_client
 from tenants.portal.forms import LoginForm
 
@@ -35,7 +36,8 @@ def choose_client(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         wanted = request.POST.get("client_id", "")
-        if wanted.isdigit() and remember_client(request, int(wanted)):
+        client_id = parse_id(wanted)
+        if client_id and remember_client(request, client_id):
             return redirect("portal:home")
         error = "invalid"
     status = 400 if error else 200
