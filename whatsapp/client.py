@@ -61,7 +61,9 @@ class GraphClient:
             response = _session.request(
                 method, url, params=params, json=json, data=data, files=files, headers=headers, timeout=self.timeout
             )
-        except requests.Timeout as exc:
+        except requests.ConnectTimeout as exc:  # nothing was sent: safe to try again
+            raise TransientGraphError(f"Graph API unreachable within {self.timeout}s") from exc
+        except requests.Timeout as exc:  # sent, but no answer: Meta may have carried it out
             raise GraphTimeoutError(f"Graph API did not answer within {self.timeout}s") from exc
         except requests.RequestException as exc:
             raise TransientGraphError(f"Graph API unreachable: {exc.__class__.__name__}") from exc

@@ -130,3 +130,22 @@ def test_a_suspended_number_sends_nothing(sandbox_live, number):
     reply.refresh_from_db()
     assert (reply.status, reply.error_code) == ("failed", "number_inactive")
     assert SandboxMessage.objects.filter(direction="out").count() == 0
+
+
+def test_a_slow_meta_is_not_sent_twice_and_its_status_webhook_settles_the_message(sandbox_live, number, settings):
+    """The Graph call times out after Meta accepted the message: no resend; the status webhook
+    finds the message by the uuid we sent in biz_opaque_callback_data and completes it."""
+    from tests.conftest import wait_for
+
+    settings.WHATSAPP_GRAPH_TIMEOUT = 0.5
+    settings.SANDBOX_STATUS_WEBHOOKS = True
+    fault(sandbox_live, phone_number_id=number.phone_number_id, fail_next=1, delay_ms=1500)
+    reply = record_outbound_message(conversation=inbound(number).conversation, text="Hola", sent_by="agent")
+    reply.refresh_from_db()
+    assert (reply.status, reply.error_code, reply.attempts) == ("sending", "timeout", 1)
+
+    settled = wait_for(lambda: Message.objects.filter(pk=reply.pk, status="read").first(), timeout=15)
+    assert settled is not None
+    assert settled.wamid and settled.error_code == ""
+    assert SandboxMessage.objects.filter(direction="out").count() == 1
+    assert UsagePeriod.objects.get(number=number).service_messages == 1

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billing.services import record_outbound_usage
 from whatsapp.client import GraphClient
-from whatsapp.errors import AuthenticationError, GraphError, WindowClosedError
+from whatsapp.errors import AuthenticationError, GraphError, GraphTimeoutError, WindowClosedError
 from whatsapp.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,13 @@ def send_claimed_message(message: Message) -> SendOutcome:
         response = GraphClient.for_number(number).send_message(
             number.phone_number_id, to, graph_body(message), biz_opaque_callback_data=str(message.uuid)
         )
+    except GraphTimeoutError as error:
+        # Meta may have accepted it: sending again could reach the customer twice. The message
+        # stays `sending`; its status webhook (found by our uuid) or the stale-send sweep settles it.
+        Message.objects.filter(pk=message.pk).update(
+            error_code="timeout", error_title="No answer from WhatsApp yet", error_details=str(error)
+        )
+        return SendOutcome(sent=False, error=error)
     except GraphError as error:
         if error.transient:
             release_claim(message.pk)

@@ -55,6 +55,8 @@ def apply_status_update(*, number: WhatsAppNumber, status: dict[str, Any]) -> Me
             pricing_type=str(pricing.get("type") or ""),
             billable=pricing.get("billable") if isinstance(pricing.get("billable"), bool) else message.billable,
         )
+    if message.error_code == "timeout" and name in ("sent", "delivered", "read"):
+        updates.update(error_code="", error_title="", error_details="")  # Meta did take it after all
     if updates:
         Message.objects.filter(pk=message.pk).update(**updates)
     _advance_status(message, name, status)
