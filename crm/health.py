@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from crm.celery import app as celery_app
 
@@ -28,7 +28,7 @@ def _broker_ok() -> tuple[bool, str]:
         return False, exc.__class__.__name__
 
 
-@require_GET
+@require_safe  # GET and HEAD (some probes use HEAD)
 def healthz(request: HttpRequest) -> JsonResponse:
     db_ok, db_detail = _database_ok()
     broker_ok, broker_detail = _broker_ok()

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "crm.middleware.ApiPathMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -83,7 +84,11 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'crm.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share one file: wait for locks instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+    # IMMEDIATE takes the write lock when a transaction starts, so concurrent writers wait (up to
+    # `timeout`) instead of failing on a lock upgrade; WAL lets readers run beside the writer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
@@ -241,7 +246,8 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default=f"http://127.0.0.1:{PORT}").rst
 # per-IP rates of the public signup and of the setup-code endpoints (DRF rate syntax).
 ONBOARDING_OTP_MAX_ATTEMPTS = env.int("ONBOARDING_OTP_MAX_ATTEMPTS", default=5)
 ONBOARDING_RESEND_COOLDOWN_SECONDS = env.int("ONBOARDING_RESEND_COOLDOWN_SECONDS", default=60)
-ONBOARDING_SIGNUP_RATE = env("ONBOARDING_SIGNUP_RATE", default="10/hour")
+# Demos and test runs with the sandbox sign up many clients from one address; production stays strict.
+ONBOARDING_SIGNUP_RATE = env("ONBOARDING_SIGNUP_RATE", default="1000/hour" if WHATSAPP_SANDBOX else "20/hour")
 ONBOARDING_SETUP_CODE_RATE = env("ONBOARDING_SETUP_CODE_RATE", default="60/minute")
 # Numbers the operator's portfolio may hold in hosted mode: 2 until Meta verifies the business, then 20.
 # With the sandbox it follows the sandbox's own portfolio (verified by default), so the demo can onboard.

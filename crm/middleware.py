@@ -1,0 +1,53 @@
+"""Machine-facing paths (/api/, /webhook/, /healthz) answer like an API, whatever happens.
+
+- The contract writes paths without a trailing slash; a client that adds one still reaches them.
+- A 404 there is the JSON error shape, not Django's HTML page (in DEBUG too).
+- An unexpected exception there is a JSON 500 (and is logged), never an HTML traceback page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+
+from crm.exceptions import json_error
+
+logger = logging.getLogger(__name__)
+
+API_PREFIXES = ("/api/", "/webhook/", "/healthz")
+
+
+def _resolves(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIXES)
+
+
+class ApiPathMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if not is_api_path(path):
+            return self.get_response(request)
+        if path.endswith("/") and not _resolves(path) and _resolves(path[:-1]):
+            request.path_info = path[:-1]
+        response = self.get_response(request)
+        if response.status_code == 404 and "json" not in response.get("Content-Type", ""):
+            return json_error("not_found", "No such endpoint or object.", 404)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_api_path(request.path_info):
+            return None
+        logger.exception("unhandled error on %s %s", request.method, request.path_info, exc_info=exception)
+        return json_error("server_error", "Something went wrong on our side; it has been logged.", 500)
