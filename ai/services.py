@@ -44,6 +44,17 @@ PERSONA_FIELDS = (
     "handoff_message",
     "conversion_keywords",
 )
+# The persona's free-text fields: long texts that go into every model prompt.
+PERSONA_TEXT_FIELDS = (
+    "business_description",
+    "greeting",
+    "business_hours",
+    "booking_instructions",
+    "never_say",
+    "handoff_keywords",
+    "handoff_message",
+    "conversion_keywords",
+)
 # Phrases that confirm a goal the persona defines (a booking, a purchase); see docs/ai.md.
 DEFAULT_CONFIRMATIONS = (
     "confirmo",

@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 from rest_framework import serializers
 
 from ai.models import KnowledgeEntry, Persona
-from ai.services import PERSONA_FIELDS
+from ai.services import PERSONA_FIELDS, PERSONA_TEXT_FIELDS
 from ai.text import WHATSAPP_TEXT_LIMIT
 
 PERSONA_TEXT_LIMIT = 4000
@@ -21,19 +21,7 @@ class PersonaSerializer(serializers.ModelSerializer):
         fields = [*PERSONA_FIELDS, "updated_at"]
         read_only_fields = ["updated_at"]
         # Long texts go into every model prompt: keep each one to a page.
-        extra_kwargs = {
-            name: {"max_length": PERSONA_TEXT_LIMIT}
-            for name in (
-                "business_description",
-                "greeting",
-                "business_hours",
-                "booking_instructions",
-                "never_say",
-                "handoff_keywords",
-                "handoff_message",
-                "conversion_keywords",
-            )
-        }
+        extra_kwargs = {name: {"max_length": PERSONA_TEXT_LIMIT} for name in PERSONA_TEXT_FIELDS}
 
     def validate_timezone(self, value: str) -> str:
         if value not in available_timezones():

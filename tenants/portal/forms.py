@@ -11,7 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from ai.models import Persona
-from ai.services import PERSONA_FIELDS
+from ai.services import PERSONA_FIELDS, PERSONA_TEXT_FIELDS
 from ai.text import WHATSAPP_TEXT_LIMIT
 from billing.services import month_start
 from whatsapp.api.serializers import TemplateInputSerializer
@@ -91,19 +91,7 @@ class PersonaForm(forms.ModelForm):
     class Meta:
         model = Persona
         fields = list(PERSONA_FIELDS)
-        widgets = {
-            name: forms.Textarea(attrs={"rows": 3})
-            for name in (
-                "business_description",
-                "greeting",
-                "business_hours",
-                "booking_instructions",
-                "never_say",
-                "handoff_keywords",
-                "handoff_message",
-                "conversion_keywords",
-            )
-        }
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in PERSONA_TEXT_FIELDS}
 
         # The portal's own words (Spanish first): the model's labels are written for the back office.
         labels = {
