@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ai.lexicon import STOP_WORDS, SYNONYM_GROUPS
@@ -159,7 +159,3 @@ class KnowledgeIndex:
     def best_answer(self, text: str, *, min_score: float = MIN_SCORE) -> Match | None:
         ranked = self.rank(text, limit=1)
         return ranked[0] if ranked and ranked[0].score >= min_score else None
-
-
-def rank_knowledge(items: Sequence[KnowledgeItem], text: str, *, limit: int = 5) -> list[Match]:
-    return KnowledgeIndex(items).rank(text, limit=limit)

@@ -12,17 +12,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from tenants.models import WhatsAppNumber
+from whatsapp.payloads import as_object
 
 Status = WhatsAppNumber.Status
 # account_update events that end our access to the client's account.
 DISCONNECTING_EVENTS = {"PARTNER_REMOVED", "ACCOUNT_DELETED", "PARTNER_APP_UNINSTALLED", "ACCOUNT_OFFBOARDED"}
 # Events worth a note on the numbers, for the operator to follow up.
 NOTED_EVENTS = {"ACCOUNT_RESTRICTION", "ACCOUNT_VIOLATION", "DISABLED_UPDATE", "ACCOUNT_RECONNECTED", "PARTNER_ADDED"}
-
-
-def _object(value: Any) -> dict[str, Any]:
-    """Meta's nested objects, or {} when a payload carries something else there."""
-    return value if isinstance(value, dict) else {}
 
 
 def _numbers_by_display(value: dict[str, Any]) -> QuerySet[WhatsAppNumber]:
@@ -32,10 +28,10 @@ def _numbers_by_display(value: dict[str, Any]) -> QuerySet[WhatsAppNumber]:
 
 def handle_account_update(entry: dict[str, Any], value: dict[str, Any]) -> str:
     event = str(value.get("event") or "")
-    waba_id = str(_object(value.get("waba_info")).get("waba_id") or entry.get("id") or "")
+    waba_id = str(as_object(value.get("waba_info")).get("waba_id") or entry.get("id") or "")
     numbers = WhatsAppNumber.objects.filter(waba_id=waba_id) if waba_id else WhatsAppNumber.objects.none()
     if event in DISCONNECTING_EVENTS:
-        reason = _object(value.get("disconnection_info")).get("reason") or event
+        reason = as_object(value.get("disconnection_info")).get("reason") or event
         count = numbers.exclude(status=Status.DISCONNECTED).update(
             status=Status.DISCONNECTED,
             failure_code="reconnect_required",

@@ -80,6 +80,19 @@ def test_malformed_json_with_a_valid_signature_is_400_and_kept(post_webhook, bod
         {"object": "whatsapp_business_account"},
         {"entry": "nope"},
         {"entry": [{"changes": [{"field": "messages", "value": None}]}]},
+        {"entry": [{"changes": [{"field": "messages", "value": {"metadata": "not-an-object", "messages": "x"}}]}]},
+        {
+            "entry": [
+                {
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {"metadata": {"phone_number_id": "1"}, "contacts": [{"profile": "x"}]},
+                        }
+                    ]
+                }
+            ]
+        },
         {
             "entry": [
                 {"changes": [{"field": "messages", "value": {"metadata": {"phone_number_id": 5}, "messages": [{}]}}]}

@@ -13,6 +13,7 @@ from billing.services import record_inbound_usage
 from tenants.models import WhatsAppNumber
 from whatsapp.inbound_parsing import describe_inbound
 from whatsapp.models import Contact, Conversation, Message
+from whatsapp.payloads import as_object
 from whatsapp.signals import inbound_message_recorded
 
 logger = logging.getLogger(__name__)
@@ -59,8 +60,8 @@ def record_inbound_message(
         raise ValueError("inbound message without id")
     if Message.objects.filter(wamid=wamid).exists():
         return None
-    contact_info = contact_info if isinstance(contact_info, dict) else {}
-    profile = contact_info.get("profile") if isinstance(contact_info.get("profile"), dict) else {}
+    contact_info = as_object(contact_info)
+    profile = as_object(contact_info.get("profile"))
     wa_id = str(message.get("from") or contact_info.get("wa_id") or "")
     user_id = str(message.get("from_user_id") or contact_info.get("user_id") or "")
     if not (wa_id or user_id):

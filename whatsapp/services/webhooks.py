@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tenants.models import WhatsAppNumber
 from whatsapp.models import WebhookEvent
+from whatsapp.payloads import as_object, as_objects
 from whatsapp.services.inbound import record_inbound_message
 from whatsapp.services.statuses import apply_status_update
 
@@ -43,7 +44,7 @@ def store_webhook_event(body: bytes) -> WebhookEvent:
             body=text, outcome=WebhookEvent.Outcome.FAILED, detail="malformed JSON", processed_at=timezone.now()
         )
         raise MalformedPayload("body is not a JSON object")
-    changes = [c for e in _list(payload.get("entry")) for c in _list(e.get("changes"))]
+    changes = [c for e in as_objects(payload.get("entry")) for c in as_objects(e.get("changes"))]
     return WebhookEvent.objects.create(
         body=text,
         payload=payload,
@@ -52,18 +53,10 @@ def store_webhook_event(body: bytes) -> WebhookEvent:
             {
                 str(pnid)
                 for c in changes
-                if (pnid := (_dict(c.get("value")).get("metadata") or {}).get("phone_number_id"))
+                if (pnid := as_object(as_object(c.get("value")).get("metadata")).get("phone_number_id"))
             }
         ),
     )
-
-
-def _list(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def process_webhook_event(event: WebhookEvent) -> WebhookEvent:
@@ -74,9 +67,9 @@ def process_webhook_event(event: WebhookEvent) -> WebhookEvent:
     notes: list[str] = []
     handled = failed = 0
     payload = event.payload or {}
-    for entry in _list(payload.get("entry")):
-        for change in _list(entry.get("changes")):
-            field, value = str(change.get("field")), _dict(change.get("value"))
+    for entry in as_objects(payload.get("entry")):
+        for change in as_objects(entry.get("changes")):
+            field, value = str(change.get("field")), as_object(change.get("value"))
             if field != "messages":
                 handler = _FIELD_HANDLERS.get(field)
                 notes.append(handler(entry, value) if handler else f"field {field} not handled")
@@ -96,16 +89,16 @@ def process_webhook_event(event: WebhookEvent) -> WebhookEvent:
 
 
 def _process_messages_change(value: dict[str, Any]) -> tuple[int, int, str]:
-    pnid = str(_dict(value.get("metadata")).get("phone_number_id") or "")
+    pnid = str(as_object(value.get("metadata")).get("phone_number_id") or "")
     number = WhatsAppNumber.objects.select_related("client").filter(phone_number_id=pnid).first() if pnid else None
     if number is None:
         logger.warning("webhook for unknown phone_number_id %r", pnid)
         return 0, 0, f"unknown phone_number_id {pnid!r}"
-    contacts = {str(c.get("wa_id") or c.get("user_id")): c for c in _list(value.get("contacts"))}
+    contacts = {str(c.get("wa_id") or c.get("user_id")): c for c in as_objects(value.get("contacts"))}
     ok = bad = 0
     notes = []
-    items = [("message", m) for m in _list(value.get("messages"))] + [
-        ("status", s) for s in _list(value.get("statuses"))
+    items = [("message", m) for m in as_objects(value.get("messages"))] + [
+        ("status", s) for s in as_objects(value.get("statuses"))
     ]
     for kind, item in items:
         try:
@@ -120,6 +113,6 @@ def _process_messages_change(value: dict[str, Any]) -> tuple[int, int, str]:
             logger.exception("webhook %s for %s failed", kind, pnid)
             notes.append(f"{kind} {item.get('id')!r}: {exc}")
             bad += 1
-    for error in _list(value.get("errors")):
+    for error in as_objects(value.get("errors")):
         notes.append(f"error {error.get('code')}: {error.get('title') or error.get('message')}")
     return ok, bad, "\n".join(notes)
