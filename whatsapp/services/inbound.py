@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from billing.services import record_inbound_usage
@@ -89,9 +90,10 @@ def record_inbound_message(
         return None  # the same wamid was stored by a concurrent delivery
     now = timezone.now()
     # The window counts from the customer's message; deliveries can arrive out of order.
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
-    Conversation.objects.filter(pk=conversation.pk).exclude(last_inbound_at__gte=sent_at).update(
-        last_inbound_at=sent_at
+    later_than_known = Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=sent_at)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message_at=now,
+        last_inbound_at=Case(When(later_than_known, then=Value(sent_at)), default=F("last_inbound_at")),
     )
     record_inbound_usage(number=number, at=now)
     inbound_message_recorded.send(sender=Message, number=number, wa_id=wa_id, sent_at=sent_at)

@@ -145,8 +145,7 @@ def count_accepted_message(message_id: int) -> bool:
         first = Message.objects.filter(pk=message_id, usage_counted=False).update(usage_counted=True)
         if not first:
             return False
-        message = Message.objects.select_related("conversation__number").get(pk=message_id)
-        record_outbound_usage(message=message)
+        record_outbound_usage(message=Message.objects.get(pk=message_id))  # it reads what it needs, joined
     return True
 
 

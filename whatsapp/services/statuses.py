@@ -60,8 +60,8 @@ def apply_status_update(*, number: WhatsAppNumber, status: dict[str, Any]) -> Me
     if updates:
         Message.objects.filter(pk=message.pk).update(**updates)
     _advance_status(message, name, status)
-    if name in ("sent", "delivered", "read"):
-        count_accepted_message(message.pk)
+    if name in ("sent", "delivered", "read") and not message.usage_counted:
+        count_accepted_message(message.pk)  # guarded again inside: concurrent statuses count once
     message.refresh_from_db()
     return message
 
