@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("webhook/whatsapp", whatsapp_webhook, name="whatsapp-webhook"),
     path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the ES | EN switch on every page
     path("api/auth/token", AuthTokenApi.as_view(), name="api-auth-token"),
     path("api/", include("tenants.api.urls")),
     path("", include("tenants.urls")),  # signup and onboarding pages

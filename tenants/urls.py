@@ -1,7 +1,6 @@
 """Onboarding pages (mounted at the site root by crm/urls.py)."""
 
 from django.urls import path
-from django.views.i18n import set_language
 
 from tenants import views
 
@@ -9,7 +8,6 @@ app_name = "onboarding"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
-    path("onboarding/language/", set_language, name="set-language"),
     path("onboarding/capacity/", views.capacity, name="capacity"),
     path("onboarding/<str:setup_code>/", views.home, name="home"),
     path("onboarding/<str:setup_code>/qr.png", views.setup_qr_png, name="setup-qr"),

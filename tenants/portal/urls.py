@@ -1,7 +1,6 @@
 """Portal (/app/), operator dashboard (/dashboard/) and login (/accounts/); mounted last by crm/urls.py."""
 
 from django.urls import path
-from django.views.i18n import set_language
 
 from tenants.portal.views import api_keys, assistant, auth, dashboard, home, inbox, numbers, usage
 
@@ -10,7 +9,6 @@ app_name = "portal"
 urlpatterns = [
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth.LogoutView.as_view(), name="logout"),
-    path("app/language/", set_language, name="set-language"),
     path("app/", home.home, name="home"),
     path("app/choose/", auth.choose_client, name="choose-client"),
     path("app/inbox/", inbox.inbox, name="inbox"),

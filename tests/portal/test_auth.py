@@ -91,10 +91,10 @@ def test_staff_without_a_client_goes_to_the_dashboard(client, staff_user):
 
 
 def test_language_switch_to_english(owner_client):
-    response = owner_client.post("/app/language/", {"language": "en", "next": "/app/"})
+    response = owner_client.post("/i18n/setlang/", {"language": "en", "next": "/app/"})
     assert response.status_code == 302
     html = owner_client.get("/app/").content.decode()
     assert 'lang="en"' in html
     assert "AI replies this month" in html and "respuestas de la IA" not in html
-    assert owner_client.post("/app/language/", {"language": "es", "next": "/app/"}).status_code == 302
+    assert owner_client.post("/i18n/setlang/", {"language": "es", "next": "/app/"}).status_code == 302
     assert "respuestas de la IA este mes" in owner_client.get("/app/").content.decode()

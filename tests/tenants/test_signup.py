@@ -181,7 +181,7 @@ def test_pages_speak_spanish_by_default_and_english_on_request(client):
     english = client.get("/signup/", HTTP_ACCEPT_LANGUAGE="en")
     assert 'lang="en"' in english.content.decode()
     assert "Create my account" in english.content.decode()
-    switched = client.post("/onboarding/language/", {"language": "en", "next": "/signup/"})
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/signup/"})
     assert switched.status_code == 302
     assert 'lang="en"' in client.get("/signup/").content.decode()
 
