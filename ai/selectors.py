@@ -8,8 +8,8 @@ from django.db.models import Count, Max, QuerySet
 
 from ai.matching import KnowledgeIndex, KnowledgeItem
 from ai.models import AiReplyLog, KnowledgeEntry, Persona
-from crm.exceptions import NotFoundError
-from crm.ids import parse_id
+from core.exceptions import NotFoundError
+from core.ids import parse_id
 from tenants.models import Client
 
 

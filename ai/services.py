@@ -21,7 +21,7 @@ from ai.models import AiReplyLog, KnowledgeEntry, Persona
 from ai.replies import ReplyDraft, generate_reply
 from ai.selectors import persona_for
 from ai.text import fold
-from crm.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from tenants.models import Client, Membership
 from whatsapp.models import Conversation, Message
 

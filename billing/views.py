@@ -17,7 +17,7 @@ from billing.charts import stacked_bars
 from billing.costs import cost_csv, cost_report
 from billing.models import BillingSettings
 from billing.services import month_start, next_month
-from crm.exceptions import json_error
+from core.exceptions import json_error
 from tenants.models import Client
 
 

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from crm.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 
 class LoginThrottle(AnonRateThrottle):

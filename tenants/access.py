@@ -9,7 +9,7 @@ from __future__ import annotations
 from rest_framework import exceptions
 from rest_framework.views import APIView
 
-from crm.ids import parse_id
+from core.ids import parse_id
 from tenants.authentication import ApiKeyUser
 from tenants.models import Client, Membership
 

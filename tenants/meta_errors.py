@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from crm.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from whatsapp.errors import AuthenticationError, GraphError, TransientGraphError
 
 

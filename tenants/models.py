@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from crm.fields import EncryptedTextField
+from core.fields import EncryptedTextField
 from tenants.scoping import TenantQuerySet
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
-from crm.exceptions import NotFoundError
-from crm.ids import parse_id
+from core.exceptions import NotFoundError
+from core.ids import parse_id
 from tenants.models import Client, WhatsAppNumber
 from whatsapp.models import Contact, Conversation, Message
 

@@ -11,7 +11,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from crm.exceptions import json_error
+from core.exceptions import json_error
 from whatsapp.services.webhooks import MalformedPayload, process_webhook_event, store_webhook_event
 from whatsapp.signature import signature_is_valid
 

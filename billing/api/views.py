@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from billing import selectors
 from billing.services import month_start
-from crm.exceptions import ApplicationError, NotFoundError
+from core.exceptions import ApplicationError, NotFoundError
 from tenants.access import ClientScopedApi, user_can_access_client
 from tenants.models import Client
 

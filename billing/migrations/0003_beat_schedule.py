@@ -6,7 +6,7 @@ nothing waits for the next message. Re-running is harmless (update_or_create by 
 
 from django.db import migrations
 
-from crm.beat import schedule, unschedule
+from core.beat import schedule, unschedule
 
 TASKS = [
     # (name, task, crontab minute, hour, day_of_month)

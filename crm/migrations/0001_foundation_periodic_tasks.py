@@ -1,8 +1,8 @@
-"""Periodic jobs of the message pipeline (see crm/beat.py)."""
+"""Periodic jobs of the message pipeline (see core/beat.py)."""
 
 from django.db import migrations
 
-from crm.beat import schedule, unschedule
+from core.beat import schedule, unschedule
 
 JOBS = [
     ("whatsapp: sweep stale sends", "whatsapp.tasks.sweep_stale_sends", "*/5", "*", "*"),

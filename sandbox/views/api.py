@@ -10,7 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm.exceptions import json_error
+from core.exceptions import json_error
 from sandbox import accounts, customers, message_templates
 from sandbox.meta import digits
 from sandbox.models import SandboxFault, SandboxMessage, SandboxPhoneNumber, SandboxTemplate

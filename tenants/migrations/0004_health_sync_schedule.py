@@ -1,8 +1,8 @@
-"""Beat job of tenants: refresh every active number's health from Meta (see crm/beat.py)."""
+"""Beat job of tenants: refresh every active number's health from Meta (see core/beat.py)."""
 
 from django.db import migrations
 
-from crm.beat import schedule, unschedule
+from core.beat import schedule, unschedule
 
 JOBS = [
     ("tenants: sync number health", "tenants.tasks.sync_number_health", "17", "*/6", "*"),

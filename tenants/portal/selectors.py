@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet, Sum
 from billing.models import UsagePeriod
 from billing.selectors import day_bounds, usage_for_month
 from billing.services import month_start
-from crm.exceptions import NotFoundError
+from core.exceptions import NotFoundError
 from tenants.models import ApiKey, Client, WhatsAppNumber
 from whatsapp.client import GraphClient
 from whatsapp.errors import GraphError

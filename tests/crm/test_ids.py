@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm.ids import MAX_ID, parse_id
+from core.ids import MAX_ID, parse_id
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from tenants.models import Client, WhatsAppNumber
 from whatsapp.models import Conversation, Message
 from whatsapp.selectors import number_by_phone_number_id

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ai import selectors, services
-from crm.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from tenants.portal.access import PortalContext, portal_view
 from tenants.portal.forms import KnowledgeForm, PersonaForm, PreviewForm
 from tenants.portal.views.common import found

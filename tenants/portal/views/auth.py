@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from crm.ids import parse_id
+from core.ids import parse_id
 from tenants.portal.access import SESSION_CLIENT_KEY, memberships_of, remember_client
 from tenants.portal.forms import LoginForm
 

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from django.http import Http404
 
-from crm.exceptions import NotFoundError
+from core.exceptions import NotFoundError
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ai import services as ai_services
-from crm.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from tenants.portal.access import PortalContext, portal_view
 from tenants.portal.delivery_errors import failure_reason
 from tenants.portal.forms import InboxFilterForm, SendTemplateForm, SendTextForm

@@ -12,7 +12,7 @@ import logging
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
-from crm.exceptions import json_error
+from core.exceptions import json_error
 
 logger = logging.getLogger(__name__)
 
