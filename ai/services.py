@@ -1,6 +1,7 @@
-"""Writes of the assistant: persona and knowledge, conversation ownership, conversions, reply logs.
+"""Writes of the assistant: persona and knowledge, reply logs; and what it judges of a customer's words.
 
-`take_over` and `hand_back` are what the messaging API's /takeover and /handback call.
+The assistant never changes a conversation: it tells its caller (`whatsapp.services.replies`) to hand off
+or that a goal was confirmed, and the WhatsApp app records it.
 """
 
 from __future__ import annotations
@@ -8,13 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.db import transaction
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from ai.costs import estimate_cost
 from ai.models import AiReplyLog, KnowledgeEntry, Persona
@@ -22,8 +17,7 @@ from ai.replies import ReplyDraft, generate_reply
 from ai.selectors import persona_for
 from ai.text import fold
 from core.exceptions import ApplicationError
-from tenants.models import Client, Membership
-from whatsapp.models import Conversation, Message
+from tenants.models import Client
 
 logger = logging.getLogger(__name__)
 
@@ -115,83 +109,6 @@ def knowledge_entry_delete(*, entry: KnowledgeEntry) -> None:
     entry.delete()
 
 
-# --- ownership -----------------------------------------------------------------------------------
-
-
-def hand_off(*, conversation: Conversation, reason: str) -> bool:
-    """Give the conversation to people and tell the client's owners once. False if people had it already."""
-    moved = Conversation.objects.filter(pk=conversation.pk, owner=Conversation.Owner.AI).update(
-        owner=Conversation.Owner.HUMAN, needs_attention=True, handoff_reason=reason[:200]
-    )
-    if moved:
-        conversation.owner, conversation.needs_attention, conversation.handoff_reason = "human", True, reason[:200]
-        transaction.on_commit(lambda: notify_handoff(conversation_id=conversation.pk))
-    return bool(moved)
-
-
-def take_over(*, conversation: Conversation, user) -> Conversation:
-    """A person answers from now on; the AI stays quiet until `hand_back`."""
-    name = getattr(user, "get_full_name", lambda: "")() or getattr(user, "email", "") or str(user)
-    Conversation.objects.filter(pk=conversation.pk).update(
-        owner=Conversation.Owner.HUMAN, needs_attention=False, handoff_reason=f"Taken over by {name}"[:200]
-    )
-    conversation.refresh_from_db()
-    return conversation
-
-
-def hand_back(*, conversation: Conversation) -> Conversation:
-    """The AI answers again from the customer's next message; the attention flag is cleared."""
-    Conversation.objects.filter(pk=conversation.pk).update(
-        owner=Conversation.Owner.AI, needs_attention=False, handoff_reason=""
-    )
-    conversation.refresh_from_db()
-    return conversation
-
-
-def owner_emails(*, client: Client) -> list[str]:
-    emails = list(
-        Membership.objects.for_client(client)
-        .filter(role=Membership.Role.OWNER)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-    return sorted(set(emails)) or ([client.email] if client.email else [])
-
-
-def conversation_url(*, conversation_id: int) -> str:
-    """The conversation in the portal inbox (the portal's home if the portal is not installed)."""
-    try:
-        path = reverse("portal:thread", args=[conversation_id])
-    except NoReverseMatch:
-        path = "/"
-    return f"{settings.PUBLIC_BASE_URL}{path}"
-
-
-def notify_handoff(*, conversation_id: int) -> None:
-    """Email the client's owners that a customer is waiting for a person (failures are logged only)."""
-    conversation = Conversation.objects.select_related("client", "contact", "number").filter(pk=conversation_id).first()
-    if conversation is None:
-        return
-    recipients = owner_emails(client=conversation.client)
-    if not recipients:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("A customer is waiting for a person: %(contact)s") % {"contact": conversation.contact}
-        body = _(
-            "%(contact)s wrote to %(number)s and needs a person.\nReason: %(reason)s\n"
-            "Open the inbox: %(url)s\n\nWhen you are done, hand the conversation back to the assistant."
-        ) % {
-            "contact": conversation.contact,
-            "number": conversation.number.phone_number,
-            "reason": conversation.handoff_reason,
-            "url": conversation_url(conversation_id=conversation.pk),
-        }
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-    except OSError as error:
-        logger.warning("handoff email for conversation %s failed: %s", conversation_id, error)
-
-
 # --- conversion ---------------------------------------------------------------------------------
 
 
@@ -204,15 +121,6 @@ def confirms_goal(*, text: str, persona: Persona) -> bool:
     return any(f" {p} " in folded for p in phrases or DEFAULT_CONFIRMATIONS)
 
 
-def record_conversion_if_confirmed(*, conversation: Conversation, text: str, persona: Persona) -> bool:
-    """Mark the conversation converted the first time the customer confirms the goal."""
-    if not confirms_goal(text=text, persona=persona):
-        return False
-    return bool(
-        Conversation.objects.filter(pk=conversation.pk, converted_at__isnull=True).update(converted_at=timezone.now())
-    )
-
-
 # --- reply logs and preview ---------------------------------------------------------------------
 
 
@@ -221,13 +129,13 @@ def reply_log_record(
     client: Client,
     draft: ReplyDraft,
     source: str = AiReplyLog.Source.REPLY,
-    conversation: Conversation | None = None,
-    message: Message | None = None,
+    conversation_id: int | None = None,
+    message_id: int | None = None,
 ) -> AiReplyLog:
     return AiReplyLog.objects.create(
         client=client,
-        conversation=conversation,
-        message=message,
+        conversation_id=conversation_id,
+        message_id=message_id,
         source=source,
         provider=draft.provider,
         model=draft.model[:100],

@@ -17,8 +17,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.models import UsageAlert, UsagePeriod
-from billing.services import month_start
-from tenants.models import Client, Membership
+from billing.months import month_start
+from core.queue import enqueue, enqueue_on_commit
+from tenants.models import Client
+from tenants.selectors import owner_emails
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +73,8 @@ def _create_alert(period: UsagePeriod, threshold: int) -> UsageAlert | None:
             )
     except IntegrityError:
         return None  # raised already this month
-    transaction.on_commit(lambda: _enqueue_email(alert.pk))
+    enqueue_on_commit("billing.send_usage_alert", alert.pk)
     return alert
-
-
-def _enqueue_email(alert_id: int) -> None:
-    from billing.tasks import send_usage_alert
-
-    send_usage_alert.delay(alert_id)
 
 
 def sweep_usage_alerts(*, resend_after: timedelta = timedelta(minutes=5)) -> int:
@@ -89,13 +85,8 @@ def sweep_usage_alerts(*, resend_after: timedelta = timedelta(minutes=5)) -> int
         raised += len(raise_due_alerts(period=period))
     stale = UsageAlert.objects.filter(emailed_at__isnull=True, created_at__lt=timezone.now() - resend_after)
     for alert_id in stale.values_list("pk", flat=True):
-        _enqueue_email(alert_id)
+        enqueue("billing.send_usage_alert", alert_id)
     return raised
-
-
-def owner_emails(client: Client) -> list[str]:
-    owners = Membership.objects.for_client(client).filter(role=Membership.Role.OWNER).select_related("user")
-    return sorted({m.user.email for m in owners if m.user.email})
 
 
 def send_usage_alert_email(*, alert_id: int) -> bool:
@@ -109,7 +100,7 @@ def send_usage_alert_email(*, alert_id: int) -> bool:
             subject, body = _alert_text(alert)
         messages = [
             EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to], headers={ALERT_HEADER: str(alert.threshold)})
-            for to in [*owner_emails(alert.client), *settings.OPERATOR_EMAILS]
+            for to in [*owner_emails(client=alert.client), *settings.OPERATOR_EMAILS]
         ]
         get_connection().send_messages(messages)
     except Exception:

@@ -19,8 +19,9 @@ from django.db.models import Count
 from django.db.models.functions import Coalesce, TruncDate
 
 from billing.models import BillingSettings, Category, CountedMessage, PriceRule
+from billing.months import billing_tz
 from billing.selectors import usage_for_month
-from billing.services import billing_tz, template_category
+from billing.services import template_category
 from tenants.models import Client
 
 CENT = Decimal("0.0001")

@@ -7,47 +7,20 @@ leaves a `CountedMessage` ledger row keyed by the message, a second guard agains
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import phonenumbers
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from billing.alerts import raise_crossed_alerts
 from billing.models import TEMPLATE_COUNTERS, Category, CountedMessage, UsagePeriod
+from billing.months import month_start
 from tenants.models import WhatsAppNumber
-from whatsapp.models import Conversation
 
 # Numbers whose month is opened ahead by the beat task; others open on first use.
 OPEN_STATUSES = (WhatsAppNumber.Status.ACTIVE, WhatsAppNumber.Status.VERIFIED, WhatsAppNumber.Status.SUSPENDED)
-
-
-def billing_tz() -> ZoneInfo:
-    """Months and days are TIME_ZONE's, whatever time zone a request may have activated."""
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def local_today() -> date:
-    return timezone.localdate(timezone=billing_tz())
-
-
-def month_start(at: datetime | None = None) -> date:
-    """First day of the calendar month of `at` in TIME_ZONE (the month a message counts in)."""
-    local = timezone.localtime(at or timezone.now(), billing_tz())
-    return local.date().replace(day=1)
-
-
-def next_month(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """[start, end) of a calendar month as aware datetimes at midnight in TIME_ZONE."""
-    tz = billing_tz()
-    start = datetime.combine(month.replace(day=1), time.min, tzinfo=tz)
-    return start, datetime.combine(next_month(month), time.min, tzinfo=tz)
 
 
 def usage_period_for(*, number: WhatsAppNumber, at: datetime | None = None) -> UsagePeriod:
@@ -112,9 +85,9 @@ def template_category(pricing_category: str) -> str:
     return Category.UNCATEGORIZED
 
 
-def outbound_category(message) -> str:
+def outbound_category(*, is_template: bool, pricing_category: str = "") -> str:
     """Service for free-form messages; for templates Meta's category once a status told us."""
-    return template_category(message.pricing_category) if message.is_template else Category.SERVICE
+    return template_category(pricing_category) if is_template else Category.SERVICE
 
 
 def recipient_country_code(wa_id: str) -> str:
@@ -124,25 +97,30 @@ def recipient_country_code(wa_id: str) -> str:
         return ""
 
 
-def record_outbound_usage(*, message) -> bool:
+def record_outbound_usage(
+    *,
+    message_id: int,
+    number: WhatsAppNumber,
+    at: datetime,
+    category: str,
+    sent_by: str,
+    recipient_wa_id: str,
+) -> bool:
     """Count one accepted outbound message in the month it was sent; False if it was counted before.
 
-    Runs inside the caller's transaction (count_accepted_message), so the ledger row, the counters
-    and the alert rows commit together with `usage_counted` or not at all.
+    The caller passes what it already holds (the number with its client, when it was sent, the category
+    from `outbound_category`, who wrote it, the recipient's phone); billing re-reads no message. Runs inside
+    the caller's transaction (count_accepted_message), so the ledger row, the counters and the alert rows
+    commit together with `usage_counted` or not at all.
     """
-    from billing.alerts import raise_crossed_alerts
-
-    # One joined read for what the count needs (allowance → client, country → contact).
-    conversation = Conversation.objects.select_related("number__client", "contact").get(pk=message.conversation_id)
-    period = usage_period_for(number=conversation.number, at=message.sent_at or message.created_at)
-    category = outbound_category(message)
-    wa_id = conversation.contact.wa_id
+    period = usage_period_for(number=number, at=at)
+    wa_id = recipient_wa_id
     # No savepoint of its own: inside count_accepted_message any failure rolls the whole count back.
     with transaction.atomic(savepoint=False):
         try:
             with transaction.atomic():
                 CountedMessage.objects.create(
-                    message_id=message.pk,
+                    message_id=message_id,
                     client_id=period.client_id,
                     period=period,
                     category=category,
@@ -154,9 +132,9 @@ def record_outbound_usage(*, message) -> bool:
             increment_usage(period_id=period.pk, template_messages=1, **{TEMPLATE_COUNTERS[category]: 1})
             return True
         counters = {"service_messages": 1}
-        if message.sent_by == "ai":
+        if sent_by == "ai":
             counters["ai_replies"] = 1
-        elif message.sent_by == "agent":
+        elif sent_by == "agent":
             counters["agent_replies"] = 1
         increment_usage(period_id=period.pk, **counters)
         raise_crossed_alerts(period_id=period.pk, just_counted=1)

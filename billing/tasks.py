@@ -7,7 +7,7 @@ from celery import shared_task
 from billing import alerts, services
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="billing.open_new_month", ignore_result=True)
 def open_new_month() -> int:
     """Beat, 00:00 on day 1 in TIME_ZONE: open the month for every number (new rows = reset counters).
 
@@ -17,17 +17,17 @@ def open_new_month() -> int:
     return services.open_periods()
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="billing.check_usage_alerts", ignore_result=True)
 def check_usage_alerts() -> int:
     return alerts.sweep_usage_alerts()
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="billing.settle_template_categories", ignore_result=True)
 def settle_template_categories() -> int:
     return services.settle_template_categories()
 
 
-@shared_task(bind=True, ignore_result=True, max_retries=5, default_retry_delay=60)
+@shared_task(name="billing.send_usage_alert", bind=True, ignore_result=True, max_retries=5, default_retry_delay=60)
 def send_usage_alert(self, alert_id: int) -> None:
     try:
         alerts.send_usage_alert_email(alert_id=alert_id)

@@ -2,47 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from functools import wraps
-
 from django import forms
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from billing.charts import stacked_bars
 from billing.costs import cost_csv, cost_report
+from billing.forms import MonthForm
 from billing.models import BillingSettings
-from billing.services import month_start, next_month
+from billing.months import month_start, next_month, previous_month
 from core.exceptions import json_error
+from tenants.access import operator_required
 from tenants.models import Client
-
-
-def operator_required(view):
-    """Anonymous → login; a signed-in non-staff user → 403 (these pages span every tenant)."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_staff:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-class MonthForm(forms.Form):
-    month = forms.DateField(label=_("Month"), input_formats=["%Y-%m"], required=False)
-
-    def clean_month(self) -> date:
-        value = self.cleaned_data.get("month")
-        if value and not 2000 <= value.year <= 2100:
-            raise forms.ValidationError(_("Choose a month between 2000 and 2100."))
-        return value.replace(day=1) if value else month_start()
 
 
 class MarkupForm(forms.ModelForm):
@@ -75,7 +47,7 @@ def cost_view(request):
     counts = _message_counts(report)
     context = {
         "month": month,
-        "previous_month": (month - timedelta(days=1)).replace(day=1),
+        "previous_month": previous_month(month),
         "next_month": next_month(month),
         "month_form": month_form,
         "markup_form": markup_form,

@@ -41,3 +41,15 @@ def _tell_running_beat(apps) -> None:
     apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
         ident=1, defaults={"last_update": timezone.now()}
     )
+
+
+def rename_tasks(apps, renames: dict[str, str]) -> None:
+    """Point stored periodic tasks at a task's new registered name (`{old: new}`); rows an operator added too."""
+    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
+    for old, new in renames.items():
+        task_model.objects.filter(task=old).update(task=new)
+    _tell_running_beat(apps)
+
+
+def rename_tasks_back(apps, renames: dict[str, str]) -> None:
+    rename_tasks(apps, {new: old for old, new in renames.items()})

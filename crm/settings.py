@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "whatsapp",
     "ai",
     "billing",
+    "onboarding",
+    "portal",
     "sandbox",
 ]
 
@@ -147,7 +149,7 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="es")
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "tenants" / "portal" / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="America/Bogota")
 USE_I18N = True
 USE_TZ = True

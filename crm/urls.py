@@ -3,7 +3,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from crm.api import AuthTokenApi
 from crm.health import healthz
 from whatsapp.views import whatsapp_webhook
 
@@ -16,10 +15,11 @@ urlpatterns = [
     path("webhook/whatsapp", whatsapp_webhook, name="whatsapp-webhook"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the ES | EN switch on every page
-    path("api/auth/token", AuthTokenApi.as_view(), name="api-auth-token"),
     path("api/", include("tenants.api.urls")),
-    path("", include("tenants.urls")),  # signup and onboarding pages
+    path("api/", include("onboarding.api.urls")),
+    path("", include("onboarding.urls")),  # signup and onboarding pages
     path("api/", include("billing.api.urls")),
+    path("api/", include("portal.api.urls")),
     path("billing/", include("billing.urls")),
     path("api/v1/", include("ai.api.urls")),
     path("api/v1/", include("whatsapp.api.urls")),
@@ -31,4 +31,4 @@ if settings.WHATSAPP_SANDBOX:
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))
 
 # Portal (/app/), operator dashboard (/dashboard/) and /accounts/ login: last, so they never shadow a route.
-urlpatterns.append(path("", include("tenants.portal.urls")))
+urlpatterns.append(path("", include("portal.urls")))

@@ -20,6 +20,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 $BIN/ruff check .
+$BIN/lint-imports --no-cache  # the layers of docs/architecture.md, stated in pyproject.toml
 
 echo "== PostgreSQL run ($PG_URL) =="
 DATABASE_URL="$PG_URL" $BIN/pytest -p no:cacheprovider "$@"

@@ -6,12 +6,17 @@ themselves beyond passing that client to selectors and services.
 
 from __future__ import annotations
 
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from rest_framework import exceptions
 from rest_framework.views import APIView
 
 from core.ids import parse_id
 from tenants.authentication import ApiKeyUser
 from tenants.models import Client, Membership
+from tenants.selectors import memberships_of
 
 
 def client_for_request(request) -> Client:
@@ -23,22 +28,20 @@ def client_for_request(request) -> Client:
     user = request.user
     if isinstance(user, ApiKeyUser):
         return user.client
-    memberships = Membership.objects.filter(user=user).select_related("client")
+    memberships = memberships_of(user)
     wanted = request.headers.get("X-Client-Id")
     if wanted:
         client_id = parse_id(wanted)
         if user.is_staff:
             client = Client.objects.filter(pk=client_id).first() if client_id else None
         else:
-            found = memberships.filter(client_id=client_id).first() if client_id else None
-            client = found.client if found else None
+            client = next((m.client for m in memberships if m.client_id == client_id), None)
         if client is None:
             raise exceptions.NotFound("No such client.")
         return client
-    first = memberships.order_by("id").first()
-    if first is None:
+    if not memberships:
         raise exceptions.PermissionDenied("This user acts for no client; send X-Client-Id.")
-    return first.client
+    return min(memberships, key=lambda m: m.pk).client  # the oldest membership, as before
 
 
 def user_can_access_client(user, client_id: int) -> bool:
@@ -60,3 +63,17 @@ class ClientScopedApi(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.client = client_for_request(request)
+
+
+def operator_required(view):
+    """Operator pages span every tenant: anonymous → login, a signed-in non-staff user → 403."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -7,8 +7,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from tenants import suspension as services
-from tenants.admin_onboarding import admin_urls, new_setup_link_action, register_number_action
+from tenants import services
 from tenants.models import ApiKey, Client, Membership, WhatsAppNumber
 
 
@@ -44,16 +43,13 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ["business_name", "name", "email", "numbers__phone_number"]
     readonly_fields = ["public_id", "created_at", "updated_at", "setup_code_expires_at"]
     inlines = [WhatsAppNumberInline, MembershipInline, ApiKeyInline]
-    actions = ["suspend_clients", "resume_clients", register_number_action, new_setup_link_action]
+    actions = ["suspend_clients", "resume_clients"]
     fieldsets = [
         (None, {"fields": ["business_name", "name", "email", "status"]}),
         (_("Usage"), {"fields": ["monthly_free_messages", "quota_policy"]}),
         (_("Onboarding"), {"fields": ["setup_code_expires_at"]}),
         (_("Notes"), {"fields": ["notes", "public_id", "created_at", "updated_at"]}),
     ]
-
-    def get_urls(self):
-        return admin_urls(self) + super().get_urls()  # register a hosted number (tenants/admin_onboarding.py)
 
     def get_queryset(self, request):
         return (
@@ -68,12 +64,12 @@ class ClientAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Suspend selected clients (the AI and all sends stop)"))
     def suspend_clients(self, request, queryset):
-        count = services.set_clients_status(clients=queryset, status=Client.Status.SUSPENDED)
+        count = services.clients_set_status(clients=queryset, status=Client.Status.SUSPENDED)
         self.message_user(request, ngettext("%d client suspended.", "%d clients suspended.", count) % count)
 
     @admin.action(description=_("Resume selected clients"))
     def resume_clients(self, request, queryset):
-        count = services.set_clients_status(clients=queryset, status=Client.Status.ACTIVE)
+        count = services.clients_set_status(clients=queryset, status=Client.Status.ACTIVE)
         self.message_user(request, ngettext("%d client resumed.", "%d clients resumed.", count) % count)
 
 
@@ -110,12 +106,12 @@ class WhatsAppNumberAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Suspend selected numbers (no AI replies, no sends)"))
     def suspend_numbers(self, request, queryset):
-        count = services.suspend_numbers(numbers=queryset)
+        count = services.numbers_suspend(numbers=queryset)
         self.message_user(request, ngettext("%d number suspended.", "%d numbers suspended.", count) % count)
 
     @admin.action(description=_("Resume selected suspended numbers"))
     def resume_numbers(self, request, queryset):
-        count = services.resume_numbers(numbers=queryset)
+        count = services.numbers_resume(numbers=queryset)
         if count < queryset.count():
             self.message_user(
                 request, _("Only suspended numbers with a Meta id can be resumed."), level=messages.WARNING

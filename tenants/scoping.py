@@ -6,16 +6,12 @@ client therefore finds nothing, and callers answer 404 ("missing" and "not yours
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db import models
-
-if TYPE_CHECKING:
-    from tenants.models import Client
 
 
 class TenantQuerySet(models.QuerySet):
-    def for_client(self, client: Client | int) -> TenantQuerySet:
+    def for_client(self, client: models.Model | int) -> TenantQuerySet:
+        """Rows of this client (a Client or its id); the models module imports this one, never the reverse."""
         client_id = client if isinstance(client, int) else client.pk
         if client_id is None:
             # Fail closed: an unsaved or missing client must never widen the query.

@@ -1,81 +1,50 @@
-"""Reads for onboarding: who holds a setup code, where a client is in onboarding, hosted capacity."""
+"""Reads of tenants that several apps need: memberships, owners, the numbers Meta knows."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from ai.models import Persona
-from tenants.meta_errors import onboarding_error
-from tenants.models import Client, WhatsAppNumber
-
-Status = WhatsAppNumber.Status
-IN_PROGRESS = (Status.PENDING, Status.CODE_SENT, Status.VERIFIED)
+from tenants.models import Client, Membership, WhatsAppNumber
 
 
-def setup_code_digest(setup_code: str) -> str:
-    return hashlib.sha256(setup_code.strip().encode()).hexdigest()
+def memberships_of(user) -> list[Membership]:
+    """Every client the user acts for, with the client loaded (portal and API resolve the caller's client from it)."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
+        return []
+    return list(Membership.objects.filter(user=user).select_related("client").order_by("client__business_name", "id"))
 
 
-def client_for_setup_code(*, setup_code: str) -> Client:
-    """The one client a setup code belongs to; unknown → 404 error, expired → 410 error.
-
-    Only the SHA-256 digest is stored, so the lookup is by digest (a unique index, no timing oracle on the code).
-    """
-    if not isinstance(setup_code, str) or not 8 <= len(setup_code.strip()) <= 128:
-        raise onboarding_error("invalid_setup_code")
-    client = Client.objects.filter(setup_code_digest=setup_code_digest(setup_code)).first()
-    if client is None:
-        raise onboarding_error("invalid_setup_code")
-    if client.setup_code_expires_at is None or client.setup_code_expires_at <= timezone.now():
-        raise onboarding_error("setup_code_expired")
-    return client
-
-
-def latest_number(*, client: Client) -> WhatsAppNumber | None:
-    """The number onboarding is about: one waiting for its code, else the active one, else the last touched."""
-    numbers = WhatsAppNumber.objects.for_client(client)
-    return (
-        numbers.filter(status__in=[Status.CODE_SENT, Status.VERIFIED]).order_by("-updated_at", "-id").first()
-        or numbers.filter(status=Status.ACTIVE).order_by("-activated_at").first()
-        or numbers.order_by("-updated_at", "-id").first()
-    )
-
-
-def number_awaiting_code(*, client: Client) -> WhatsAppNumber | None:
-    """The hosted number whose code the client is about to type (or whose registration must be retried)."""
-    return (
-        WhatsAppNumber.objects.for_client(client)
-        .filter(connection_type=WhatsAppNumber.ConnectionType.HOSTED, status__in=[Status.CODE_SENT, Status.VERIFIED])
-        .order_by("-updated_at", "-id")
+def owner_of(*, client: Client):
+    """The client's first owner (the person who signed up), or None."""
+    membership = (
+        Membership.objects.for_client(client)
+        .filter(role=Membership.Role.OWNER)
+        .select_related("user")
+        .order_by("id")
         .first()
     )
+    return membership.user if membership else None
 
 
-def business_described(*, client: Client) -> bool:
-    return Persona.objects.for_client(client).exclude(business_description="").exists()
-
-
-def onboarding_step(*, client: Client) -> str:
-    """Where the client is: add_whatsapp → verify_code → describe_business → live."""
-    number = latest_number(client=client)
-    if number is None or number.status in (Status.PENDING, Status.FAILED, Status.DISCONNECTED):
-        return "add_whatsapp"
-    if number.status in (Status.CODE_SENT, Status.VERIFIED):
-        # An Embedded Signup number has no code to type: if it stopped before going live, run the signup again.
-        return "add_whatsapp" if number.connection_type == WhatsAppNumber.ConnectionType.EMBEDDED else "verify_code"
-    if not business_described(client=client):
-        return "describe_business"
-    return "live"
+def owner_emails(*, client: Client) -> list[str]:
+    """Where a client's notices go: its owners' addresses, else the address it signed up with."""
+    emails = (
+        Membership.objects.for_client(client)
+        .filter(role=Membership.Role.OWNER)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    return sorted(set(emails)) or ([client.email] if client.email else [])
 
 
 def active_numbers_to_check() -> QuerySet[WhatsAppNumber]:
     """Every active number Meta knows, for the health sync (operator-wide, not a tenant read)."""
-    return WhatsAppNumber.objects.filter(status=Status.ACTIVE, phone_number_id__isnull=False).select_related("client")
+    return WhatsAppNumber.objects.filter(
+        status=WhatsAppNumber.Status.ACTIVE, phone_number_id__isnull=False
+    ).select_related("client")
 
 
 @dataclass(frozen=True)
@@ -104,7 +73,7 @@ def hosted_capacity() -> HostedCapacity:
             waba_id=settings.WHATSAPP_BUSINESS_ACCOUNT_ID,
             phone_number_id__isnull=False,
         )
-        .exclude(status=Status.DISCONNECTED)
+        .exclude(status=WhatsAppNumber.Status.DISCONNECTED)
         .count()
     )
     return HostedCapacity(used=used, cap=settings.WHATSAPP_PORTFOLIO_NUMBER_CAP)

@@ -1,90 +1,203 @@
-"""Writes of onboarding that do not talk to Meta: sign a client up, issue its setup code, describe the business.
+"""Writes of clients and numbers: the one place that changes Client, Membership and WhatsAppNumber rows.
 
-The number pipelines (hosted and Embedded Signup) live in `tenants.onboarding`.
+Onboarding (which talks to Meta to connect a number) and the WhatsApp app (which hears from Meta about a
+number's health) decide what happened; these functions record it. Counters are moved with conditional
+UPDATEs so two requests never both pass a limit.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from ai.models import Persona
-from tenants.meta_errors import onboarding_error
-from tenants.models import Client, Membership
-from tenants.selectors import setup_code_digest
+from tenants.models import Client, Membership, WhatsAppNumber
+
+Status = WhatsAppNumber.Status
+IN_PROGRESS = (Status.PENDING, Status.CODE_SENT, Status.VERIFIED)
 
 
-def issue_setup_code(*, client: Client) -> str:
-    """A fresh unguessable code for this client (the previous one stops working); only its digest is kept."""
-    setup_code = secrets.token_urlsafe(24)
-    client.setup_code_digest = setup_code_digest(setup_code)
-    client.setup_code_expires_at = timezone.now() + timedelta(days=settings.SETUP_CODE_TTL_DAYS)
+class NumberTaken(Exception):
+    """The phone number (or its Meta id) already has a row: a concurrent request claimed it first."""
+
+
+# --- clients and members -------------------------------------------------------------------------
+def client_create_with_owner(*, name: str, email: str, business_name: str, user) -> Client:
+    """A new client in onboarding and the owner membership of `user` (inside the caller's transaction)."""
+    client = Client.objects.create(name=name, email=email, business_name=business_name, status=Client.Status.ONBOARDING)
+    Membership.objects.create(user=user, client=client, role=Membership.Role.OWNER)
+    return client
+
+
+def client_set_setup_code(*, client: Client, digest: str, expires_at: datetime) -> None:
+    client.setup_code_digest, client.setup_code_expires_at = digest, expires_at
     client.save(update_fields=["setup_code_digest", "setup_code_expires_at", "updated_at"])
-    return setup_code
 
 
-def _check_password(password: str, *, email: str, name: str) -> None:
-    user = get_user_model()(username=email, email=email, first_name=name[:150])
-    try:
-        validate_password(password, user=user)
-    except ValidationError as exc:
-        raise onboarding_error("weak_password", details={"password": list(exc.messages)}) from exc
+def client_mark_active(*, client_id: int) -> None:
+    """A client goes from onboarding to active with its first live number (a suspended one stays suspended)."""
+    Client.objects.filter(pk=client_id, status=Client.Status.ONBOARDING).update(status=Client.Status.ACTIVE)
 
 
-def register_client(*, name: str, email: str, business_name: str, password: str | None = None) -> tuple[Client, str]:
-    """Create the client, its owner (email is the username) and the owner membership; return the setup code.
+def clients_set_status(*, clients: QuerySet[Client], status: str) -> int:
+    """Suspend or resume clients. A suspended client's AI is silent and nothing is sent for it."""
+    return clients.exclude(status=status).update(status=status)
 
-    Without a password the owner gets an unusable one and sets it later on the onboarding page.
-    """
-    email = email.strip().lower()
-    user_model = get_user_model()
-    if user_model._default_manager.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
-        raise onboarding_error("email_in_use")
-    if password:
-        _check_password(password, email=email, name=name)
+
+# --- numbers: onboarding state machine ------------------------------------------------------------
+def number_save_new(number: WhatsAppNumber) -> None:
+    """Save a new or reused number row; raises NumberTaken when a concurrent request won the unique phone."""
     try:
         with transaction.atomic():
-            client = Client.objects.create(
-                name=name.strip(), email=email, business_name=business_name.strip(), status=Client.Status.ONBOARDING
-            )
-            user = user_model._default_manager.create_user(
-                username=email, email=email, password=password or None, first_name=name.strip()[:150]
-            )
-            Membership.objects.create(user=user, client=client, role=Membership.Role.OWNER)
-            setup_code = issue_setup_code(client=client)
-    except IntegrityError as exc:  # a concurrent signup with the same email won the race
-        raise onboarding_error("email_in_use") from exc
-    return client, setup_code
+            number.save()
+    except IntegrityError as exc:
+        raise NumberTaken(number.phone_number) from exc
 
 
-def owner_of(*, client: Client):
-    membership = Membership.objects.for_client(client).filter(role=Membership.Role.OWNER).select_related("user").first()
-    return membership.user if membership else None
+def number_record_failure(number: WhatsAppNumber, *, code: str, reason: str, terminal: bool) -> None:
+    """Note why the last step failed; a terminal failure also marks the number failed."""
+    number.failure_code, number.status_reason = code, reason[:300]
+    fields = ["failure_code", "status_reason", "updated_at"]
+    if terminal:
+        number.status = Status.FAILED
+        fields.append("status")
+    number.save(update_fields=fields)
 
 
-def set_owner_password(*, client: Client, password: str) -> None:
-    """The owner who signed up without a password picks one; a password already set is never replaced here."""
-    user = owner_of(client=client)
-    if user is None or user.has_usable_password():
-        raise onboarding_error("password_already_set")
-    _check_password(password, email=user.email, name=user.first_name)
-    user.set_password(password)
-    user.save(update_fields=["password"])
+def _move(number: WhatsAppNumber, *, status: str, **values: Any) -> None:
+    """Set the status (clearing the last failure) and the given fields, in one UPDATE of those columns."""
+    number.status, number.failure_code, number.status_reason = status, "", ""
+    for name, value in values.items():
+        setattr(number, name, value)
+    number.save(update_fields=["status", "failure_code", "status_reason", "updated_at", *values])
 
 
-def save_business_profile(*, client: Client, business_description: str, greeting: str, business_hours: str) -> Persona:
-    """What the assistant needs to start: what the business does, how to greet, when it is open."""
-    persona, _ = Persona.objects.get_or_create(client=client)
-    persona.business_description = business_description.strip()
-    persona.greeting = greeting.strip()
-    persona.business_hours = business_hours.strip()
-    persona.save(update_fields=["business_description", "greeting", "business_hours", "updated_at"])
-    return persona
+def number_mark_code_sent(number: WhatsAppNumber) -> None:
+    _move(number, status=Status.CODE_SENT, code_requested_at=timezone.now(), verification_attempts=0)
+
+
+def number_mark_verified(number: WhatsAppNumber) -> None:
+    _move(number, status=Status.VERIFIED)
+
+
+def number_mark_active(number: WhatsAppNumber) -> None:
+    """The number is live; its client leaves onboarding with it."""
+    _move(number, status=Status.ACTIVE, activated_at=timezone.now(), verification_attempts=0)
+    client_mark_active(client_id=number.client_id)
+
+
+def number_set_meta_id(number: WhatsAppNumber, *, phone_number_id: str | None) -> None:
+    number.phone_number_id = phone_number_id
+    number.save(update_fields=["phone_number_id", "updated_at"])
+
+
+def number_ensure_pin(number: WhatsAppNumber) -> str:
+    """The number's two-step PIN: generated once and stored encrypted before the first register call."""
+    if not number.pin:
+        number.pin = f"{secrets.randbelow(10**6):06d}"
+        number.save(update_fields=["pin", "updated_at"])
+    return number.pin
+
+
+def numbers_abandon_attempts(*, client: Client, keep_phone: str) -> int:
+    """Only one number is onboarded at a time: an unfinished attempt with another number stops here."""
+    return (
+        WhatsAppNumber.objects.for_client(client)
+        .filter(status__in=IN_PROGRESS)
+        .exclude(phone_number=keep_phone)
+        .update(
+            status=Status.FAILED, failure_code="", status_reason=f"Replaced by {keep_phone}", updated_at=timezone.now()
+        )
+    )
+
+
+def number_claim_resend(number: WhatsAppNumber, *, cooldown: timedelta) -> bool:
+    """Claim the right to send a new code: two quick taps send one code. False while the cooldown runs."""
+    now = timezone.now()
+    claimed = (
+        WhatsAppNumber.objects.filter(pk=number.pk)
+        .filter(Q(code_requested_at__isnull=True) | Q(code_requested_at__lte=now - cooldown))
+        .update(code_requested_at=now)
+    )
+    number.refresh_from_db(fields=["code_requested_at"])
+    return bool(claimed)
+
+
+def number_claim_attempt(number: WhatsAppNumber, *, limit: int) -> int | None:
+    """Count one try of the current code before Meta judges it: the tries left after this one, None if none were."""
+    claimed = WhatsAppNumber.objects.filter(pk=number.pk, verification_attempts__lt=limit).update(
+        verification_attempts=F("verification_attempts") + 1
+    )
+    if not claimed:
+        return None
+    number.refresh_from_db(fields=["verification_attempts"])
+    return limit - number.verification_attempts
+
+
+def number_give_back_attempt(number: WhatsAppNumber) -> None:
+    """Meta never judged the code (it was down): the try does not count."""
+    WhatsAppNumber.objects.filter(pk=number.pk).update(verification_attempts=F("verification_attempts") - 1)
+
+
+def number_exhaust_attempts(number: WhatsAppNumber, *, limit: int) -> None:
+    """Meta says the code was tried too often: no try is left on our side either."""
+    WhatsAppNumber.objects.filter(pk=number.pk).update(verification_attempts=limit)
+
+
+# --- numbers: operator actions and what Meta reports --------------------------------------------
+def numbers_suspend(*, numbers: QuerySet[WhatsAppNumber]) -> int:
+    return numbers.exclude(status=Status.SUSPENDED).update(status=Status.SUSPENDED)
+
+
+def numbers_resume(*, numbers: QuerySet[WhatsAppNumber]) -> int:
+    """Only a suspended number that Meta knows (has a phone_number_id) goes back to active."""
+    return numbers.filter(status=Status.SUSPENDED, phone_number_id__isnull=False).update(status=Status.ACTIVE)
+
+
+def numbers_disconnect(*, numbers: QuerySet[WhatsAppNumber], reason: str, checked: bool = False) -> int:
+    """Our access to these numbers ended (token revoked, partner removed): reconnecting is the way back."""
+    values: dict[str, Any] = {
+        "status": Status.DISCONNECTED,
+        "failure_code": "reconnect_required",
+        "status_reason": reason[:300],
+        "updated_at": timezone.now(),
+    }
+    if checked:
+        values["health_checked_at"] = values["updated_at"]
+    return numbers.exclude(status=Status.DISCONNECTED).update(**values)
+
+
+def numbers_note(*, numbers: QuerySet[WhatsAppNumber], reason: str) -> int:
+    """Keep what Meta said about these numbers for the operator to follow up."""
+    return numbers.update(status_reason=reason[:300], updated_at=timezone.now())
+
+
+def numbers_record_health(
+    *,
+    numbers: QuerySet[WhatsAppNumber],
+    quality_rating: str = "",
+    name_status: str = "",
+    messaging_limit: str = "",
+    display_name: str = "",
+    failure_code: str = "",
+    status_reason: str = "",
+    checked: bool = False,
+) -> int:
+    """Store what Meta reports about a number's standing; empty values leave the stored ones as they are."""
+    values: dict[str, Any] = {"updated_at": timezone.now()}
+    given = {
+        "quality_rating": quality_rating[:20],
+        "name_status": name_status[:40],
+        "messaging_limit": messaging_limit[:60],
+        "display_name": display_name[:200],
+        "failure_code": failure_code[:40],
+        "status_reason": status_reason[:300],
+    }
+    values.update({name: value for name, value in given.items() if value})
+    if checked:
+        values["health_checked_at"] = values["updated_at"]
+    return numbers.update(**values)

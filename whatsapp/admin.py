@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ai.services import hand_back, take_over
 from whatsapp.models import Contact, Conversation, Message, WebhookEvent
+from whatsapp.services.ownership import hand_back, take_over
 from whatsapp.services.webhooks import process_webhook_event
 
 

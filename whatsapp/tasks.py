@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 
 from whatsapp.pacing import acquire_send_slot
-from whatsapp.services import outbound, replies
+from whatsapp.services import number_health, outbound, replies
 
 logger = logging.getLogger(__name__)
 
@@ -19,12 +19,19 @@ def backoff_with_jitter(attempts: int) -> float:
     return random.uniform(1, min(settings.WHATSAPP_RETRY_BACKOFF_MAX, 2 ** (attempts + 1)))
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@shared_task(name="whatsapp.answer_inbound_message", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def answer_inbound_message(message_id: int) -> None:
     replies.answer_inbound_message(message_id)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True, max_retries=None)
+@shared_task(
+    name="whatsapp.send_outbound_message",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    max_retries=None,
+)
 def send_outbound_message(self, message_id: int):
     """Send one recorded message. Retries transient Graph errors; never sends a message twice.
 
@@ -47,9 +54,20 @@ def send_outbound_message(self, message_id: int):
     return self.retry(countdown=backoff_with_jitter(attempts), throw=False)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="whatsapp.sweep_stale_sends", ignore_result=True)
 def sweep_stale_sends() -> dict[str, int]:
     result = outbound.sweep_stale_sends(older_than_minutes=settings.WHATSAPP_STALE_SEND_MINUTES)
     if any(result.values()):
         logger.warning("stale sends: %s", result)
     return result
+
+
+@shared_task(name="whatsapp.sync_number_health", ignore_result=True)
+def sync_number_health() -> int:
+    """Beat task: refresh quality, name status and messaging limit of every active number from Meta."""
+    return number_health.sync_all_numbers()
+
+
+@shared_task(name="whatsapp.sync_one_number_health", ignore_result=True)
+def sync_one_number_health(number_id: int) -> bool:
+    return number_health.sync_number(number_id=number_id)

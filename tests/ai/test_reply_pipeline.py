@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from ai.models import AiReplyLog, Persona
 from ai.selectors import reply_logs
-from ai.services import hand_back, take_over
 from sandbox.services import open_window
 from tests.ai.support import inbound, load_faq, text
 from tests.factories import MembershipFactory, MessageFactory, PersonaFactory, connected_number
 from whatsapp.models import Conversation, Message
+from whatsapp.services.ownership import hand_back, take_over
 from whatsapp.services.replies import answer_inbound_message
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from billing.costs import PriceTable, cost_report
 from billing.models import BillingSettings, PriceRule, UsagePeriod
-from billing.services import month_start
+from billing.months import month_start
 from tests.billing.support import send_counted
 from tests.factories import ContactFactory, ConversationFactory, MembershipFactory, UserFactory, connected_number
 from whatsapp.models import Message

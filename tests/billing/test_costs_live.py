@@ -8,7 +8,7 @@ import pytest
 
 from billing.costs import cost_report
 from billing.models import PriceRule, UsagePeriod
-from billing.services import month_start
+from billing.months import month_start
 from tests.billing.support import customer_writes
 from whatsapp.models import Message
 

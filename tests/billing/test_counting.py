@@ -42,8 +42,16 @@ def test_a_message_is_counted_once_however_often_it_is_reported(number):
 
 def test_the_ledger_refuses_a_second_count_even_without_the_message_flag(number):
     message = accepted_message(number)
-    assert record_outbound_usage(message=message) is True
-    assert record_outbound_usage(message=message) is False
+    values = {
+        "message_id": message.pk,
+        "number": number,
+        "at": message.sent_at or message.created_at,
+        "category": "service",
+        "sent_by": message.sent_by,
+        "recipient_wa_id": message.conversation.contact.wa_id,
+    }
+    assert record_outbound_usage(**values) is True
+    assert record_outbound_usage(**values) is False
     assert period(number).service_messages == 1
 
 

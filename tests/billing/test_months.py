@@ -13,6 +13,7 @@ from django_celery_beat.models import PeriodicTask, PeriodicTasks
 from billing import tasks
 from billing.models import UsagePeriod
 from billing.selectors import ai_may_reply, free_messages_remaining
+from core.beat import rename_tasks
 from tests.billing.support import send_counted
 from tests.factories import WhatsAppNumberFactory
 
@@ -92,7 +93,9 @@ def test_the_schedule_is_registered_once_at_midnight_on_day_one_in_time_zone():
     migration = importlib.import_module("billing.migrations.0003_beat_schedule")
     migration.create_schedule(apps, None)
     migration.create_schedule(apps, None)  # re-running the migration is harmless
-    task = PeriodicTask.objects.get(task="billing.tasks.open_new_month")
+    renames = importlib.import_module("billing.migrations.0005_task_names")
+    rename_tasks(apps, renames.RENAMES)  # rows point at registered names, not module paths
+    task = PeriodicTask.objects.get(task="billing.open_new_month")
     cron = task.crontab
     assert task.enabled
     assert (cron.minute, cron.hour, cron.day_of_month, cron.month_of_year, cron.day_of_week) == (
@@ -103,7 +106,8 @@ def test_the_schedule_is_registered_once_at_midnight_on_day_one_in_time_zone():
         "*",
     )
     assert str(cron.timezone) == settings.TIME_ZONE
-    assert PeriodicTask.objects.filter(task__startswith="billing.tasks.").count() == 3
+    assert PeriodicTask.objects.filter(task__startswith="billing.").count() == 3
+    assert not PeriodicTask.objects.filter(task__startswith="billing.tasks.").exists()
     assert PeriodicTasks.last_change() is not None  # a running beat reloads the schedule
     # Celery's own reading of it: due next at 00:00 on the 1st in Bogotá.
     schedule = cron.schedule

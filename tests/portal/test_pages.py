@@ -106,7 +106,7 @@ def test_api_keys_page_lists_only_own_keys(owner_client, tenant, other):
 
 
 def test_handoff_email_link_leads_to_the_thread(owner_client, tenant, settings):
-    from ai.services import conversation_url
+    from whatsapp.services.ownership import conversation_url
 
     url = conversation_url(conversation_id=tenant.conversation.pk)
     assert url == f"{settings.PUBLIC_BASE_URL}/app/inbox/{tenant.conversation.pk}/"

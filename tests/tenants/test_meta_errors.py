@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from tenants.meta_errors import ERRORS, error_for_graph
+from onboarding.meta_errors import ERRORS, error_for_graph
 from whatsapp.errors import error_from_response
 
 

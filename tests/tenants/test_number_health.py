@@ -6,9 +6,9 @@ import pytest
 
 from sandbox.models import SandboxPhoneNumber
 from tenants.models import WhatsAppNumber
-from tenants.tasks import sync_number_health
 from tests.factories import WhatsAppNumberFactory, connected_number
 from whatsapp.models import WebhookEvent
+from whatsapp.tasks import sync_number_health
 
 
 def field_payload(waba_id: str, field: str, value: dict) -> dict:
@@ -101,5 +101,5 @@ def test_health_sync_marks_a_revoked_token_disconnected(sandbox_live):
 def test_health_sync_is_scheduled_for_beat():
     from django_celery_beat.models import PeriodicTask
 
-    task = PeriodicTask.objects.get(task="tenants.tasks.sync_number_health")
+    task = PeriodicTask.objects.get(task="whatsapp.sync_number_health")
     assert task.enabled and task.crontab.hour == "*/6"

@@ -15,7 +15,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
-from ai import services as ai_services
 from tenants.access import ClientScopedApi
 from whatsapp import selectors
 from whatsapp.api.serializers import (
@@ -31,6 +30,7 @@ from whatsapp.api.serializers import (
 )
 from whatsapp.models import Conversation
 from whatsapp.services import conversations as conversation_services
+from whatsapp.services import ownership
 
 TAGS = ["messaging"]
 
@@ -223,13 +223,13 @@ class TakeoverApi(ConversationActionApi):
         responses=ACTION_RESPONSES,
     )
     def post(self, request, conversation_id: int):
-        return self.apply(conversation_id, partial(ai_services.take_over, user=request.user))
+        return self.apply(conversation_id, partial(ownership.take_over, user=request.user))
 
 
 class HandbackApi(ConversationActionApi):
     @extend_schema(tags=TAGS, summary="Hand the conversation back to the AI", request=None, responses=ACTION_RESPONSES)
     def post(self, request, conversation_id: int):
-        return self.apply(conversation_id, ai_services.hand_back)
+        return self.apply(conversation_id, ownership.hand_back)
 
 
 class ConvertApi(ConversationActionApi):

@@ -2,8 +2,8 @@
 
 Agent sends are recorded like every other outbound message (`record_outbound_message`) and sent
 by the worker after commit. Sending as an agent while the AI owns the conversation is allowed and
-does not take it over: taking over is its own explicit action (`ai.services.take_over`, which
-owns conversation ownership together with the AI's handoffs).
+does not take it over: taking over is its own explicit action (`whatsapp.services.ownership.take_over`,
+which owns conversation ownership together with the AI's handoffs).
 """
 
 from __future__ import annotations

@@ -6,11 +6,13 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from billing.services import record_inbound_usage
+from core.queue import enqueue_on_commit
 from tenants.models import WhatsAppNumber
 from whatsapp.inbound_parsing import describe_inbound
 from whatsapp.models import Contact, Conversation, Message
@@ -98,13 +100,5 @@ def record_inbound_message(
     record_inbound_usage(number=number, at=now)
     inbound_message_recorded.send(sender=Message, number=number, wa_id=wa_id, sent_at=sent_at)
     if kind != "reaction":
-        transaction.on_commit(lambda: _schedule_reply(inbound.pk))
+        enqueue_on_commit("whatsapp.answer_inbound_message", inbound.pk, countdown=settings.AI_REPLY_QUIET_SECONDS)
     return inbound
-
-
-def _schedule_reply(message_id: int) -> None:
-    from django.conf import settings
-
-    from whatsapp.tasks import answer_inbound_message
-
-    answer_inbound_message.apply_async(args=[message_id], countdown=settings.AI_REPLY_QUIET_SECONDS)

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from billing.services import record_outbound_usage
+from billing.services import outbound_category, record_outbound_usage
+from core.queue import enqueue, enqueue_on_commit
 from whatsapp.client import GraphClient
 from whatsapp.errors import AuthenticationError, GraphError, GraphTimeoutError, WindowClosedError
 from whatsapp.models import Conversation, Message
@@ -43,14 +44,8 @@ def record_outbound_message(
         reply_to=reply_to,
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
-    transaction.on_commit(lambda: _enqueue_send(message.pk))
+    enqueue_on_commit("whatsapp.send_outbound_message", message.pk)
     return message
-
-
-def _enqueue_send(message_id: int) -> None:
-    from whatsapp.tasks import send_outbound_message
-
-    send_outbound_message.delay(message_id)
 
 
 def graph_body(message: Message) -> dict[str, Any]:
@@ -145,7 +140,17 @@ def count_accepted_message(message_id: int) -> bool:
         first = Message.objects.filter(pk=message_id, usage_counted=False).update(usage_counted=True)
         if not first:
             return False
-        record_outbound_usage(message=Message.objects.get(pk=message_id))  # it reads what it needs, joined
+        message = Message.objects.select_related("conversation__number__client", "conversation__contact").get(
+            pk=message_id
+        )
+        record_outbound_usage(
+            message_id=message.pk,
+            number=message.conversation.number,
+            at=message.sent_at or message.created_at,
+            category=outbound_category(is_template=message.is_template, pricing_category=message.pricing_category),
+            sent_by=message.sent_by,
+            recipient_wa_id=message.conversation.contact.wa_id,
+        )
     return True
 
 
@@ -159,7 +164,7 @@ def sweep_stale_sends(*, older_than_minutes: int) -> dict[str, int]:
     stale = Message.objects.filter(direction=Message.Direction.OUTBOUND, created_at__lt=cutoff)
     pending_ids = list(stale.filter(status=Message.Status.PENDING).values_list("pk", flat=True)[:1000])
     for message_id in pending_ids:
-        _enqueue_send(message_id)
+        enqueue("whatsapp.send_outbound_message", message_id)
     stuck = stale.filter(status=Message.Status.SENDING).update(
         status=Message.Status.FAILED,
         failed_at=timezone.now(),

@@ -19,11 +19,12 @@ from ai.models import Persona
 from ai.providers.base import ChatTurn
 from ai.replies import ReplyDraft, acknowledge_non_text, answer_language, generate_reply
 from ai.selectors import persona_for
-from ai.services import hand_off, record_conversion_if_confirmed, reply_log_record
+from ai.services import reply_log_record
 from billing.selectors import ai_may_reply
 from whatsapp.client import GraphClient
 from whatsapp.errors import GraphError
 from whatsapp.models import Conversation, Message
+from whatsapp.services.ownership import flag_for_people, hand_off, record_conversion_if_confirmed
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def answer_inbound_message(message_id: int) -> Message | None:
     if conversation.owner == Conversation.Owner.HUMAN or not number.is_active or client.is_suspended:
         return None  # never speak over a person, or for a number or client that is off
     if not persona.enabled:
-        Conversation.objects.filter(pk=conversation.pk).update(needs_attention=True)
+        flag_for_people(conversation=conversation)
         return None
     if not ai_may_reply(number=number):
         hand_off(conversation=conversation, reason="Monthly free messages used up")
@@ -102,12 +103,14 @@ def _record_reply(*, inbound: Message, draft: ReplyDraft) -> Message | None:
             # Re-check under the lock: the customer may have written again, or a person taken over.
             if _superseded(inbound) or conversation.owner == Conversation.Owner.HUMAN:
                 draft.error = (draft.error + " | " if draft.error else "") + "discarded: not sent, see the next reply"
-                reply_log_record(client=conversation.client, draft=draft, conversation=conversation)
+                reply_log_record(client=conversation.client, draft=draft, conversation_id=conversation.pk)
                 return None
             reply = record_outbound_message(
                 conversation=conversation, text=draft.text, sent_by=Message.SentBy.AI, reply_to=inbound
             )
-            reply_log_record(client=conversation.client, draft=draft, conversation=conversation, message=reply)
+            reply_log_record(
+                client=conversation.client, draft=draft, conversation_id=conversation.pk, message_id=reply.pk
+            )
             if draft.handoff:
                 hand_off(conversation=conversation, reason=draft.reason or "The assistant asked for a person")
     except IntegrityError:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -13,19 +12,14 @@ from django.utils import timezone
 from tenants.models import WhatsAppNumber
 from whatsapp.models import WebhookEvent
 from whatsapp.payloads import as_object, as_objects
+from whatsapp.services.account_events import FIELD_HANDLERS
 from whatsapp.services.inbound import record_inbound_message
 from whatsapp.services.statuses import apply_status_update
 
 logger = logging.getLogger(__name__)
 
-# Handlers for non-message fields (account_update, phone_number_quality_update, ...): other
-# apps register theirs with `register_field_handler`. Unhandled fields are stored and logged.
-FieldHandler = Callable[[dict[str, Any], dict[str, Any]], str]
-_FIELD_HANDLERS: dict[str, FieldHandler] = {}
-
-
-def register_field_handler(field: str, handler: FieldHandler) -> None:
-    _FIELD_HANDLERS[field] = handler
+# Handlers for non-message fields (account_update, phone_number_quality_update, ...) live in
+# whatsapp.services.account_events. Unhandled fields are stored and logged.
 
 
 class MalformedPayload(ValueError):
@@ -71,7 +65,7 @@ def process_webhook_event(event: WebhookEvent) -> WebhookEvent:
         for change in as_objects(entry.get("changes")):
             field, value = str(change.get("field")), as_object(change.get("value"))
             if field != "messages":
-                handler = _FIELD_HANDLERS.get(field)
+                handler = FIELD_HANDLERS.get(field)
                 notes.append(handler(entry, value) if handler else f"field {field} not handled")
                 handled += bool(handler)
                 continue

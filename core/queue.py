@@ -1,0 +1,24 @@
+"""Hand work to the Celery workers by task name, once the current transaction has committed.
+
+Services sit below the tasks that call them (a task module imports its services), so a service that
+must start more work names the task instead of importing it: imports keep pointing one way. Every
+task carries an explicit `name=` (beat rows and queued messages store it), and each app imports its
+`tasks` module in `AppConfig.ready`, so the name resolves in every process, web and worker alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import current_app
+from django.db import transaction
+
+
+def enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
+    """Queue the named task now (eager in tests, like `.apply_async`)."""
+    current_app.tasks[name].apply_async(args=args, countdown=countdown)
+
+
+def enqueue_on_commit(name: str, *args: Any, countdown: float | None = None) -> None:
+    """Queue the named task when the caller's transaction commits (at once outside a transaction)."""
+    transaction.on_commit(lambda: enqueue(name, *args, countdown=countdown))

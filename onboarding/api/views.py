@@ -1,0 +1,234 @@
+"""Onboarding API: public signup, the setup-code holder's steps, and the operator's number registration.
+
+Setup-code endpoints authenticate nobody (the code is the credential) and are rate-limited per IP; every
+error leaves as `{"error": {"code", "message", "details"?}}` with the codes of `onboarding.meta_errors`.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAdminUser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.qr import qr_svg_data_uri
+from onboarding import numbers, selectors, services
+from onboarding.api.schemas import ACTIVE_SCHEMA, CODE_SENT_SCHEMA, REGISTERED_SCHEMA, responses
+from onboarding.links import onboarding_png_url, onboarding_url
+from onboarding.meta_errors import onboarding_error
+from onboarding.throttles import SetupCodeThrottle, SignupThrottle
+from tenants.models import Client
+from tenants.selectors import hosted_capacity
+
+
+class SetupCodeApi(APIView):
+    """Base of the endpoints a setup-code holder calls; `self.onboarding_client(data)` resolves the code."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [SetupCodeThrottle]
+
+    def validated(self, serializer_class, data) -> dict:
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def onboarding_client(self, data: dict) -> Client:
+        return selectors.client_for_setup_code(setup_code=data["setup_code"])
+
+
+def number_state(number) -> dict | None:
+    if number is None:
+        return None
+    return {
+        "number_id": number.pk,
+        "phone_number": number.phone_number,
+        "phone_number_id": number.phone_number_id,
+        "connection_type": number.connection_type,
+        "status": number.status,
+        "failure_code": number.failure_code or None,
+        "reason": number.status_reason or None,
+    }
+
+
+def code_sent_response(number) -> Response:
+    body = {
+        "number_id": number.pk,
+        "status": number.status,
+        "next_step": "verify_code",
+        "phone_number": number.phone_number,
+        "phone_number_id": number.phone_number_id,
+    }
+    return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class RegisterClientApi(APIView):
+    """Sign a business up: its client, its owner user and a setup code (link + QR) to onboard a number."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [SignupThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=150)
+        email = serializers.EmailField(max_length=254)
+        business_name = serializers.CharField(max_length=200)
+        password = serializers.CharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
+
+    @extend_schema(request=InputSerializer, responses=responses(201, REGISTERED_SCHEMA))
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        client, setup_code = services.register_client(**data.validated_data)
+        url = onboarding_url(setup_code)
+        body = {
+            "client_id": client.pk,
+            "setup_code": setup_code,
+            "qr_code": qr_svg_data_uri(url),
+            "qr_code_png_url": onboarding_png_url(setup_code),
+            "onboarding_url": url,
+            "setup_code_expires_at": client.setup_code_expires_at,
+            "next_step": "add_whatsapp",
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class AddWhatsAppInput(serializers.Serializer):
+    setup_code = serializers.CharField(max_length=128)
+    phone_number = serializers.CharField(max_length=32)
+    display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class AddWhatsAppApi(SetupCodeApi):
+    """Hosted mode: add the client's number to the operator's WABA; Meta texts the client a 6-digit code."""
+
+    @extend_schema(request=AddWhatsAppInput, responses=responses(202, CODE_SENT_SCHEMA))
+    def post(self, request):
+        data = self.validated(AddWhatsAppInput, request.data)
+        client = self.onboarding_client(data)
+        number = numbers.add_hosted_number(
+            client=client, phone_number=data["phone_number"], display_name=data.get("display_name", "")
+        )
+        return code_sent_response(number)
+
+
+class ResendCodeApi(SetupCodeApi):
+    """A new code by SMS, or by a voice call (`method: "VOICE"`), once the cooldown has passed."""
+
+    class InputSerializer(serializers.Serializer):
+        setup_code = serializers.CharField(max_length=128)
+        method = serializers.ChoiceField(choices=["SMS", "VOICE"], default="SMS")
+
+    @extend_schema(request=InputSerializer, responses=responses(202, CODE_SENT_SCHEMA))
+    def post(self, request):
+        data = self.validated(self.InputSerializer, request.data)
+        number = numbers.resend_code(client=self.onboarding_client(data), method=data["method"])
+        return code_sent_response(number)
+
+
+class VerifyWhatsAppApi(SetupCodeApi):
+    """Check the code the client received, register the number with its stored PIN, subscribe webhooks."""
+
+    class InputSerializer(serializers.Serializer):
+        setup_code = serializers.CharField(max_length=128)
+        code = serializers.CharField(max_length=12)
+
+    @extend_schema(request=InputSerializer, responses=responses(200, ACTIVE_SCHEMA))
+    def post(self, request):
+        data = self.validated(self.InputSerializer, request.data)
+        number = numbers.verify_hosted_number(client=self.onboarding_client(data), code=data["code"])
+        return Response(numbers.activation_result(number))
+
+
+class EmbeddedSignupApi(SetupCodeApi):
+    """Embedded Signup finished in the browser: exchange its code, subscribe, register. No code = cancelled."""
+
+    class InputSerializer(serializers.Serializer):
+        setup_code = serializers.CharField(max_length=128)
+        code = serializers.CharField(max_length=1024, required=False, allow_blank=True, default="")
+        waba_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+        phone_number_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses=responses(200, ACTIVE_SCHEMA))
+    def post(self, request):
+        data = self.validated(self.InputSerializer, request.data)
+        client = self.onboarding_client(data)
+        number = numbers.complete_embedded_signup(
+            client=client, code=data["code"], waba_id=data["waba_id"], phone_number_id=data["phone_number_id"]
+        )
+        return Response(numbers.activation_result(number))
+
+
+class BusinessProfileApi(SetupCodeApi):
+    """Describe the business for the assistant (the persona's first fields)."""
+
+    class InputSerializer(serializers.Serializer):
+        setup_code = serializers.CharField(max_length=128)
+        business_description = serializers.CharField(max_length=4000)
+        greeting = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+        business_hours = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={200: dict})
+    def post(self, request):
+        data = self.validated(self.InputSerializer, request.data)
+        client = self.onboarding_client(data)
+        services.save_business_profile(
+            client=client,
+            business_description=data["business_description"],
+            greeting=data["greeting"],
+            business_hours=data["business_hours"],
+        )
+        return Response({"next_step": selectors.onboarding_step(client=client)})
+
+
+class OnboardingStatusApi(SetupCodeApi):
+    """Where the setup code's client is: the step and its number's state (failed numbers say why)."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        client = selectors.client_for_setup_code(setup_code=str(request.query_params.get("setup_code", "")))
+        return Response(
+            {
+                "client_id": client.pk,
+                "business_name": client.business_name,
+                "next_step": selectors.onboarding_step(client=client),
+                "number": number_state(selectors.latest_number(client=client)),
+            }
+        )
+
+
+class RegisterClientNumberApi(APIView):
+    """The operator (staff token) adds a client's number in hosted mode; the client then types the code."""
+
+    permission_classes = [IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        client_id = serializers.IntegerField(min_value=1)
+        phone_number = serializers.CharField(max_length=32)
+        display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    @extend_schema(request=InputSerializer, responses=responses(202, CODE_SENT_SCHEMA))
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        client = Client.objects.filter(pk=data.validated_data["client_id"]).first()
+        if client is None:
+            raise onboarding_error("client_not_found")
+        number = numbers.add_hosted_number(
+            client=client,
+            phone_number=data.validated_data["phone_number"],
+            display_name=data.validated_data.get("display_name", ""),
+        )
+        return code_sent_response(number)
+
+
+class HostedCapacityApi(APIView):
+    """Operator: hosted numbers used against the portfolio cap."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        capacity = hosted_capacity()
+        return Response({"used": capacity.used, "cap": capacity.cap, "available": capacity.available})

@@ -1,0 +1,151 @@
+"""Forms of the portal pages. Rules that other apps own are reused, not copied: template messages are
+validated by the messaging API's serializer and persona values by the model (through `persona_update`)."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from ai.models import Persona
+from ai.services import PERSONA_FIELDS, PERSONA_TEXT_FIELDS
+from ai.text import WHATSAPP_TEXT_LIMIT
+from whatsapp.api.serializers import TemplateInputSerializer
+from whatsapp.models import Conversation
+from whatsapp.services.conversations import TemplateMessage
+
+
+class LoginForm(AuthenticationForm):
+    """Email and password (the authentication backend also accepts a username)."""
+
+    username = forms.CharField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email", "inputmode": "email"}),
+    )
+
+
+class InboxFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search by name or phone"), max_length=100, required=False)
+    owner = forms.ChoiceField(
+        label=_("Answered by"),
+        required=False,
+        choices=[("", _("Anyone")), *Conversation.Owner.choices],
+    )
+    needs_person = forms.BooleanField(label=_("Only those needing a person"), required=False)
+
+
+class SendTextForm(forms.Form):
+    text = forms.CharField(
+        label=_("Message"),
+        max_length=WHATSAPP_TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Write a reply…")}),
+    )
+
+
+class SendTemplateForm(forms.Form):
+    """An approved template: one parameter per line, or `name=value` lines for named parameters."""
+
+    name = forms.CharField(
+        label=_("Template name"), max_length=512, widget=forms.TextInput(attrs={"placeholder": "hello_world"})
+    )
+    language = forms.CharField(label=_("Language"), max_length=15, initial="es")
+    parameters = forms.CharField(
+        label=_("Parameters"),
+        required=False,
+        max_length=WHATSAPP_TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line, in order ({{1}}, {{2}}…), or name=value for named parameters."),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        lines = [line.strip() for line in cleaned.get("parameters", "").splitlines() if line.strip()]
+        named = bool(lines) and all("=" in line for line in lines)
+        parameters = dict(line.split("=", 1) for line in lines) if named else lines
+        if named:
+            parameters = {key.strip(): value.strip() for key, value in parameters.items()}
+        serializer = TemplateInputSerializer(
+            data={"name": cleaned["name"].strip(), "language": cleaned["language"].strip(), "parameters": parameters}
+        )
+        if not serializer.is_valid():
+            for field, messages in serializer.errors.items():
+                for message in messages if isinstance(messages, list) else [messages]:
+                    self.add_error(field if field in self.fields else None, str(message))
+            return cleaned
+        cleaned["template"] = serializer.validated_data
+        return cleaned
+
+    @property
+    def template(self) -> TemplateMessage:
+        return self.cleaned_data["template"]
+
+
+class PersonaForm(forms.ModelForm):
+    class Meta:
+        model = Persona
+        fields = list(PERSONA_FIELDS)
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in PERSONA_TEXT_FIELDS}
+
+        # The portal's own words (Spanish first): the model's labels are written for the back office.
+        labels = {
+            "enabled": _("The assistant answers customers"),
+            "assistant_name": _("Assistant's name"),
+            "business_description": _("What your business is and sells"),
+            "tone": _("Tone"),
+            "language": _("Language of the replies"),
+            "greeting": _("Greeting"),
+            "business_hours": _("Opening hours"),
+            "timezone": _("Time zone"),
+            "booking_instructions": _("How customers book or buy"),
+            "conversion_goal": _("What counts as a sale or booking"),
+            "never_say": _("Things the assistant must never say"),
+            "handoff_keywords": _("Words that call a person"),
+            "max_reply_chars": _("Longest reply (characters)"),
+            "handoff_message": _("Message when a person takes over"),
+            "conversion_keywords": _("Phrases that confirm a sale or booking"),
+        }
+        help_texts = {
+            "language": _("'The customer's language' answers in the language the customer writes in."),
+            "handoff_keywords": _("One per line. When a customer writes one, a person is called."),
+            "max_reply_chars": _("Between 80 and 4096. Replies are cut at the end of a sentence."),
+            "handoff_message": _("Empty uses ours."),
+            "conversion_keywords": _("One per line, e.g. 'confirmo la cita'. Empty uses ours."),
+            "conversion_goal": _("For example: the customer confirms an order."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = {"auto": _("The customer's language"), "es": _("Spanish"), "en": _("English")}
+        self.fields["language"].choices = [
+            (value, names.get(value, label)) for value, label in Persona.Language.choices
+        ]
+
+    def clean_timezone(self) -> str:
+        value = self.cleaned_data["timezone"].strip()
+        if value not in available_timezones():
+            raise forms.ValidationError(_("Unknown time zone; use a name such as America/Bogota."))
+        return value
+
+
+class KnowledgeForm(forms.Form):
+    question = forms.CharField(label=_("Question"), max_length=500, required=False)
+    answer = forms.CharField(
+        label=_("Answer"), max_length=WHATSAPP_TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class PreviewForm(forms.Form):
+    message = forms.CharField(
+        label=_("A customer writes"),
+        max_length=WHATSAPP_TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Hello, what time do you open?")}),
+    )
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("Key name"), max_length=100, help_text=_("Where it will be used, e.g. 'website'."))

@@ -1,0 +1,201 @@
+"""Reads the portal needs that other apps do not offer; each takes the client and filters with `.for_client`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Q, QuerySet, Sum
+
+from billing.models import UsagePeriod
+from billing.months import day_bounds, month_start
+from billing.selectors import usage_for_month
+from core.exceptions import NotFoundError
+from tenants.models import ApiKey, Client, WhatsAppNumber
+from whatsapp.client import GraphClient
+from whatsapp.errors import GraphError
+from whatsapp.models import Conversation, Message
+from whatsapp.selectors import conversation_list, number_list
+
+HOME_LIST_SIZE = 5
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def inbox_conversations(
+    *, client: Client, query: str = "", owner: str = "", needs_attention: bool | None = None
+) -> QuerySet[Conversation]:
+    """The inbox list: latest activity first; `query` matches the contact's name or any part of the phone."""
+    conversations = conversation_list(client=client, owner=owner or None, needs_attention=needs_attention)
+    query = query.strip()
+    if query:
+        condition = Q(contact__profile_name__icontains=query)
+        if _digits(query):
+            condition |= Q(contact__wa_id__contains=_digits(query))
+        conversations = conversations.filter(condition)
+    return conversations
+
+
+def todays_conversations(*, client: Client) -> QuerySet[Conversation]:
+    """Conversations with at least one message today in TIME_ZONE (the dashboard's `conversations_today`)."""
+    start, end = day_bounds()
+    today = Message.objects.for_client(client).filter(created_at__gte=start, created_at__lt=end)
+    return conversation_list(client=client).filter(pk__in=today.values("conversation_id"))
+
+
+def home_summary(*, client: Client) -> dict[str, Any]:
+    """The home page: numbers with this month's free messages, who needs a person, today, AI replies."""
+    usage = {row["number_id"]: row for row in usage_for_month(client=client, month=month_start())}
+    numbers = [{"number": n, "usage": usage.get(n.pk)} for n in number_list(client=client)]
+    needs_person = conversation_list(client=client, needs_attention=True)
+    today = todays_conversations(client=client)
+    return {
+        "numbers": numbers,
+        "needs_person_count": needs_person.count(),
+        "needs_person": conversation_rows(client=client, conversations=list(needs_person[:HOME_LIST_SIZE])),
+        "today_count": today.count(),
+        "today": conversation_rows(client=client, conversations=list(today[:HOME_LIST_SIZE])),
+        "ai_replies_month": sum(row["ai_replies"] for row in usage.values()),
+    }
+
+
+def conversation_rows(*, client: Client, conversations: list[Conversation]) -> list[dict[str, Any]]:
+    """Conversations with their last message (one query, by the id `conversation_list` annotates)."""
+    ids = [c.last_message_id for c in conversations if getattr(c, "last_message_id", None)]
+    last = {m.conversation_id: m for m in Message.objects.for_client(client).filter(pk__in=ids)}
+    return [{"conversation": c, "last": last.get(c.pk)} for c in conversations]
+
+
+def number_get(*, client: Client, number_id: int) -> WhatsAppNumber:
+    """One of the client's numbers; another client's id and a missing id are the same 404."""
+    number = number_list(client=client).filter(pk=number_id).first()
+    if number is None:
+        raise NotFoundError("No such number.")
+    return number
+
+
+def usage_months(*, client: Client, count: int = 6) -> list[date]:
+    """The current month and previous months that have usage, newest first, at most `count`."""
+    current = month_start()
+    earlier = (
+        UsagePeriod.objects.for_client(client)
+        .filter(month__lt=current)
+        .values_list("month", flat=True)
+        .distinct()
+        .order_by("-month")[: count - 1]
+    )
+    return [current, *earlier]
+
+
+USAGE_CSV_HEADER = [
+    "month",
+    "phone_number",
+    "allowance",
+    "free_messages_used",
+    "free_messages_remaining",
+    "overage",
+    "ai_replies",
+    "agent_replies",
+    "template_marketing",
+    "template_utility",
+    "template_authentication",
+    "template_uncategorized",
+    "inbound_messages",
+]
+
+
+def usage_csv(*, client: Client, month: date) -> str:
+    """The client's own usage for a month, one row per number (no operator prices or markup)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(USAGE_CSV_HEADER)
+    for row in usage_for_month(client=client, month=month):
+        templates = row["templates"]
+        writer.writerow(
+            [
+                row["month"],
+                row["phone_number"],
+                row["allowance"],
+                row["free_messages_used"],
+                row["free_messages_remaining"],
+                row["overage"],
+                row["ai_replies"],
+                row["agent_replies"],
+                templates["marketing"],
+                templates["utility"],
+                templates["authentication"],
+                templates["uncategorized"],
+                row["inbound_messages"],
+            ]
+        )
+    return out.getvalue()
+
+
+def api_key_list(*, client: Client) -> QuerySet[ApiKey]:
+    return ApiKey.objects.for_client(client).order_by("revoked_at", "-created_at")
+
+
+def api_key_get(*, client: Client, key_id: int) -> ApiKey:
+    key = api_key_list(client=client).filter(pk=key_id).first()
+    if key is None:
+        raise NotFoundError("No such API key.")
+    return key
+
+
+def operator_month_usage() -> dict[int, dict[str, int]]:
+    """Operator dashboard only (staff, every tenant on purpose): this month's counted sends per client."""
+    rows = (
+        UsagePeriod.objects.filter(month=month_start())
+        .values("client_id")
+        .annotate(ai=Sum("ai_replies"), agent=Sum("agent_replies"), templates=Sum("template_messages"))
+        .order_by()
+    )
+    return {row["client_id"]: {k: row[k] or 0 for k in ("ai", "agent", "templates")} for row in rows}
+
+
+TEMPLATE_CACHE_SECONDS = 300
+TEMPLATE_LOOKUP_TIMEOUT = 3.0
+TEMPLATE_RETRY_SECONDS = 30
+
+
+def approved_templates(*, number: WhatsAppNumber) -> list[dict[str, str]]:
+    """The approved templates of the number's WhatsApp Business Account, to suggest in the template form.
+
+    Read from Graph (`GET /{waba}/message_templates?status=APPROVED`) with a short timeout and cached per
+    account for a few minutes; when Meta cannot be asked the form still works with a typed name (empty list).
+    """
+    if not number.waba_id:
+        return []
+    key = f"portal:approved-templates:{number.waba_id}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        body = GraphClient(number.access_token, timeout=TEMPLATE_LOOKUP_TIMEOUT).list_templates(
+            number.waba_id, status="APPROVED"
+        )
+    except GraphError:
+        cache.set(key, [], TEMPLATE_RETRY_SECONDS)  # do not make every page wait on an unreachable Meta
+        return []
+    templates = []
+    for item in body.get("data") or []:
+        if not isinstance(item, dict) or not item.get("name"):
+            continue
+        bodies = [
+            c.get("text", "") for c in item.get("components") or [] if isinstance(c, dict) and c.get("type") == "BODY"
+        ]
+        templates.append(
+            {
+                "name": str(item["name"]),
+                "language": str(item.get("language") or ""),
+                "category": str(item.get("category") or "").lower(),
+                "body": str(bodies[0] if bodies else ""),
+            }
+        )
+    cache.set(key, templates, TEMPLATE_CACHE_SECONDS)
+    return templates

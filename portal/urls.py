@@ -1,0 +1,38 @@
+"""Portal (/app/), operator dashboard (/dashboard/) and login (/accounts/); mounted last by crm/urls.py."""
+
+from django.urls import path
+
+from portal.views import api_keys, assistant, auth, dashboard, home, inbox, numbers, usage
+
+app_name = "portal"
+
+urlpatterns = [
+    path("accounts/login/", auth.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth.LogoutView.as_view(), name="logout"),
+    path("app/", home.home, name="home"),
+    path("app/choose/", auth.choose_client, name="choose-client"),
+    path("app/inbox/", inbox.inbox, name="inbox"),
+    path("app/inbox/rows/", inbox.inbox_rows, name="inbox-rows"),
+    path("app/inbox/<int:conversation_id>/", inbox.thread, name="thread"),
+    path("app/inbox/<int:conversation_id>/messages/", inbox.thread_messages, name="thread-messages"),
+    path("app/inbox/<int:conversation_id>/head/", inbox.thread_head, name="thread-head"),
+    path("app/inbox/<int:conversation_id>/send/", inbox.send_text, name="send-text"),
+    path("app/inbox/<int:conversation_id>/send-template/", inbox.send_template, name="send-template"),
+    path("app/inbox/<int:conversation_id>/take-over/", inbox.take_over, name="take-over"),
+    path("app/inbox/<int:conversation_id>/hand-back/", inbox.hand_back, name="hand-back"),
+    path("app/inbox/<int:conversation_id>/converted/", inbox.mark_converted, name="mark-converted"),
+    path("app/inbox/<int:conversation_id>/not-converted/", inbox.unmark_converted, name="unmark-converted"),
+    path("app/assistant/", assistant.assistant, name="assistant"),
+    path("app/assistant/persona/", assistant.persona_save, name="persona-save"),
+    path("app/assistant/preview/", assistant.preview, name="preview"),
+    path("app/assistant/knowledge/", assistant.knowledge_add, name="knowledge-add"),
+    path("app/assistant/knowledge/<int:entry_id>/", assistant.knowledge_edit, name="knowledge-edit"),
+    path("app/assistant/knowledge/<int:entry_id>/delete/", assistant.knowledge_delete, name="knowledge-delete"),
+    path("app/numbers/", numbers.numbers, name="numbers"),
+    path("app/numbers/<int:number_id>/qr.png", numbers.number_qr_png, name="number-qr"),
+    path("app/usage/", usage.usage, name="usage"),
+    path("app/usage/usage.csv", usage.usage_csv_download, name="usage-csv"),
+    path("app/settings/api-keys/", api_keys.api_keys, name="api-keys"),
+    path("app/settings/api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke_view, name="api-key-revoke"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+]

@@ -1,0 +1,45 @@
+"""Log in with email and password, log out, and pick the client to act for when the user has several."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from core.ids import parse_id
+from portal.access import SESSION_CLIENT_KEY, remember_client
+from portal.forms import LoginForm
+from tenants.selectors import memberships_of
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # A new login starts without a remembered client: the user picks again if they have several.
+        self.request.session.pop(SESSION_CLIENT_KEY, None)
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's rule): a link cannot log anyone out."""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def choose_client(request: HttpRequest) -> HttpResponse:
+    memberships = memberships_of(request.user)
+    error = ""
+    if request.method == "POST":
+        wanted = request.POST.get("client_id", "")
+        client_id = parse_id(wanted)
+        if client_id and remember_client(request, client_id):
+            return redirect("portal:home")
+        error = "invalid"
+    status = 400 if error else 200
+    return render(request, "portal/choose_client.html", {"memberships": memberships, "error": error}, status=status)

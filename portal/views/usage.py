@@ -1,0 +1,60 @@
+"""Usage per number: this month and earlier months (free used / allowance, AI vs agent, templates), a chart, CSV."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from billing.forms import MonthForm
+from billing.months import month_start, previous_month
+from billing.selectors import usage_for_month
+from portal.access import PortalContext, portal_view
+from portal.charts import Series, stacked_bars
+from portal.selectors import usage_csv, usage_months
+
+MONTH_SERIES = [
+    Series("ai_replies", _("AI replies"), "#128c7e"),
+    Series("agent_replies", _("Agent replies"), "#3d6fc8"),
+    Series("template_messages", _("Templates"), "#c8553d"),
+]
+
+
+def _month_totals(client, month) -> dict:
+    rows = usage_for_month(client=client, month=month)
+    totals = {s.key: sum(r[s.key] for r in rows) for s in MONTH_SERIES}
+    return {"label": month.strftime("%Y-%m"), **totals}
+
+
+@require_GET
+@portal_view
+def usage(request: HttpRequest, portal: PortalContext) -> HttpResponse:
+    form = MonthForm(request.GET or None)
+    month = form.cleaned_data["month"] if form.is_valid() else month_start()
+    months = usage_months(client=portal.client)
+    chart = stacked_bars([_month_totals(portal.client, m) for m in reversed(months)], series=MONTH_SERIES)
+    context = {
+        "form": form,
+        "month": month,
+        "is_current": month == month_start(),
+        "previous": previous_month(month),
+        "months": months,
+        "rows": usage_for_month(client=portal.client, month=month),
+        "chart": chart,
+        "nav": "usage",
+    }
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "portal/usage.html", context, status=status)
+
+
+@require_GET
+@portal_view
+def usage_csv_download(request: HttpRequest, portal: PortalContext) -> HttpResponse:
+    form = MonthForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse(form.errors["month"][0], status=400, content_type="text/plain; charset=utf-8")
+    month = form.cleaned_data["month"] if form.is_bound else month_start()
+    response = HttpResponse(usage_csv(client=portal.client, month=month), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="usage-{month:%Y-%m}.csv"'
+    return response

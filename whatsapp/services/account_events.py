@@ -1,0 +1,74 @@
+"""What Meta tells us about accounts and numbers outside messages (`account_update`, name and quality updates).
+
+Each handler gets the webhook entry (its `id` is the WABA id) and the change's `value`, reads what Meta says,
+has `tenants.services` record it on the numbers it names, and returns a short note kept on the WebhookEvent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from tenants import services as tenant_services
+from tenants.models import WhatsAppNumber
+from whatsapp.payloads import as_object
+
+Status = WhatsAppNumber.Status
+# account_update events that end our access to the client's account.
+DISCONNECTING_EVENTS = {"PARTNER_REMOVED", "ACCOUNT_DELETED", "PARTNER_APP_UNINSTALLED", "ACCOUNT_OFFBOARDED"}
+# Events worth a note on the numbers, for the operator to follow up.
+NOTED_EVENTS = {"ACCOUNT_RESTRICTION", "ACCOUNT_VIOLATION", "DISABLED_UPDATE", "ACCOUNT_RECONNECTED", "PARTNER_ADDED"}
+
+
+def _numbers_by_display(value: dict[str, Any]) -> QuerySet[WhatsAppNumber]:
+    digits = "".join(ch for ch in str(value.get("display_phone_number") or "") if ch.isdigit())
+    return WhatsAppNumber.objects.filter(phone_number=f"+{digits}") if digits else WhatsAppNumber.objects.none()
+
+
+def handle_account_update(entry: dict[str, Any], value: dict[str, Any]) -> str:
+    event = str(value.get("event") or "")
+    waba_id = str(as_object(value.get("waba_info")).get("waba_id") or entry.get("id") or "")
+    numbers = WhatsAppNumber.objects.filter(waba_id=waba_id) if waba_id else WhatsAppNumber.objects.none()
+    if event in DISCONNECTING_EVENTS:
+        reason = as_object(value.get("disconnection_info")).get("reason") or event
+        count = tenant_services.numbers_disconnect(numbers=numbers, reason=f"Meta {event}: {reason}")
+        return f"account_update {event}: {count} number(s) of WABA {waba_id} disconnected"
+    if event in NOTED_EVENTS:
+        info = value.get("restriction_info") or value.get("violation_info") or value.get("ban_info") or ""
+        count = tenant_services.numbers_note(numbers=numbers, reason=f"Meta {event} {info}".strip())
+        return f"account_update {event}: noted on {count} number(s) of WABA {waba_id}"
+    return f"account_update {event or 'without event'} for WABA {waba_id}: nothing to do"
+
+
+def handle_name_update(entry: dict[str, Any], value: dict[str, Any]) -> str:
+    decision = str(value.get("decision") or value.get("name_status") or "")
+    fields: dict[str, str] = {"name_status": decision}
+    if decision == "REJECTED":
+        fields["failure_code"] = "display_name_rejected"
+        fields["status_reason"] = f"Display name rejected: {value.get('rejection_reason') or 'no reason given'}"
+    elif decision == "APPROVED" and value.get("requested_verified_name"):
+        fields["display_name"] = str(value["requested_verified_name"])
+    count = tenant_services.numbers_record_health(numbers=_numbers_by_display(value), **fields)
+    return f"phone_number_name_update {decision}: {count} number(s) of {value.get('display_phone_number')}"
+
+
+def handle_quality_update(entry: dict[str, Any], value: dict[str, Any]) -> str:
+    limit = value.get("current_limit") or value.get("max_daily_conversations_per_business") or ""
+    fields: dict[str, str] = {"messaging_limit": str(limit)}
+    if value.get("quality_rating") or value.get("new_quality_score"):
+        fields["quality_rating"] = str(value.get("quality_rating") or value.get("new_quality_score"))
+    elif value.get("event") == "FLAGGED":
+        fields["quality_rating"] = "RED"
+    elif value.get("event") == "UNFLAGGED":
+        fields["quality_rating"] = "GREEN"
+    count = tenant_services.numbers_record_health(numbers=_numbers_by_display(value), **fields)
+    return f"phone_number_quality_update {value.get('event')}: {count} number(s), limit {limit or 'unchanged'}"
+
+
+# The non-message fields of a webhook this module understands; whatsapp.services.webhooks routes by them.
+FIELD_HANDLERS = {
+    "account_update": handle_account_update,
+    "phone_number_name_update": handle_name_update,
+    "phone_number_quality_update": handle_quality_update,
+}
