@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ai.models import KnowledgeEntry, Persona
+from sandbox.accounts import operator_account
+from sandbox.models import SandboxPhoneNumber
 from tenants.models import Client, Membership, WhatsAppNumber
 
 DEMO_PASSWORD = "demo12345"
@@ -138,21 +140,10 @@ def _seed_business(business: DemoBusiness) -> None:
 
 def _seed_sandbox_twin(number: WhatsAppNumber) -> None:
     """The Meta side of a demo number, so sends through the sandbox are accepted."""
-    from sandbox.models import SandboxBusinessAccount, SandboxPhoneNumber
-
-    account, _ = SandboxBusinessAccount.objects.get_or_create(
-        waba_id=settings.WHATSAPP_BUSINESS_ACCOUNT_ID,
-        defaults={
-            "name": "Operator",
-            "access_token": settings.WHATSAPP_MASTER_TOKEN,
-            "is_operator": True,
-            "business_verified": True,
-        },
-    )
     SandboxPhoneNumber.objects.get_or_create(
         phone_number_id=number.phone_number_id,
         defaults={
-            "account": account,
+            "account": operator_account(),
             "display_phone_number": number.phone_number.lstrip("+"),
             "verified_name": number.display_name,
             "code_verification_status": "VERIFIED",

@@ -12,9 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from ai.models import Persona
 from ai.services import PERSONA_FIELDS, PERSONA_TEXT_FIELDS
 from ai.text import WHATSAPP_TEXT_LIMIT
-from whatsapp.api.serializers import TemplateInputSerializer
 from whatsapp.models import Conversation
-from whatsapp.services.conversations import TemplateMessage
+from whatsapp.templates import TemplateInputError, TemplateMessage
 
 
 class LoginForm(AuthenticationForm):
@@ -69,15 +68,11 @@ class SendTemplateForm(forms.Form):
         parameters = dict(line.split("=", 1) for line in lines) if named else lines
         if named:
             parameters = {key.strip(): value.strip() for key, value in parameters.items()}
-        serializer = TemplateInputSerializer(
-            data={"name": cleaned["name"].strip(), "language": cleaned["language"].strip(), "parameters": parameters}
-        )
-        if not serializer.is_valid():
-            for field, messages in serializer.errors.items():
-                for message in messages if isinstance(messages, list) else [messages]:
-                    self.add_error(field if field in self.fields else None, str(message))
-            return cleaned
-        cleaned["template"] = serializer.validated_data
+        data = {"name": cleaned["name"].strip(), "language": cleaned["language"].strip(), "parameters": parameters}
+        try:
+            cleaned["template"] = TemplateMessage.from_input(data)
+        except TemplateInputError as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
         return cleaned
 
     @property

@@ -12,7 +12,7 @@ from sandbox.meta import MetaError, new_numeric_id
 from sandbox.models import SandboxMedia, SandboxPhoneNumber
 
 MB = 1024 * 1024
-# Meta's accepted types and their size limits (../shared/whatsapp-cloud-api.md §7).
+# Meta's accepted types and their size limits (docs/meta-facts.md, Limits).
 SIZE_LIMITS = {
     "image/jpeg": 5 * MB,
     "image/png": 5 * MB,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 
 import pytest
 import redis
 from django.core.cache import cache
 
 from tests.factories import connected_number
+from tests.support import wait_for
 from whatsapp.signature import sign_body
 
 
@@ -71,17 +71,6 @@ def chromium(monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
-    """Poll `predicate` until it returns something truthy (or the time is up); returns its last value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 @pytest.fixture

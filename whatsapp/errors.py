@@ -1,7 +1,7 @@
 """Typed Graph API errors: what the caller should do decides the class, not the HTTP status.
 
 Meta often answers transient trouble with HTTP 400, so the error `code` is what counts
-(../shared/whatsapp-cloud-api.md §3).
+(docs/meta-facts.md, Errors).
 """
 
 from __future__ import annotations

@@ -12,20 +12,11 @@ import requests
 
 from ai.models import AiReplyLog
 from tests.ai.support import load_faq
-from tests.conftest import wait_for
 from tests.factories import connected_number
+from tests.support import customer_writes, wait_for
 from whatsapp.models import Message
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def customer_writes(base, number, text):
-    response = requests.post(
-        f"{base}/sandbox/api/inbound",
-        json={"phone_number_id": number.phone_number_id, "from": "+573001112233", "text": text},
-        timeout=30,
-    )
-    assert response.status_code == 200 and response.json()["webhook_status"] == 200
 
 
 def delivered(base, number):

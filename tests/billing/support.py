@@ -54,16 +54,6 @@ def staff_api() -> APIClient:
 CUSTOMER = "573001112233"
 
 
-def customer_writes(base_url, number, text):
-    response = requests.post(
-        f"{base_url}/sandbox/api/inbound",
-        json={"phone_number_id": number.phone_number_id, "from": f"+{CUSTOMER}", "text": text, "profile_name": "Ana"},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
-    assert response.json()["webhook_status"] == 200
-
-
 def replies_received(base_url, number):
     response = requests.get(
         f"{base_url}/sandbox/api/messages",

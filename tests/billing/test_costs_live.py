@@ -1,7 +1,6 @@
 """Meta's pricing block, end to end: the sandbox posts signed sent/delivered/read webhooks with pricing after
 the AI's reply, statuses.py stores it, and the cost view prices the reply — counted once all the same."""
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -9,19 +8,10 @@ import pytest
 from billing.costs import cost_report
 from billing.models import PriceRule, UsagePeriod
 from billing.months import month_start
-from tests.billing.support import customer_writes
+from tests.support import customer_writes, wait_for
 from whatsapp.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_the_reply_is_priced_from_the_status_webhooks(sandbox_live, number, settings):

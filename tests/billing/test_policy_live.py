@@ -6,8 +6,9 @@ from django.core import mail
 
 from billing.alerts import ALERT_HEADER
 from billing.models import UsageAlert, UsagePeriod
-from tests.billing.support import CUSTOMER, customer_writes, member_api, replies_received
+from tests.billing.support import CUSTOMER, member_api, replies_received
 from tests.factories import MembershipFactory, UserFactory
+from tests.support import customer_writes
 from whatsapp.models import Conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)

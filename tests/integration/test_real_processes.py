@@ -12,9 +12,9 @@ import pytest
 import requests
 
 from billing.models import UsagePeriod
-from tests.conftest import wait_for
 from tests.factories import connected_number
 from tests.meta_fixtures import text_message
+from tests.support import wait_for
 from whatsapp.models import Message
 from whatsapp.signature import sign_body
 

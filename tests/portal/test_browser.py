@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import requests
 
 from billing.services import usage_period_for
 from tests.browser import phone_page
 from tests.factories import KnowledgeEntryFactory, MembershipFactory, UserFactory
 from tests.portal.conftest import PASSWORD
+from tests.support import customer_writes
 from whatsapp.models import Conversation, Message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,15 +35,6 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def customer_writes(base_url: str, number, text: str) -> None:
-    response = requests.post(
-        f"{base_url}/sandbox/api/inbound",
-        json={"phone_number_id": number.phone_number_id, "from": CUSTOMER, "text": text, "profile_name": "Ana Gómez"},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
-
-
 def log_in(page, base_url: str, email: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", email)
@@ -57,7 +48,7 @@ def test_owner_takes_over_and_replies_on_a_phone(sandbox_live, number, browser, 
     KnowledgeEntryFactory(
         client=number.client, question="¿Tienen pan integral?", answer="Sí, todos los días desde las 7."
     )
-    customer_writes(sandbox_live, number, "Hola, ¿tienen pan integral hoy?")
+    customer_writes(sandbox_live, number, "Hola, ¿tienen pan integral hoy?", profile_name="Ana Gómez")
     conversation = Conversation.objects.get(client=number.client)
     page = phone(browser)
 
@@ -84,7 +75,7 @@ def test_owner_takes_over_and_replies_on_a_phone(sandbox_live, number, browser, 
     assert reply.text == "¡Hola Ana! Sí, sale a las 4 pm."
     # Delivery ticks and the customer's next message arrive by polling, without a reload.
     page.wait_for_selector(f"#message-{reply.pk}[data-status='read']", timeout=30_000)
-    customer_writes(sandbox_live, number, "Perfecto, paso a las 5")
+    customer_writes(sandbox_live, number, "Perfecto, paso a las 5", profile_name="Ana Gómez")
     page.wait_for_selector(".msg.in >> text=paso a las 5", timeout=30_000)
     assert Message.objects.filter(direction="out").count() == 2  # the AI stayed quiet after the takeover
     shot(page, "04-thread")

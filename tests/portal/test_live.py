@@ -10,6 +10,7 @@ import requests
 
 from tests.factories import MembershipFactory, connected_number
 from tests.portal.conftest import PASSWORD
+from tests.support import sent_to
 from whatsapp.models import Conversation, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,16 +22,6 @@ def csrf_post(session: requests.Session, url: str, data: dict) -> requests.Respo
     page = session.get(url if "/accounts/" in url else url.rsplit("/", 2)[0] + "/", timeout=10)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     return session.post(url, data={"csrfmiddlewaretoken": token, **data}, timeout=30, allow_redirects=False)
-
-
-def sent_to(base_url: str, number) -> list[dict]:
-    response = requests.get(
-        f"{base_url}/sandbox/api/messages",
-        params={"phone_number_id": number.phone_number_id, "to": CUSTOMER},
-        timeout=10,
-    )
-    assert response.status_code == 200
-    return response.json()["results"]
 
 
 def test_inbox_reply_goes_through_the_worker_to_the_sandbox(sandbox_live, number):

@@ -1,6 +1,5 @@
 """Status and template webhooks posted by the sandbox, signed, over real HTTP, to the product's webhook."""
 
-import time
 from datetime import date
 
 import pytest
@@ -11,19 +10,11 @@ from sandbox.models import SandboxMessage
 from sandbox.services import open_window, pricing
 from tests.factories import ContactFactory, ConversationFactory
 from tests.sandbox.conftest import live_db
+from tests.support import wait_for
 from whatsapp.models import Message, WebhookEvent
 from whatsapp.services.outbound import record_outbound_message
 
 pytestmark = live_db
-
-
-def wait_for(predicate, timeout=6.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture

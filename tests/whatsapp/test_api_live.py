@@ -8,26 +8,11 @@ from billing.models import UsagePeriod
 from sandbox.models import SandboxPhoneNumber, SandboxTemplate
 from tenants.authentication import create_api_key
 from tests.factories import ContactFactory, ConversationFactory
+from tests.support import customer_writes, sent_to
 from tests.whatsapp.api_support import token_header
 from whatsapp.models import Conversation, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sent_to(base_url, number, to):
-    response = requests.get(
-        f"{base_url}/sandbox/api/messages", params={"phone_number_id": number.phone_number_id, "to": to}, timeout=10
-    )
-    return response.json()["results"]
-
-
-def customer_writes(base_url, number, sender, text):
-    response = requests.post(
-        f"{base_url}/sandbox/api/inbound",
-        json={"phone_number_id": number.phone_number_id, "from": sender, "text": text, "profile_name": "Ana"},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
 
 
 def test_agent_text_reaches_the_customer_and_counts_as_an_agent_reply(sandbox_live, number):
@@ -35,7 +20,7 @@ def test_agent_text_reaches_the_customer_and_counts_as_an_agent_reply(sandbox_li
     conversation = ConversationFactory(
         number=number, contact=ContactFactory(client=number.client, wa_id="573001112233"), owner="human"
     )
-    customer_writes(sandbox_live, number, "+573001112233", "¿Me atiende una persona?")
+    customer_writes(sandbox_live, number, "¿Me atiende una persona?")
     _, token = token_header(number.client)
 
     response = requests.post(

@@ -135,7 +135,7 @@ def test_a_suspended_number_sends_nothing(sandbox_live, number):
 def test_a_slow_meta_is_not_sent_twice_and_its_status_webhook_settles_the_message(sandbox_live, number, settings):
     """The Graph call times out after Meta accepted the message: no resend; the status webhook
     finds the message by the uuid we sent in biz_opaque_callback_data and completes it."""
-    from tests.conftest import wait_for
+    from tests.support import wait_for
 
     settings.WHATSAPP_GRAPH_TIMEOUT = 0.5
     settings.SANDBOX_STATUS_WEBHOOKS = True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -10,14 +9,10 @@ from rest_framework import serializers
 
 from billing.selectors import free_messages_remaining
 from whatsapp.models import Conversation, Message
-from whatsapp.services.conversations import TemplateMessage
+from whatsapp.templates import TemplateInputError, TemplateMessage
 
 MAX_TEXT = 4096
-MAX_PARAMETER = 1024
 PREVIEW_LENGTH = 120
-TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
-LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,4})?$")
-PARAMETER_NAME = re.compile(r"^[a-z0-9_]{1,60}$")
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -31,44 +26,11 @@ class TemplateInputSerializer(serializers.Serializer):
         'parameters ({"first_name": "Ana"}).',
     )
 
-    def validate_name(self, value: str) -> str:
-        if not TEMPLATE_NAME.match(value):
-            raise serializers.ValidationError("Use the template's name: lowercase letters, digits and underscores.")
-        return value
-
-    def validate_language(self, value: str) -> str:
-        if not LANGUAGE_CODE.match(value):
-            raise serializers.ValidationError("Use a language code such as `es`, `en_US` or `pt_BR`.")
-        return value
-
-    def validate_parameters(self, value: Any) -> list[str] | dict[str, str]:
-        if value is None:
-            return []
-        if isinstance(value, list):
-            return [_parameter_text(item) for item in value]
-        if isinstance(value, dict):
-            for name in value:
-                if not PARAMETER_NAME.match(str(name)):
-                    raise serializers.ValidationError(
-                        f"Parameter name {name!r}: use lowercase letters, digits and underscores."
-                    )
-            return {str(name): _parameter_text(item) for name, item in value.items()}
-        raise serializers.ValidationError("Send a list (positional) or an object (named parameters).")
-
     def to_internal_value(self, data: Any) -> TemplateMessage:
-        if isinstance(data, dict) and isinstance(data.get("language"), dict):
-            data = {**data, "language": data["language"].get("code")}  # Meta's own `{"code": "es"}` form
-        values = super().to_internal_value(data)
-        return TemplateMessage(name=values["name"], language=values["language"], parameters=values["parameters"])
-
-
-def _parameter_text(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise serializers.ValidationError("Each parameter is a string or a number.")
-    text = str(value).strip()
-    if not text or len(text) > MAX_PARAMETER:
-        raise serializers.ValidationError(f"Each parameter has 1 to {MAX_PARAMETER} characters.")
-    return text
+        try:
+            return TemplateMessage.from_input(data)
+        except TemplateInputError as error:
+            raise serializers.ValidationError({error.field: [error.message]}) from error
 
 
 class SendMessageInputSerializer(serializers.Serializer):

@@ -8,7 +8,6 @@ which owns conversation ownership together with the AI's handoffs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import phonenumbers
@@ -22,37 +21,10 @@ from whatsapp.models import Conversation, Message
 from whatsapp.selectors import number_by_phone_number_id
 from whatsapp.services.inbound import conversation_for, upsert_contact
 from whatsapp.services.outbound import record_outbound_message
+from whatsapp.templates import TemplateMessage
 
 DEFAULT_REGION = "CO"
 WINDOW_CLOSED_STATUS = 422
-
-
-@dataclass(frozen=True)
-class TemplateMessage:
-    """An approved template to send: `parameters` is a list (positional) or a dict (named)."""
-
-    name: str
-    language: str
-    parameters: list[str] | dict[str, str] = field(default_factory=list)
-
-    def graph_object(self) -> dict[str, Any]:
-        """Meta's `template` object: body parameters positional or named (`parameter_name`)."""
-        template: dict[str, Any] = {"name": self.name, "language": {"code": self.language}}
-        if isinstance(self.parameters, dict):
-            parameters = [
-                {"type": "text", "parameter_name": name, "text": str(value)} for name, value in self.parameters.items()
-            ]
-        else:
-            parameters = [{"type": "text", "text": str(value)} for value in self.parameters]
-        if parameters:
-            template["components"] = [{"type": "body", "parameters": parameters}]
-        return template
-
-    def summary(self) -> str:
-        """A readable line for inboxes and previews; the payload is what Meta receives."""
-        values = self.parameters.values() if isinstance(self.parameters, dict) else self.parameters
-        shown = ", ".join(str(v) for v in values)
-        return f"[{self.name}] {shown}".strip()
 
 
 def send_agent_message(
