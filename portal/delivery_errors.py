@@ -1,4 +1,4 @@
-"""Why a message failed, in the words of a shop owner, from Meta's error code (../shared whatsapp fact sheet §3).
+"""Why a message failed, in the words of a shop owner, from Meta's error code (docs/meta-facts.md lists the codes).
 
 Agents see this next to a failed message in the inbox; Meta's own title stays available as a tooltip.
 """

@@ -1,4 +1,5 @@
-"""Writes of clients and numbers: the one place that changes Client, Membership and WhatsAppNumber rows.
+"""Writes of clients, numbers and API keys: the one place that changes Client, Membership, WhatsAppNumber rows
+(and revokes ApiKey rows; `tenants.authentication.create_api_key` issues them).
 
 Onboarding (which talks to Meta to connect a number) and the WhatsApp app (which hears from Meta about a
 number's health) decide what happened; these functions record it. Counters are moved with conditional
@@ -15,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from tenants.models import Client, Membership, WhatsAppNumber
+from tenants.models import ApiKey, Client, Membership, WhatsAppNumber
 
 Status = WhatsAppNumber.Status
 IN_PROGRESS = (Status.PENDING, Status.CODE_SENT, Status.VERIFIED)
@@ -201,3 +202,11 @@ def numbers_record_health(
     if checked:
         values["health_checked_at"] = values["updated_at"]
     return numbers.update(**values)
+
+
+# --- API keys ------------------------------------------------------------------------------------
+def api_key_revoke(*, key: ApiKey) -> ApiKey:
+    """Stop the key working at once; revoking twice keeps the first time."""
+    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    key.refresh_from_db(fields=["revoked_at"])
+    return key

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal.access import PortalContext, portal_view
 from portal.forms import ApiKeyForm
 from portal.selectors import api_key_get, api_key_list
-from portal.services import api_key_revoke
 from portal.views.common import found
 from tenants.authentication import create_api_key
+from tenants.services import api_key_revoke
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,7 +9,7 @@ import requests
 
 from ai.models import Persona
 from tenants.models import Client, WhatsAppNumber
-from tests.tenants.conftest import new_phone
+from tests.onboarding.conftest import new_phone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

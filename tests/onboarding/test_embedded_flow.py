@@ -12,7 +12,7 @@ from django.utils import timezone
 from sandbox.models import SandboxBusinessAccount, SandboxPhoneNumber
 from tenants.models import WhatsAppNumber
 from tests.factories import WhatsAppNumberFactory
-from tests.tenants.conftest import new_phone
+from tests.onboarding.conftest import new_phone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

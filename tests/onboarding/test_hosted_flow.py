@@ -7,7 +7,7 @@ from django.db import connection
 
 from sandbox.models import SandboxBusinessAccount, SandboxPhoneNumber
 from tenants.models import Client, WhatsAppNumber
-from tests.tenants.conftest import new_phone
+from tests.onboarding.conftest import new_phone
 from whatsapp.client import GraphClient
 
 pytestmark = pytest.mark.django_db(transaction=True)

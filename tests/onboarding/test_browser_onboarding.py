@@ -14,7 +14,7 @@ import requests
 from ai.models import Persona
 from tenants.models import WhatsAppNumber
 from tests.browser import phone_page as open_phone_page
-from tests.tenants.conftest import new_phone
+from tests.onboarding.conftest import new_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ import requests
 
 from tenants.models import WhatsAppNumber
 from tests.factories import ClientFactory, UserFactory
-from tests.tenants.conftest import new_phone
+from tests.onboarding.conftest import new_phone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 from tenants.models import WhatsAppNumber
 from tenants.selectors import hosted_capacity
 from tests.factories import ClientFactory, UserFactory, WhatsAppNumberFactory
-from tests.tenants.conftest import new_phone
+from tests.onboarding.conftest import new_phone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
