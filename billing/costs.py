@@ -115,17 +115,17 @@ def cost_report(*, month: date, client: Client | None = None) -> CostReport:
         ledger = ledger.for_client(client)
     tz = billing_tz()
     grouped = (
-        ledger.annotate(day=TruncDate(Coalesce("message__sent_at", "message__created_at"), tzinfo=tz))
+        ledger.annotate(day=TruncDate(Coalesce("sent_at", "counted_at"), tzinfo=tz))
         .values(
             "client_id",
             "client__business_name",
             "period__number__phone_number",
             "category",
-            "message__pricing_category",
+            "pricing_category",
             "country_code",
             "day",
-            "message__pricing_type",
-            "message__billable",
+            "pricing_type",
+            "billable",
         )
         .annotate(n=Count("pk"))
         .order_by()
@@ -136,14 +136,14 @@ def cost_report(*, month: date, client: Client | None = None) -> CostReport:
         category = row["category"]
         if category == Category.UNCATEGORIZED:
             # Meta told us the category after the count and the settle sweep has not run yet.
-            category = template_category(row["message__pricing_category"] or "")
+            category = template_category(row["pricing_category"] or "")
         key = (row["client_id"], row["period__number__phone_number"], category, row["country_code"])
         line = lines.get(key) or lines.setdefault(
             key, CostLine(row["client_id"], row["client__business_name"], *key[1:])
         )
         n = row["n"]
         line.messages += n
-        state = _billing_state(row["message__pricing_type"] or "", row["message__billable"])
+        state = _billing_state(row["pricing_type"] or "", row["billable"])
         if state == "free":
             line.meta_free += n
             continue

@@ -83,7 +83,9 @@ class CountedMessage(models.Model):
     """The ledger: one row per outbound message counted, written in the same transaction as the counters.
 
     Its primary key is the message, so a second count of the same message cannot happen even if the
-    `Message.usage_counted` guard were bypassed; it also keeps the recipient's country for pricing.
+    `Message.usage_counted` guard were bypassed. It keeps what pricing needs (when it was sent, the
+    recipient's country, Meta's pricing block), handed over by the WhatsApp app, so billing's reports
+    never read message rows.
     """
 
     message = models.OneToOneField("whatsapp.Message", on_delete=models.CASCADE, primary_key=True, related_name="+")
@@ -92,6 +94,10 @@ class CountedMessage(models.Model):
     category = models.CharField(_("counted as"), max_length=20, choices=Category.choices)
     country_code = models.CharField(_("recipient calling code"), max_length=4, blank=True)
     counted_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    pricing_category = models.CharField(_("Meta's pricing category"), max_length=40, blank=True)
+    pricing_type = models.CharField(_("Meta's pricing type"), max_length=40, blank=True)
+    billable = models.BooleanField(_("billable by Meta"), null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()
 

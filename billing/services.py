@@ -105,6 +105,9 @@ def record_outbound_usage(
     category: str,
     sent_by: str,
     recipient_wa_id: str,
+    pricing_category: str = "",
+    pricing_type: str = "",
+    billable: bool | None = None,
 ) -> bool:
     """Count one accepted outbound message in the month it was sent; False if it was counted before.
 
@@ -121,6 +124,10 @@ def record_outbound_usage(
             with transaction.atomic():
                 CountedMessage.objects.create(
                     message_id=message_id,
+                    sent_at=at,
+                    pricing_category=pricing_category,
+                    pricing_type=pricing_type,
+                    billable=billable,
                     client_id=period.client_id,
                     period=period,
                     category=category,
@@ -141,14 +148,32 @@ def record_outbound_usage(
     return True
 
 
+def usage_record_pricing(*, message_id: int, pricing_category: str, pricing_type: str, billable: bool | None) -> bool:
+    """Keep Meta's pricing block on the counted message, and settle a template's category at once.
+
+    Called by the WhatsApp app when a status brings pricing. A message not counted yet has no row: the
+    count copies the block from the message then (the count locks the message row, so one of the two
+    always sees the other's write).
+    """
+    updated = CountedMessage.objects.filter(pk=message_id).update(
+        pricing_category=pricing_category, pricing_type=pricing_type, billable=billable
+    )
+    if updated and pricing_category in KNOWN_TEMPLATE_PRICING:
+        settle_template_categories(message_ids=[message_id])
+    return bool(updated)
+
+
 KNOWN_TEMPLATE_PRICING = ["marketing", "marketing_lite", "utility", "authentication", "authentication_international"]
 
 
-def settle_template_categories(*, limit: int = 2000) -> int:
+def settle_template_categories(*, limit: int = 2000, message_ids: list[int] | None = None) -> int:
     """Move templates counted before Meta told us their category onto the right counter, once each."""
     pending = CountedMessage.objects.filter(
-        category=Category.UNCATEGORIZED, message__pricing_category__in=KNOWN_TEMPLATE_PRICING
-    ).values_list("message_id", "period_id", "message__pricing_category")[:limit]
+        category=Category.UNCATEGORIZED, pricing_category__in=KNOWN_TEMPLATE_PRICING
+    )
+    if message_ids is not None:
+        pending = pending.filter(pk__in=message_ids)
+    pending = pending.values_list("message_id", "period_id", "pricing_category")[:limit]
     moved = 0
     for message_id, period_id, pricing in list(pending):
         category = template_category(pricing)

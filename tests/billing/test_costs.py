@@ -11,9 +11,9 @@ from django.utils import timezone
 from billing.costs import PriceTable, cost_report
 from billing.models import BillingSettings, PriceRule, UsagePeriod
 from billing.months import month_start
+from billing.services import usage_record_pricing
 from tests.billing.support import send_counted
 from tests.factories import ContactFactory, ConversationFactory, MembershipFactory, UserFactory, connected_number
-from whatsapp.models import Message
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +27,14 @@ def rule(category, price, country="*", start=date(2026, 1, 1), end=None):
 
 
 def priced(messages, category, pricing_type="regular"):
-    Message.objects.filter(pk__in=[m.pk for m in messages]).update(
-        pricing_category=category, pricing_type=pricing_type, billable=pricing_type == "regular"
-    )
+    """Meta's status brought the pricing block: what whatsapp.services.statuses hands to billing."""
+    for message in messages:
+        usage_record_pricing(
+            message_id=message.pk,
+            pricing_category=category,
+            pricing_type=pricing_type,
+            billable=pricing_type == "regular",
+        )
 
 
 def test_the_most_specific_rule_in_force_wins():
@@ -164,7 +169,8 @@ def test_a_past_month_has_its_own_costs(number):
 def test_a_template_is_priced_by_metas_category_before_the_settle_sweep(number):
     rule("utility", "0.0020")
     templates = send_counted(number, 4, kind="template", sent_by="agent")
-    priced(templates, "utility")  # the status came after the count; no sweep yet
+    priced(templates, "utility")  # the status came after the count: the category settles at once
     [line] = cost_report(month=month_start()).lines
     assert (line.category, line.billable, line.unpriced, line.meta_cost) == ("utility", 4, 0, Decimal("0.0080"))
-    assert UsagePeriod.objects.get(number=number).template_uncategorized == 4
+    usage = UsagePeriod.objects.get(number=number)
+    assert (usage.template_uncategorized, usage.template_utility) == (0, 4)

@@ -96,6 +96,9 @@ def test_a_database_from_before_the_refactor_migrates_forward_without_losing_dat
             sent_by="ai",
             reply_to=inbound,
             wamid="wamid.OUT1",
+            pricing_category="service",
+            pricing_type="regular",
+            billable=True,
         )
         period = old.get_model("billing", "UsagePeriod").objects.create(
             client=client, number=number, month=datetime.date(2026, 11, 1), allowance=300, service_messages=1
@@ -143,6 +146,9 @@ def test_a_database_from_before_the_refactor_migrates_forward_without_losing_dat
             "service",
             "57",
         )
+        # The ledger took what pricing needs from the message (billing no longer reads message rows).
+        assert (counted.pricing_category, counted.pricing_type, counted.billable) == ("service", "regular", True)
+        assert counted.sent_at == outbound.created_at
         assert Persona.objects.get(pk=persona.pk, client=client).assistant_name == "Sofi"
         assert KnowledgeEntry.objects.get(pk=entry.pk, client=client).answer == "9 a 20"
 

@@ -150,6 +150,9 @@ def count_accepted_message(message_id: int) -> bool:
             category=outbound_category(is_template=message.is_template, pricing_category=message.pricing_category),
             sent_by=message.sent_by,
             recipient_wa_id=message.conversation.contact.wa_id,
+            pricing_category=message.pricing_category,
+            pricing_type=message.pricing_type,
+            billable=message.billable,
         )
     return True
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from billing.services import usage_record_pricing
 from tenants.models import WhatsAppNumber
 from whatsapp.models import Message
 from whatsapp.services.inbound import _timestamp
@@ -59,6 +60,13 @@ def apply_status_update(*, number: WhatsAppNumber, status: dict[str, Any]) -> Me
         updates.update(error_code="", error_title="", error_details="")  # Meta did take it after all
     if updates:
         Message.objects.filter(pk=message.pk).update(**updates)
+    if pricing:
+        usage_record_pricing(
+            message_id=message.pk,
+            pricing_category=updates["pricing_category"],
+            pricing_type=updates["pricing_type"],
+            billable=updates["billable"],
+        )
     _advance_status(message, name, status)
     if name in ("sent", "delivered", "read") and not message.usage_counted:
         count_accepted_message(message.pk)  # guarded again inside: concurrent statuses count once
