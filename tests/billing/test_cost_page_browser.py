@@ -12,9 +12,9 @@ from django.conf import settings
 from django.test import Client
 
 from billing.models import PriceRule
+from billing.services import usage_record_pricing
 from tests.billing.support import send_counted
 from tests.factories import UserFactory
-from whatsapp.models import Message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +32,8 @@ def test_operator_sees_cost_bars_on_a_phone_and_downloads_the_csv(live_server, b
         category="service", country_code="*", price_usd=Decimal("0.0125"), effective_from="2026-01-01"
     )
     messages = send_counted(number, 8)
-    Message.objects.filter(pk__in=[m.pk for m in messages]).update(pricing_category="service", pricing_type="regular")
+    for message in messages:  # Meta's status brought the pricing block
+        usage_record_pricing(message_id=message.pk, pricing_category="service", pricing_type="regular", billable=True)
     operator = Client()
     operator.force_login(UserFactory(is_staff=True))  # the login page belongs to the portal; the session is what counts
 
