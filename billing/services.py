@@ -85,7 +85,7 @@ def template_category(pricing_category: str) -> str:
     return Category.UNCATEGORIZED
 
 
-def outbound_category(*, is_template: bool, pricing_category: str = "") -> str:
+def _outbound_category(*, is_template: bool, pricing_category: str) -> str:
     """Service for free-form messages; for templates Meta's category once a status told us."""
     return template_category(pricing_category) if is_template else Category.SERVICE
 
@@ -102,7 +102,7 @@ def record_outbound_usage(
     message_id: int,
     number: WhatsAppNumber,
     at: datetime,
-    category: str,
+    is_template: bool,
     sent_by: str,
     recipient_wa_id: str,
     pricing_category: str = "",
@@ -111,13 +111,14 @@ def record_outbound_usage(
 ) -> bool:
     """Count one accepted outbound message in the month it was sent; False if it was counted before.
 
-    The caller passes what it already holds (the number with its client, when it was sent, the category
-    from `outbound_category`, who wrote it, the recipient's phone); billing re-reads no message. Runs inside
+    The caller passes what it already holds (the number with its client, when it was sent, whether it is a
+    template, who wrote it, the recipient's phone, Meta's pricing block if a status brought it already);
+    billing re-reads no message. Runs inside
     the caller's transaction (count_accepted_message), so the ledger row, the counters and the alert rows
     commit together with `usage_counted` or not at all.
     """
     period = usage_period_for(number=number, at=at)
-    wa_id = recipient_wa_id
+    category = _outbound_category(is_template=is_template, pricing_category=pricing_category)
     # No savepoint of its own: inside count_accepted_message any failure rolls the whole count back.
     with transaction.atomic(savepoint=False):
         try:
@@ -131,7 +132,7 @@ def record_outbound_usage(
                     client_id=period.client_id,
                     period=period,
                     category=category,
-                    country_code=recipient_country_code(wa_id),
+                    country_code=recipient_country_code(recipient_wa_id),
                 )
         except IntegrityError:
             return False

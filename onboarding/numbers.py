@@ -87,11 +87,6 @@ def _record_failure(number: WhatsAppNumber, error: OnboardingError) -> Onboardin
     return error
 
 
-def _clear_failure(number: WhatsAppNumber, *, status: str) -> None:
-    """For a row not saved yet: the status it is saved with, without the last attempt's failure."""
-    number.status, number.failure_code, number.status_reason = status, "", ""
-
-
 def activation_result(number: WhatsAppNumber) -> dict[str, Any]:
     return {
         "status": number.status,
@@ -133,10 +128,10 @@ def _code_sent_recently(number: WhatsAppNumber) -> bool:
     return bool(number.code_requested_at and timezone.now() - number.code_requested_at < cooldown)
 
 
-def _save_new_row(number: WhatsAppNumber) -> None:
+def _save_new_row(number: WhatsAppNumber, *, status: str | None = None) -> None:
     """Save; a concurrent request that just claimed the same phone number (unique) wins, this one is refused."""
     try:
-        tenant_services.number_save_new(number)
+        tenant_services.number_save_new(number, status=status)
     except tenant_services.NumberTaken as exc:
         raise onboarding_error("number_in_use") from exc
 
@@ -161,9 +156,8 @@ def _hosted_row(*, client: Client, e164: str, display_name: str) -> WhatsAppNumb
     number.waba_id = settings.WHATSAPP_BUSINESS_ACCOUNT_ID
     number.business_token = ""
     number.display_name = display_name
-    if number.status != Status.CODE_SENT:
-        _clear_failure(number, status=Status.PENDING)
-    _save_new_row(number)
+    # A code already on its way stays valid; any other attempt starts again from pending.
+    _save_new_row(number, status=None if number.status == Status.CODE_SENT else Status.PENDING)
     return number
 
 
@@ -274,6 +268,5 @@ def complete_embedded_signup(*, client: Client, code: str, waba_id: str, phone_n
     number.connection_type = Connection.EMBEDDED
     number.business_token = token
     number.display_name = str(info.get("verified_name") or client.business_name)[:200]
-    _clear_failure(number, status=Status.VERIFIED)
-    _save_new_row(number)
+    _save_new_row(number, status=Status.VERIFIED)
     return _activate(number, graph)

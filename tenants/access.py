@@ -28,17 +28,17 @@ def client_for_request(request) -> Client:
     user = request.user
     if isinstance(user, ApiKeyUser):
         return user.client
-    memberships = memberships_of(user)
     wanted = request.headers.get("X-Client-Id")
     if wanted:
         client_id = parse_id(wanted)
-        if user.is_staff:
+        if user.is_staff:  # the operator may act for any client
             client = Client.objects.filter(pk=client_id).first() if client_id else None
         else:
-            client = next((m.client for m in memberships if m.client_id == client_id), None)
+            client = next((m.client for m in memberships_of(user) if m.client_id == client_id), None)
         if client is None:
             raise exceptions.NotFound("No such client.")
         return client
+    memberships = memberships_of(user)
     if not memberships:
         raise exceptions.PermissionDenied("This user acts for no client; send X-Client-Id.")
     return min(memberships, key=lambda m: m.pk).client  # the oldest membership, as before

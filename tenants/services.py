@@ -50,8 +50,13 @@ def clients_set_status(*, clients: QuerySet[Client], status: str) -> int:
 
 
 # --- numbers: onboarding state machine ------------------------------------------------------------
-def number_save_new(number: WhatsAppNumber) -> None:
-    """Save a new or reused number row; raises NumberTaken when a concurrent request won the unique phone."""
+def number_save_new(number: WhatsAppNumber, *, status: str | None = None) -> None:
+    """Save a new or reused number row, with `status` (and without the last attempt's failure) when given.
+
+    Raises NumberTaken when a concurrent request won the unique phone number.
+    """
+    if status is not None:
+        _set_status(number, status)
     try:
         with transaction.atomic():
             number.save()
@@ -69,9 +74,14 @@ def number_record_failure(number: WhatsAppNumber, *, code: str, reason: str, ter
     number.save(update_fields=fields)
 
 
+def _set_status(number: WhatsAppNumber, status: str) -> None:
+    """A new step starts clean: the last attempt's failure no longer applies."""
+    number.status, number.failure_code, number.status_reason = status, "", ""
+
+
 def _move(number: WhatsAppNumber, *, status: str, **values: Any) -> None:
     """Set the status (clearing the last failure) and the given fields, in one UPDATE of those columns."""
-    number.status, number.failure_code, number.status_reason = status, "", ""
+    _set_status(number, status)
     for name, value in values.items():
         setattr(number, name, value)
     number.save(update_fields=["status", "failure_code", "status_reason", "updated_at", *values])
@@ -124,7 +134,8 @@ def number_claim_resend(number: WhatsAppNumber, *, cooldown: timedelta) -> bool:
         .filter(Q(code_requested_at__isnull=True) | Q(code_requested_at__lte=now - cooldown))
         .update(code_requested_at=now)
     )
-    number.refresh_from_db(fields=["code_requested_at"])
+    if not claimed:  # the caller tells the person how long to wait
+        number.refresh_from_db(fields=["code_requested_at"])
     return bool(claimed)
 
 

@@ -9,14 +9,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.pagination import PageNumberPagination
 
 from billing import selectors
-from billing.months import parse_month as parse_month_value
+from billing.months import parse_month
 from core.exceptions import ApplicationError
 from tenants.access import ClientScopedApi
 
 
-def parse_month(value: str | None) -> date:
+def month_or_400(value: str | None) -> date:
     """`YYYY-MM` → its first day; empty → the current month; anything else is a 400."""
-    parsed = parse_month_value(value)
+    parsed = parse_month(value)
     if parsed is None:
         raise ApplicationError("month must look like YYYY-MM, e.g. 2026-11.", code="invalid_month")
     return parsed
@@ -30,7 +30,7 @@ class UsageApi(ClientScopedApi):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        month = parse_month(request.query_params.get("month"))
+        month = month_or_400(request.query_params.get("month"))
         rows = selectors.usage_for_month(client=self.client, month=month)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(rows, request, view=self)

@@ -46,7 +46,7 @@ def test_the_ledger_refuses_a_second_count_even_without_the_message_flag(number)
         "message_id": message.pk,
         "number": number,
         "at": message.sent_at or message.created_at,
-        "category": "service",
+        "is_template": False,
         "sent_by": message.sent_by,
         "recipient_wa_id": message.conversation.contact.wa_id,
     }

@@ -14,7 +14,6 @@ from tenants import services as tenant_services
 from tenants.models import WhatsAppNumber
 from whatsapp.payloads import as_object
 
-Status = WhatsAppNumber.Status
 # account_update events that end our access to the client's account.
 DISCONNECTING_EVENTS = {"PARTNER_REMOVED", "ACCOUNT_DELETED", "PARTNER_APP_UNINSTALLED", "ACCOUNT_OFFBOARDED"}
 # Events worth a note on the numbers, for the operator to follow up.

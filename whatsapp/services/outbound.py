@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from billing.services import outbound_category, record_outbound_usage
+from billing.services import record_outbound_usage
 from core.queue import enqueue, enqueue_on_commit
 from whatsapp.client import GraphClient
 from whatsapp.errors import AuthenticationError, GraphError, GraphTimeoutError, WindowClosedError
@@ -147,7 +147,7 @@ def count_accepted_message(message_id: int) -> bool:
             message_id=message.pk,
             number=message.conversation.number,
             at=message.sent_at or message.created_at,
-            category=outbound_category(is_template=message.is_template, pricing_category=message.pricing_category),
+            is_template=message.is_template,
             sent_by=message.sent_by,
             recipient_wa_id=message.conversation.contact.wa_id,
             pricing_category=message.pricing_category,
