@@ -8,6 +8,7 @@ task carries an explicit `name=` (beat rows and queued messages store it), and e
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from celery import current_app
@@ -21,4 +22,4 @@ def enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
 
 def enqueue_on_commit(name: str, *args: Any, countdown: float | None = None) -> None:
     """Queue the named task when the caller's transaction commits (at once outside a transaction)."""
-    transaction.on_commit(lambda: enqueue(name, *args, countdown=countdown))
+    transaction.on_commit(partial(enqueue, name, *args, countdown=countdown))  # a partial names its task

@@ -237,6 +237,9 @@ OPENAI_PRICE_INPUT_PER_MTOK = env.float("OPENAI_PRICE_INPUT_PER_MTOK", default=0
 OPENAI_PRICE_OUTPUT_PER_MTOK = env.float("OPENAI_PRICE_OUTPUT_PER_MTOK", default=0.0)
 # Seconds of quiet after a customer's last message before the AI answers the whole burst.
 AI_REPLY_QUIET_SECONDS = env.float("AI_REPLY_QUIET_SECONDS", default=3.0)
+# A stored webhook delivery not applied after this long had its hand-off lost: the beat sweep applies it.
+WEBHOOK_APPLY_GRACE_SECONDS = env.int("WEBHOOK_APPLY_GRACE_SECONDS", default=10)
+WEBHOOK_SWEEP_SECONDS = 50  # one sweep run stops before the next minute's run starts
 
 # --- Tenancy, onboarding and usage ------------------------------------------------------------
 FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])

@@ -12,6 +12,7 @@ from django.core.cache import cache
 
 from tests.factories import connected_number
 from tests.support import wait_for
+from whatsapp.services.webhooks import webhook_events_apply
 from whatsapp.signature import sign_body
 
 
@@ -30,12 +31,16 @@ def number(db):
 
 @pytest.fixture
 def post_webhook(client):
-    """POST a Meta-signed webhook payload to /webhook/whatsapp through Django's test client."""
+    """POST a Meta-signed webhook payload to /webhook/whatsapp, then apply it as the worker would."""
 
     def post(payload, *, signature: str | None = None):
         body = json.dumps(payload).encode() if not isinstance(payload, bytes) else payload
         headers = {"HTTP_X_HUB_SIGNATURE_256": signature if signature is not None else sign_body(body)}
-        return client.post("/webhook/whatsapp", data=body, content_type="application/json", **headers)
+        response = client.post("/webhook/whatsapp", data=body, content_type="application/json", **headers)
+        # The request only stores the delivery; inside a test's transaction its on-commit hand-off never
+        # fires, so apply what is pending the way the worker does.
+        webhook_events_apply()
+        return response
 
     return post
 

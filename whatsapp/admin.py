@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from whatsapp.models import Contact, Conversation, Message, WebhookEvent
 from whatsapp.services.ownership import hand_back, take_over
-from whatsapp.services.webhooks import process_webhook_event
+from whatsapp.services.webhooks import webhook_events_replay
 
 
 @admin.register(Contact)
@@ -103,9 +102,5 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Process selected events again (safe: duplicates are ignored)"))
     def reprocess(self, request, queryset):
-        count = 0
-        for event in queryset.exclude(payload__isnull=True):
-            with transaction.atomic():
-                process_webhook_event(event)
-            count += 1
+        count = webhook_events_replay(events=queryset)
         self.message_user(request, ngettext("%d event reprocessed.", "%d events reprocessed.", count) % count)

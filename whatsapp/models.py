@@ -186,6 +186,10 @@ class WebhookEvent(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [
+            # Workers and the sweep look only for deliveries not applied yet.
+            models.Index(fields=["received_at"], condition=models.Q(outcome="received"), name="webhook_event_pending"),
+        ]
         verbose_name = _("webhook event")
         verbose_name_plural = _("webhook events")
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import random
+import time
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 
 from whatsapp.pacing import acquire_send_slot
-from whatsapp.services import number_health, outbound, replies
+from whatsapp.services import number_health, outbound, replies, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +19,28 @@ logger = logging.getLogger(__name__)
 def backoff_with_jitter(attempts: int) -> float:
     """Full jitter: a random wait up to 2^attempts seconds, capped."""
     return random.uniform(1, min(settings.WHATSAPP_RETRY_BACKOFF_MAX, 2 ** (attempts + 1)))
+
+
+@shared_task(name="whatsapp.apply_webhook_events", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def apply_webhook_events(event_id: int) -> int:
+    """Apply this delivery and whatever else is pending with it, in one batch."""
+    return webhooks.webhook_events_apply(first=event_id)
+
+
+@shared_task(name="whatsapp.apply_stale_webhook_events", ignore_result=True)
+def apply_stale_webhook_events() -> int:
+    """Beat sweep: deliveries stored but not applied after a grace period (their hand-off was lost)."""
+    grace = timedelta(seconds=settings.WEBHOOK_APPLY_GRACE_SECONDS)
+    deadline = time.monotonic() + settings.WEBHOOK_SWEEP_SECONDS
+    applied = 0
+    while time.monotonic() < deadline:
+        done = webhooks.webhook_events_apply(older_than=grace)
+        applied += done
+        if done < webhooks.APPLY_BATCH:
+            break
+    if applied:
+        logger.warning("applied %d webhook deliveries whose hand-off was lost", applied)
+    return applied
 
 
 @shared_task(name="whatsapp.answer_inbound_message", acks_late=True, reject_on_worker_lost=True, ignore_result=True)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from core.exceptions import json_error
-from whatsapp.services.webhooks import MalformedPayload, process_webhook_event, store_webhook_event
+from whatsapp.services.webhooks import MalformedPayload, webhook_delivery_accept
 from whatsapp.signature import signature_is_valid
 
 logger = logging.getLogger(__name__)
@@ -28,16 +27,9 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
         logger.warning("webhook with a bad or missing signature from %s", request.META.get("REMOTE_ADDR"))
         return json_error("invalid_signature", "Missing or invalid X-Hub-Signature-256.", 403)
     try:
-        event = store_webhook_event(body)
+        webhook_delivery_accept(body)  # one INSERT; the workers apply it
     except MalformedPayload:
         return json_error("malformed_json", "The body is not a JSON object.", 400)
-    try:
-        with transaction.atomic():
-            process_webhook_event(event)
-    except Exception:
-        logger.exception("webhook event %s could not be processed", event.pk)
-        event.outcome, event.detail = event.Outcome.FAILED, "processing error; see logs"
-        event.save(update_fields=["outcome", "detail"])
     return HttpResponse("OK", content_type="text/plain")
 
 

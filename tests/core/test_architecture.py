@@ -73,6 +73,8 @@ def test_every_task_of_ours_has_an_explicit_name():
         "billing.send_usage_alert",
         "billing.settle_template_categories",
         "whatsapp.answer_inbound_message",
+        "whatsapp.apply_stale_webhook_events",
+        "whatsapp.apply_webhook_events",
         "whatsapp.send_outbound_message",
         "whatsapp.sweep_stale_sends",
         "whatsapp.sync_number_health",

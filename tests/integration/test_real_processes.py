@@ -15,7 +15,7 @@ from billing.models import UsagePeriod
 from tests.factories import connected_number
 from tests.meta_fixtures import text_message
 from tests.support import wait_for
-from whatsapp.models import Message
+from whatsapp.models import Message, WebhookEvent
 from whatsapp.signature import sign_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -67,7 +67,8 @@ def test_meta_style_signed_post_is_accepted_and_a_forged_one_refused(stack):
         headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign_body(body)},
     )
     assert ok.status_code == 200
-    assert Message.objects.filter(wamid="wamid.REAL1").exists()
+    assert WebhookEvent.objects.count() == 1  # kept before the answer; the forged one never was
+    assert wait_for(lambda: Message.objects.filter(wamid="wamid.REAL1").exists())  # by the worker
     health = requests.get(f"{stack}/healthz", timeout=5).json()
     assert health["database"]["ok"] and health["broker"]["ok"]
     assert health["broker"]["detail"] == "redis"

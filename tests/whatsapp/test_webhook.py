@@ -151,7 +151,10 @@ def test_inbound_text_creates_contact_conversation_and_message(
     conversation = Conversation.objects.get()
     assert conversation.number == number
     assert conversation.last_inbound_at is not None and conversation.window_open(at=conversation.last_inbound_at)
-    assert len(callbacks) == 1, "the reply is enqueued once, after commit"
+    queued = [callback.args[0] for callback in callbacks]
+    assert queued == ["whatsapp.apply_webhook_events", "whatsapp.answer_inbound_message"], (
+        "the delivery is handed to the workers, and the reply enqueued once, after commit"
+    )
 
 
 def test_redelivered_message_is_stored_once(post_webhook, number, django_capture_on_commit_callbacks):
@@ -161,7 +164,9 @@ def test_redelivered_message_is_stored_once(post_webhook, number, django_capture
         post_webhook(payload)
     assert Message.objects.filter(wamid="wamid.DUP").count() == 1
     assert WebhookEvent.objects.count() == 2
-    assert len(callbacks) == 1
+    queued = [callback.args[0] for callback in callbacks]
+    assert queued.count("whatsapp.apply_webhook_events") == 2
+    assert queued.count("whatsapp.answer_inbound_message") == 1
 
 
 def test_every_inbound_type_is_recorded_readably(post_webhook, number):

@@ -1,14 +1,22 @@
-"""Walk a stored webhook delivery: every entry, change, message and status, routed by number."""
+"""Webhook deliveries: kept in one write while Meta waits, applied by the workers in batches.
+
+`webhook_delivery_accept` is all the request does (one INSERT, then the hand-off to the workers).
+`webhook_events_apply` claims pending deliveries and walks each one: every entry, change, message and
+status, routed by number. A delivery whose hand-off was lost is applied by the beat sweep.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
+from core.queue import enqueue_on_commit
 from tenants.models import WhatsAppNumber
 from whatsapp.models import WebhookEvent
 from whatsapp.payloads import as_object, as_objects
@@ -51,6 +59,65 @@ def store_webhook_event(body: bytes) -> WebhookEvent:
             }
         ),
     )
+
+
+def webhook_delivery_accept(body: bytes) -> WebhookEvent:
+    """Store a signed delivery and hand it to the workers: the only work done while Meta waits.
+
+    A lost hand-off (broker down) loses nothing: the delivery is stored and the beat sweep applies it.
+    Raises MalformedPayload (after storing it) for a body that is not a JSON object.
+    """
+    event = store_webhook_event(body)
+    try:
+        enqueue_on_commit("whatsapp.apply_webhook_events", event.pk)
+    except Exception:  # noqa: BLE001 - any broker trouble: the stored delivery is swept up later
+        logger.warning("webhook event %s stored, hand-off to the workers failed; the sweep applies it", event.pk)
+    return event
+
+
+APPLY_BATCH = 100
+
+
+def webhook_events_apply(*, first: int | None = None, older_than: timedelta | None = None) -> int:
+    """Apply up to APPLY_BATCH pending deliveries (`first` among them), oldest first, in one transaction.
+
+    Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers and the sweep never apply
+    one delivery at the same time, and a worker that dies mid-batch rolls back and leaves its deliveries
+    pending. Applying is idempotent besides (wamid unique, statuses forward only): SQLite, which has no
+    row locks, relies on that. Returns how many deliveries were applied.
+    """
+    pending = WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.RECEIVED)
+    if older_than is not None:
+        pending = pending.filter(received_at__lte=timezone.now() - older_than)
+    first_wins = Case(When(pk=first, then=Value(0)), default=Value(1), output_field=IntegerField())
+    with transaction.atomic():
+        batch = list(
+            pending.select_for_update(skip_locked=True).order_by(first_wins, "received_at", "pk")[:APPLY_BATCH]
+        )
+        for event in batch:
+            try:
+                with transaction.atomic():
+                    process_webhook_event(event)
+            except Exception:
+                logger.exception("webhook event %s could not be processed", event.pk)
+                event.outcome, event.detail = WebhookEvent.Outcome.FAILED, "processing error; see logs"
+                event.processed_at = timezone.now()
+                event.save(update_fields=["outcome", "detail", "processed_at"])
+    return len(batch)
+
+
+def webhook_events_replay(*, events: QuerySet[WebhookEvent]) -> int:
+    """Apply stored deliveries again (the admin's action, `manage.py replay_webhooks`); returns how many.
+
+    Safe to repeat: a message already stored is skipped (so it is never answered twice) and statuses only
+    move forward. Deliveries that were not JSON have nothing to replay.
+    """
+    replayed = 0
+    for event in events.exclude(payload__isnull=True).order_by("received_at", "pk").iterator():
+        with transaction.atomic():
+            process_webhook_event(event)
+        replayed += 1
+    return replayed
 
 
 def process_webhook_event(event: WebhookEvent) -> WebhookEvent:

@@ -1,0 +1,112 @@
+"""Ingest in one write: the request stores the delivery and hands it off; workers apply it in batches.
+
+A delivery whose hand-off is lost is applied by the beat sweep; replays never answer a customer twice.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from tests.meta_fixtures import text_message
+from whatsapp.models import Message, WebhookEvent
+from whatsapp.services.webhooks import APPLY_BATCH, webhook_events_apply
+from whatsapp.signature import sign_body
+from whatsapp.tasks import apply_stale_webhook_events
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    return django_capture_on_commit_callbacks
+
+
+def deliver(client, payload):
+    """POST as Meta does; the on-commit hand-off to the workers is captured, not run."""
+    body = json.dumps(payload).encode()
+    return client.post(
+        "/webhook/whatsapp", data=body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sign_body(body)
+    )
+
+
+def test_the_request_is_one_insert_and_a_hand_off(client, number, django_assert_num_queries, on_commit):
+    with on_commit() as callbacks, django_assert_num_queries(1) as captured:
+        assert deliver(client, text_message(number, wamid="wamid.ONE")).status_code == 200
+    assert captured.captured_queries[0]["sql"].startswith("INSERT INTO")
+    event = WebhookEvent.objects.get()
+    assert event.outcome == WebhookEvent.Outcome.RECEIVED and not Message.objects.exists()
+    [hand_off] = callbacks
+    assert hand_off.args == ("whatsapp.apply_webhook_events", event.pk)
+
+    hand_off()  # the worker's turn (tasks run eagerly in tests)
+    event.refresh_from_db()
+    assert event.outcome == WebhookEvent.Outcome.PROCESSED
+    assert Message.objects.get().wamid == "wamid.ONE"
+
+
+def test_a_worker_applies_every_pending_delivery_in_one_batch(client, number, on_commit):
+    with on_commit():
+        for i in range(3):
+            deliver(client, text_message(number, wamid=f"wamid.B{i}", text=f"mensaje {i}"))
+    first = WebhookEvent.objects.order_by("pk").last().pk
+    assert webhook_events_apply(first=first) == 3
+    assert set(Message.objects.values_list("wamid", flat=True)) == {"wamid.B0", "wamid.B1", "wamid.B2"}
+    assert webhook_events_apply() == 0  # nothing is applied twice
+    assert set(WebhookEvent.objects.values_list("outcome", flat=True)) == {WebhookEvent.Outcome.PROCESSED}
+
+
+def test_a_batch_is_bounded_and_starts_with_its_own_delivery(client, number, on_commit):
+    with on_commit():
+        for i in range(APPLY_BATCH + 1):
+            deliver(client, text_message(number, wamid=f"wamid.M{i}"))
+    newest = WebhookEvent.objects.order_by("pk").last()
+    assert webhook_events_apply(first=newest.pk) == APPLY_BATCH
+    newest.refresh_from_db()
+    assert newest.outcome == WebhookEvent.Outcome.PROCESSED  # its own delivery, though it is the newest
+    assert WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.RECEIVED).count() == 1
+
+
+def test_the_sweep_applies_a_delivery_whose_hand_off_was_lost(client, number, settings, on_commit):
+    settings.WEBHOOK_APPLY_GRACE_SECONDS = 10
+    with on_commit():  # captured and never run: the hand-off is lost
+        deliver(client, text_message(number, wamid="wamid.LOST"))
+        deliver(client, text_message(number, wamid="wamid.FRESH"))
+    WebhookEvent.objects.filter(payload__entry__0__changes__0__value__messages__0__id="wamid.LOST").update(
+        received_at=timezone.now() - timedelta(seconds=30)
+    )
+    assert apply_stale_webhook_events.delay().get() == 1
+    assert list(Message.objects.values_list("wamid", flat=True)) == ["wamid.LOST"]  # the fresh one waits for its worker
+
+
+def test_a_delivery_that_breaks_is_marked_failed_and_the_batch_goes_on(client, number, on_commit):
+    with on_commit():
+        deliver(client, text_message(number, wamid="wamid.OK1"))
+        deliver(client, {"object": "whatsapp_business_account", "entry": "not a list"})
+        deliver(client, text_message(number, wamid="wamid.OK2"))
+    assert webhook_events_apply() == 3
+    assert set(Message.objects.values_list("wamid", flat=True)) == {"wamid.OK1", "wamid.OK2"}
+    assert not WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.RECEIVED).exists()
+
+
+def test_replay_by_id_and_time_range_never_answers_twice(post_webhook, number, on_commit):
+    post_webhook(text_message(number, wamid="wamid.R1"))
+    event = WebhookEvent.objects.get()
+    with on_commit() as callbacks:
+        call_command("replay_webhooks", "--id", str(event.pk))
+        since = (event.received_at - timedelta(minutes=1)).isoformat()
+        call_command("replay_webhooks", "--since", since)
+    assert Message.objects.filter(wamid="wamid.R1").count() == 1
+    assert callbacks == []  # no reply scheduled again
+    event.refresh_from_db()
+    assert event.outcome == WebhookEvent.Outcome.PROCESSED
+
+
+@pytest.mark.parametrize("arguments", [[], ["--since", "yesterday"]])
+def test_replay_needs_deliveries_named_clearly(arguments):
+    with pytest.raises(CommandError):
+        call_command("replay_webhooks", *arguments)
