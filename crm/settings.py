@@ -103,7 +103,7 @@ REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # No server needed: kombu's filesystem transport and a file cache shared by all processes.
     CELERY_BROKER_URL = "filesystem://"

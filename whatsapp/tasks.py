@@ -22,9 +22,9 @@ def backoff_with_jitter(attempts: int) -> float:
 
 
 @shared_task(name="whatsapp.apply_webhook_events", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def apply_webhook_events(event_id: int) -> int:
-    """Apply this delivery and whatever else is pending with it, in one batch."""
-    return webhooks.webhook_events_apply(first=event_id)
+def apply_webhook_events() -> int:
+    """Apply the pending deliveries, a batch at a time (woken by the webhook, see whatsapp.services.webhooks)."""
+    return webhooks.webhook_events_apply_pending()
 
 
 @shared_task(name="whatsapp.apply_stale_webhook_events", ignore_result=True)

@@ -1,4 +1,4 @@
-"""Ingest in one write: the request stores the delivery and hands it off; workers apply it in batches.
+"""Ingest in one write: the request stores the delivery and wakes the workers; they apply it in batches.
 
 A delivery whose hand-off is lost is applied by the beat sweep; replays never answer a customer twice.
 """
@@ -9,14 +9,15 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from tests.meta_fixtures import text_message
 from whatsapp.models import Message, WebhookEvent
-from whatsapp.services.webhooks import APPLY_BATCH, webhook_events_apply
+from whatsapp.services.webhooks import APPLY_ARMED_KEY, APPLY_BATCH, webhook_events_apply, workers_wake
 from whatsapp.signature import sign_body
-from whatsapp.tasks import apply_stale_webhook_events
+from whatsapp.tasks import apply_stale_webhook_events, apply_webhook_events
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +41,10 @@ def test_the_request_is_one_insert_and_a_hand_off(client, number, django_assert_
     assert captured.captured_queries[0]["sql"].startswith("INSERT INTO")
     event = WebhookEvent.objects.get()
     assert event.outcome == WebhookEvent.Outcome.RECEIVED and not Message.objects.exists()
-    [hand_off] = callbacks
-    assert hand_off.args == ("whatsapp.apply_webhook_events", event.pk)
+    assert callbacks == [workers_wake]
 
-    hand_off()  # the worker's turn (tasks run eagerly in tests)
+    assert workers_wake() is True  # the apply task runs (eagerly in tests) and clears the flag
+    assert workers_wake() is True  # so the next delivery wakes a new one
     event.refresh_from_db()
     assert event.outcome == WebhookEvent.Outcome.PROCESSED
     assert Message.objects.get().wamid == "wamid.ONE"
@@ -53,22 +54,25 @@ def test_a_worker_applies_every_pending_delivery_in_one_batch(client, number, on
     with on_commit():
         for i in range(3):
             deliver(client, text_message(number, wamid=f"wamid.B{i}", text=f"mensaje {i}"))
-    first = WebhookEvent.objects.order_by("pk").last().pk
-    assert webhook_events_apply(first=first) == 3
+    assert webhook_events_apply() == 3
     assert set(Message.objects.values_list("wamid", flat=True)) == {"wamid.B0", "wamid.B1", "wamid.B2"}
     assert webhook_events_apply() == 0  # nothing is applied twice
     assert set(WebhookEvent.objects.values_list("outcome", flat=True)) == {WebhookEvent.Outcome.PROCESSED}
 
 
-def test_a_batch_is_bounded_and_starts_with_its_own_delivery(client, number, on_commit):
-    with on_commit():
+def test_wake_ups_are_coalesced_and_a_full_batch_wakes_the_next(client, number, on_commit, settings):
+    with on_commit() as callbacks:
         for i in range(APPLY_BATCH + 1):
             deliver(client, text_message(number, wamid=f"wamid.M{i}"))
-    newest = WebhookEvent.objects.order_by("pk").last()
-    assert webhook_events_apply(first=newest.pk) == APPLY_BATCH
-    newest.refresh_from_db()
-    assert newest.outcome == WebhookEvent.Outcome.PROCESSED  # its own delivery, though it is the newest
-    assert WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.RECEIVED).count() == 1
+    assert len(callbacks) == APPLY_BATCH + 1
+    # Every delivery tries to wake the workers; a flag already set means a task is queued: no second one.
+    cache.add(APPLY_ARMED_KEY, 1)
+    assert [wake() for wake in callbacks] == [False] * (APPLY_BATCH + 1)
+    assert not Message.objects.exists()
+    # The queued task clears the flag, applies a full batch, and wakes the next task for the rest.
+    assert apply_webhook_events.delay().get() == APPLY_BATCH
+    assert not WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.RECEIVED).exists()
+    assert Message.objects.count() == APPLY_BATCH + 1
 
 
 def test_the_sweep_applies_a_delivery_whose_hand_off_was_lost(client, number, settings, on_commit):

@@ -132,6 +132,11 @@ def test_bad_item_does_not_lose_the_good_ones(post_webhook, number):
     assert WebhookEvent.objects.get().outcome == WebhookEvent.Outcome.PARTIAL
 
 
+def after_commit(callbacks) -> list[str]:
+    """What each on-commit callback starts: a queued task's name, or the function's own name."""
+    return [c.args[0] if hasattr(c, "args") else c.__name__ for c in callbacks]
+
+
 # --- inbound messages -------------------------------------------------------------------------------
 def test_inbound_text_creates_contact_conversation_and_message(
     post_webhook, number, django_capture_on_commit_callbacks
@@ -151,9 +156,8 @@ def test_inbound_text_creates_contact_conversation_and_message(
     conversation = Conversation.objects.get()
     assert conversation.number == number
     assert conversation.last_inbound_at is not None and conversation.window_open(at=conversation.last_inbound_at)
-    queued = [callback.args[0] for callback in callbacks]
-    assert queued == ["whatsapp.apply_webhook_events", "whatsapp.answer_inbound_message"], (
-        "the delivery is handed to the workers, and the reply enqueued once, after commit"
+    assert after_commit(callbacks) == ["workers_wake", "whatsapp.answer_inbound_message"], (
+        "the workers are woken for the delivery, and the reply enqueued once, after commit"
     )
 
 
@@ -164,9 +168,8 @@ def test_redelivered_message_is_stored_once(post_webhook, number, django_capture
         post_webhook(payload)
     assert Message.objects.filter(wamid="wamid.DUP").count() == 1
     assert WebhookEvent.objects.count() == 2
-    queued = [callback.args[0] for callback in callbacks]
-    assert queued.count("whatsapp.apply_webhook_events") == 2
-    assert queued.count("whatsapp.answer_inbound_message") == 1
+    assert after_commit(callbacks).count("workers_wake") == 2
+    assert after_commit(callbacks).count("whatsapp.answer_inbound_message") == 1
 
 
 def test_every_inbound_type_is_recorded_readably(post_webhook, number):

@@ -1,8 +1,11 @@
 """Webhook deliveries: kept in one write while Meta waits, applied by the workers in batches.
 
-`webhook_delivery_accept` is all the request does (one INSERT, then the hand-off to the workers).
-`webhook_events_apply` claims pending deliveries and walks each one: every entry, change, message and
-status, routed by number. A delivery whose hand-off was lost is applied by the beat sweep.
+`webhook_delivery_accept` is all the request does: one INSERT, then it wakes the workers. Waking is
+coalesced: a flag in the cache (Redis in production) says an apply task is already queued, so under load
+one task carries a whole batch instead of one task per delivery. The task clears the flag *before* it
+claims its batch, so a delivery stored after the clear wakes a new task, and one stored before it is in
+the batch. `webhook_events_apply` claims pending deliveries and walks each one: every entry, change,
+message and status, routed by number. A delivery whose wake-up was lost is applied by the beat sweep.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.queue import enqueue_on_commit
+from core.queue import enqueue
 from tenants.models import WhatsAppNumber
 from whatsapp.models import WebhookEvent
 from whatsapp.payloads import as_object, as_objects
@@ -61,25 +65,47 @@ def store_webhook_event(body: bytes) -> WebhookEvent:
     )
 
 
-def webhook_delivery_accept(body: bytes) -> WebhookEvent:
-    """Store a signed delivery and hand it to the workers: the only work done while Meta waits.
+APPLY_BATCH = 100
+APPLY_ARMED_KEY = "whatsapp:apply-armed"
+APPLY_ARMED_SECONDS = 5  # a task lost after arming delays deliveries this long, not forever
 
-    A lost hand-off (broker down) loses nothing: the delivery is stored and the beat sweep applies it.
+
+def webhook_delivery_accept(body: bytes) -> WebhookEvent:
+    """Store a signed delivery and wake the workers: the only work done while Meta waits.
+
     Raises MalformedPayload (after storing it) for a body that is not a JSON object.
     """
     event = store_webhook_event(body)
-    try:
-        enqueue_on_commit("whatsapp.apply_webhook_events", event.pk)
-    except Exception:  # noqa: BLE001 - any broker trouble: the stored delivery is swept up later
-        logger.warning("webhook event %s stored, hand-off to the workers failed; the sweep applies it", event.pk)
+    transaction.on_commit(workers_wake)  # at once in autocommit; after commit inside a transaction
     return event
 
 
-APPLY_BATCH = 100
+def workers_wake() -> bool:
+    """Queue one apply task unless one is queued already; True if this call queued it.
+
+    Broker or cache trouble loses nothing: the delivery is stored and the beat sweep applies it.
+    """
+    try:
+        if not cache.add(APPLY_ARMED_KEY, 1, timeout=APPLY_ARMED_SECONDS):
+            return False
+        enqueue("whatsapp.apply_webhook_events")
+    except Exception:
+        logger.warning("could not wake the workers; stored webhook deliveries wait for the sweep", exc_info=True)
+        return False
+    return True
 
 
-def webhook_events_apply(*, first: int | None = None, older_than: timedelta | None = None) -> int:
-    """Apply up to APPLY_BATCH pending deliveries (`first` among them), oldest first, in one transaction.
+def webhook_events_apply_pending() -> int:
+    """The apply task's body: clear the wake-up flag, apply one batch, and wake again if more is waiting."""
+    cache.delete(APPLY_ARMED_KEY)
+    applied = webhook_events_apply()
+    if applied == APPLY_BATCH:
+        workers_wake()
+    return applied
+
+
+def webhook_events_apply(*, older_than: timedelta | None = None) -> int:
+    """Apply up to APPLY_BATCH pending deliveries, oldest first, in one transaction.
 
     Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers and the sweep never apply
     one delivery at the same time, and a worker that dies mid-batch rolls back and leaves its deliveries
@@ -89,11 +115,8 @@ def webhook_events_apply(*, first: int | None = None, older_than: timedelta | No
     pending = WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.RECEIVED)
     if older_than is not None:
         pending = pending.filter(received_at__lte=timezone.now() - older_than)
-    first_wins = Case(When(pk=first, then=Value(0)), default=Value(1), output_field=IntegerField())
     with transaction.atomic():
-        batch = list(
-            pending.select_for_update(skip_locked=True).order_by(first_wins, "received_at", "pk")[:APPLY_BATCH]
-        )
+        batch = list(pending.select_for_update(skip_locked=True).order_by("received_at", "pk")[:APPLY_BATCH])
         for event in batch:
             try:
                 with transaction.atomic():
