@@ -44,8 +44,32 @@ def apply_stale_webhook_events() -> int:
 
 
 @shared_task(name="whatsapp.answer_inbound_message", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def answer_inbound_message(message_id: int) -> None:
-    replies.answer_inbound_message(message_id)
+def answer_inbound_message(message_id: int) -> int | None:
+    """Decide the reply and send it in the same task: one queue hop from the customer's message to Meta.
+
+    A run that died after recording the reply and before sending it is retried (acks_late) and sends the
+    recorded reply; it never drafts a second one. Returns the reply's id.
+    """
+    reply = replies.answer_inbound_message(message_id)
+    reply_id = reply.pk if reply is not None else replies.unsent_reply_id(message_id)
+    if reply_id is not None:
+        send_now_or_hand_over(reply_id)
+    return reply_id
+
+
+def send_now_or_hand_over(message_id: int) -> None:
+    """Send a recorded message from this task when the number's pace allows; otherwise, or after a
+    transient Graph error, the send task takes over with its backoff. The pending → sending claim
+    keeps it to one send whoever gets there first."""
+    message = outbound.claim_for_sending(message_id)
+    if message is None:
+        return
+    if not acquire_send_slot(message.conversation.number.phone_number_id or ""):
+        outbound.release_claim(message_id)
+        send_outbound_message.apply_async(args=[message_id], countdown=random.uniform(1, 2))
+        return
+    if outbound.send_claimed_message(message).retry:
+        send_outbound_message.apply_async(args=[message_id], countdown=backoff_with_jitter(message.attempts + 1))
 
 
 @shared_task(

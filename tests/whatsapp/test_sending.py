@@ -11,7 +11,7 @@ from tests.factories import ConversationFactory, MessageFactory
 from whatsapp.models import Message
 from whatsapp.services import replies
 from whatsapp.services.outbound import record_outbound_message
-from whatsapp.tasks import send_outbound_message
+from whatsapp.tasks import answer_inbound_message, send_outbound_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,10 +31,10 @@ def fault(base_url, **body):
 
 def test_running_the_reply_task_twice_sends_one_reply(sandbox_live, number):
     message = inbound(number)
-    first = replies.answer_inbound_message(message.pk)
-    second = replies.answer_inbound_message(message.pk)
+    first = answer_inbound_message.delay(message.pk).get()  # decides and sends, one task
+    second = answer_inbound_message.delay(message.pk).get()  # a duplicated run
     assert first is not None and second is None
-    send_outbound_message.delay(first.pk)  # a duplicated send task
+    send_outbound_message.delay(first)  # a duplicated send task
     assert SandboxMessage.objects.filter(direction="out").count() == 1
     assert Message.objects.filter(direction="out").count() == 1
     assert UsagePeriod.objects.get(number=number).service_messages == 1
@@ -43,9 +43,20 @@ def test_running_the_reply_task_twice_sends_one_reply(sandbox_live, number):
 def test_a_burst_is_answered_once_by_the_latest_message(sandbox_live, number):
     first = inbound(number, text="Hola")
     later = MessageFactory(conversation=first.conversation, text="¿Tienen domicilio?")
-    assert replies.answer_inbound_message(first.pk) is None
-    reply = replies.answer_inbound_message(later.pk)
-    assert reply is not None and reply.reply_to == later
+    assert answer_inbound_message.delay(first.pk).get() is None
+    reply = Message.objects.get(pk=answer_inbound_message.delay(later.pk).get())
+    assert reply.reply_to == later and reply.status == Message.Status.SENT
+    assert SandboxMessage.objects.filter(direction="out").count() == 1
+
+
+def test_a_reply_recorded_by_a_run_that_died_is_sent_by_the_retry_not_drafted_again(sandbox_live, number):
+    message = inbound(number)
+    recorded = replies.answer_inbound_message(message.pk)  # the run recorded its reply, then its worker died
+    assert recorded.status == Message.Status.PENDING and not SandboxMessage.objects.exists()
+    assert answer_inbound_message.delay(message.pk).get() == recorded.pk  # acks_late: the task runs again
+    recorded.refresh_from_db()
+    assert recorded.status == Message.Status.SENT
+    assert Message.objects.filter(direction="out").count() == 1
     assert SandboxMessage.objects.filter(direction="out").count() == 1
 
 

@@ -29,8 +29,12 @@ def record_outbound_message(
     sent_by: str = Message.SentBy.AI,
     reply_to: Message | None = None,
     user=None,
+    send_after_commit: bool = True,
 ) -> Message:
-    """Create the pending outbound row and enqueue its send when the transaction commits."""
+    """Create the pending outbound row and enqueue its send when the transaction commits.
+
+    The AI's reply passes `send_after_commit=False`: the task that wrote it sends it itself, one hop.
+    """
     message = Message.objects.create(
         client_id=conversation.client_id,
         conversation=conversation,
@@ -44,7 +48,8 @@ def record_outbound_message(
         reply_to=reply_to,
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
-    enqueue_on_commit("whatsapp.send_outbound_message", message.pk)
+    if send_after_commit:
+        enqueue_on_commit("whatsapp.send_outbound_message", message.pk)
     return message
 
 

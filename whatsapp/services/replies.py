@@ -24,6 +24,7 @@ from billing.selectors import ai_may_reply
 from whatsapp.client import GraphClient
 from whatsapp.errors import GraphError
 from whatsapp.models import Conversation, Message
+from whatsapp.services.outbound import record_outbound_message
 from whatsapp.services.ownership import flag_for_people, hand_off, record_conversion_if_confirmed
 
 logger = logging.getLogger(__name__)
@@ -94,9 +95,16 @@ def _superseded(inbound: Message) -> bool:
     )
 
 
-def _record_reply(*, inbound: Message, draft: ReplyDraft) -> Message | None:
-    from whatsapp.services.outbound import record_outbound_message
+def unsent_reply_id(inbound_id: int) -> int | None:
+    """The AI reply to this message that is still waiting to go out (its run died before sending)."""
+    return (
+        Message.objects.filter(reply_to_id=inbound_id, sent_by=Message.SentBy.AI, status=Message.Status.PENDING)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
+
+def _record_reply(*, inbound: Message, draft: ReplyDraft) -> Message | None:
     try:
         with transaction.atomic():
             conversation = Conversation.objects.select_for_update().get(pk=inbound.conversation_id)
@@ -106,7 +114,11 @@ def _record_reply(*, inbound: Message, draft: ReplyDraft) -> Message | None:
                 reply_log_record(client=conversation.client, draft=draft, conversation_id=conversation.pk)
                 return None
             reply = record_outbound_message(
-                conversation=conversation, text=draft.text, sent_by=Message.SentBy.AI, reply_to=inbound
+                conversation=conversation,
+                text=draft.text,
+                sent_by=Message.SentBy.AI,
+                reply_to=inbound,
+                send_after_commit=False,  # the reply task sends it (whatsapp.tasks.answer_inbound_message)
             )
             reply_log_record(
                 client=conversation.client, draft=draft, conversation_id=conversation.pk, message_id=reply.pk
