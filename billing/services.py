@@ -68,9 +68,9 @@ def increment_usage(*, period_id: int, **counters: int) -> None:
     )
 
 
-def record_inbound_usage(*, number: WhatsAppNumber, at: datetime | None = None) -> None:
-    """Inbound messages are free; they are counted only to show activity."""
-    increment_usage(period_id=usage_period_for(number=number, at=at).pk, inbound_messages=1)
+def record_inbound_usage(*, number: WhatsAppNumber, at: datetime | None = None, count: int = 1) -> None:
+    """Inbound messages are free; they are counted only to show activity (a batch counts them at once)."""
+    increment_usage(period_id=usage_period_for(number=number, at=at).pk, inbound_messages=count)
 
 
 def template_category(pricing_category: str) -> str:

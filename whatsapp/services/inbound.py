@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from billing.services import record_inbound_usage
 from core.queue import enqueue_on_commit
 from tenants.models import WhatsAppNumber
 from whatsapp.inbound_parsing import describe_inbound
@@ -56,7 +55,8 @@ def record_inbound_message(
 ) -> Message | None:
     """Store one inbound message; None when this wamid was already stored (Meta redelivers).
 
-    Runs inside the caller's transaction; the reply is scheduled on commit.
+    Runs inside the caller's transaction; the reply is scheduled on commit. The caller counts the
+    message in usage (a batch of deliveries counts all of its messages in one update per number).
     """
     wamid = str(message.get("id") or "")
     if not wamid:
@@ -97,7 +97,6 @@ def record_inbound_message(
         last_message_at=now,
         last_inbound_at=Case(When(later_than_known, then=Value(sent_at)), default=F("last_inbound_at")),
     )
-    record_inbound_usage(number=number, at=now)
     inbound_message_recorded.send(sender=Message, number=number, wa_id=wa_id, sent_at=sent_at)
     if kind != "reaction":
         enqueue_on_commit("whatsapp.answer_inbound_message", inbound.pk, countdown=settings.AI_REPLY_QUIET_SECONDS)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +22,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from billing.services import record_inbound_usage
 from core.queue import enqueue
 from tenants.models import WhatsAppNumber
 from whatsapp.models import WebhookEvent
@@ -117,15 +120,19 @@ def webhook_events_apply(*, older_than: timedelta | None = None) -> int:
         pending = pending.filter(received_at__lte=timezone.now() - older_than)
     with transaction.atomic():
         batch = list(pending.select_for_update(skip_locked=True).order_by("received_at", "pk")[:APPLY_BATCH])
+        shared = ApplyBatch()
         for event in batch:
+            counted = shared.inbound.copy()
             try:
                 with transaction.atomic():
-                    process_webhook_event(event)
+                    process_webhook_event(event, batch=shared)
             except Exception:
+                shared.inbound = counted  # its messages were rolled back with it
                 logger.exception("webhook event %s could not be processed", event.pk)
                 event.outcome, event.detail = WebhookEvent.Outcome.FAILED, "processing error; see logs"
                 event.processed_at = timezone.now()
                 event.save(update_fields=["outcome", "detail", "processed_at"])
+        shared.count_inbound_usage()  # last: the usage row stays locked only from here to the commit
     return len(batch)
 
 
@@ -143,11 +150,37 @@ def webhook_events_replay(*, events: QuerySet[WebhookEvent]) -> int:
     return replayed
 
 
-def process_webhook_event(event: WebhookEvent) -> WebhookEvent:
+@dataclass
+class ApplyBatch:
+    """What deliveries applied together share: each number looked up once, inbound usage counted once.
+
+    Every inbound message of a number bumps the same usage row; counting them at the end of the batch
+    keeps that row locked for an instant instead of for the whole batch (senders count on it too).
+    """
+
+    numbers: dict[str, WhatsAppNumber | None] = field(default_factory=dict)
+    inbound: Counter[str] = field(default_factory=Counter)
+
+    def number(self, phone_number_id: str) -> WhatsAppNumber | None:
+        if phone_number_id not in self.numbers:
+            self.numbers[phone_number_id] = (
+                WhatsAppNumber.objects.select_related("client").filter(phone_number_id=phone_number_id).first()
+            )
+        return self.numbers[phone_number_id]
+
+    def count_inbound_usage(self) -> None:
+        for phone_number_id, count in self.inbound.items():
+            record_inbound_usage(number=self.numbers[phone_number_id], count=count)
+        self.inbound.clear()
+
+
+def process_webhook_event(event: WebhookEvent, *, batch: ApplyBatch | None = None) -> WebhookEvent:
     """Apply every item of the delivery; each in its own savepoint so one bad item spoils nothing.
 
     Idempotent (messages by wamid, statuses only move forward), so the admin can reprocess.
     """
+    own_batch = batch is None
+    batch = batch or ApplyBatch()
     notes: list[str] = []
     handled = failed = 0
     payload = event.payload or {}
@@ -159,7 +192,7 @@ def process_webhook_event(event: WebhookEvent) -> WebhookEvent:
                 notes.append(handler(entry, value) if handler else f"field {field} not handled")
                 handled += bool(handler)
                 continue
-            ok, bad, note = _process_messages_change(value)
+            ok, bad, note = _process_messages_change(value, batch)
             handled, failed = handled + ok, failed + bad
             if note:
                 notes.append(note)
@@ -169,12 +202,14 @@ def process_webhook_event(event: WebhookEvent) -> WebhookEvent:
         outcome = WebhookEvent.Outcome.PROCESSED if handled else WebhookEvent.Outcome.IGNORED
     event.outcome, event.detail, event.processed_at = outcome, "\n".join(notes)[:5000], timezone.now()
     event.save(update_fields=["outcome", "detail", "processed_at"])
+    if own_batch:
+        batch.count_inbound_usage()
     return event
 
 
-def _process_messages_change(value: dict[str, Any]) -> tuple[int, int, str]:
+def _process_messages_change(value: dict[str, Any], batch: ApplyBatch) -> tuple[int, int, str]:
     pnid = str(as_object(value.get("metadata")).get("phone_number_id") or "")
-    number = WhatsAppNumber.objects.select_related("client").filter(phone_number_id=pnid).first() if pnid else None
+    number = batch.number(pnid) if pnid else None
     if number is None:
         logger.warning("webhook for unknown phone_number_id %r", pnid)
         return 0, 0, f"unknown phone_number_id {pnid!r}"
@@ -189,7 +224,8 @@ def _process_messages_change(value: dict[str, Any]) -> tuple[int, int, str]:
             with transaction.atomic():
                 if kind == "message":
                     sender = str(item.get("from") or item.get("from_user_id") or "")
-                    record_inbound_message(number=number, message=item, contact_info=contacts.get(sender))
+                    if record_inbound_message(number=number, message=item, contact_info=contacts.get(sender)):
+                        batch.inbound[pnid] += 1
                 else:
                     apply_status_update(number=number, status=item)
             ok += 1

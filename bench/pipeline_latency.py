@@ -1,0 +1,198 @@
+"""Inbound message → AI reply accepted by the Graph API: latency at a fixed arrival rate, on one number.
+
+Starts the production processes on a fresh PostgreSQL database with Redis: gunicorn (web, webhook and the
+sandbox standing in for Meta, which posts sent/delivered/read status webhooks back for every reply) and a
+Celery worker, with the offline AI and no quiet period. Then it posts signed inbound webhooks open-loop at
+`--rate` per second for `--seconds` (each from a new customer, so no burst merges two), and measures for
+each message the time from its scheduled arrival to the moment Meta (the sandbox) accepted the reply
+(`Message.sent_at`). Prints p50/p90/p99, how many were answered, and the backlog 5 s after the load.
+
+    .venv/bin/python bench/pipeline_latency.py --rate 50 --seconds 20
+    .venv/bin/python bench/pipeline_latency.py --rate 80 --seconds 20
+
+Needs PostgreSQL and Redis (database crm_bench and Redis db 9 are wiped). The sandbox is refused with
+DEBUG off and its worker-side observer needs it on, so web and worker run with DEBUG on (slower than
+production: Django keeps every query's SQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import redis
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from crm import processes  # noqa: E402
+
+SECRET = "bench-app-secret"
+PHONE_NUMBER_ID = "109000000000101"  # the demo café (seed_demo)
+
+
+def inbound(i: int) -> bytes:
+    sender = f"57310{i:07d}"
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "573005550101", "phone_number_id": PHONE_NUMBER_ID},
+        "contacts": [{"profile": {"name": f"Cliente {i}"}, "wa_id": sender}],
+        "messages": [
+            {"from": sender, "id": f"wamid.PIPE{i:08d}", "timestamp": str(int(time.time())), "type": "text",
+             "text": {"body": "¿Hacen domicilios?"}}
+        ],
+    }  # fmt: skip
+    entry = {"id": "100000000000001", "changes": [{"field": "messages", "value": value}]}
+    return json.dumps({"object": "whatsapp_business_account", "entry": [entry]}).encode()
+
+
+def drive(url: str, rate: float, seconds: float) -> tuple[dict[str, float], int]:
+    """Post open-loop: message i is due at start + i/rate whatever happened to the others."""
+    total = int(rate * seconds)
+    due: dict[str, float] = {}
+    errors = 0
+    lock = threading.Lock()
+    session = requests.Session()
+    start = time.time() + 0.5
+
+    def post(i: int) -> None:
+        nonlocal errors
+        at = start + i / rate
+        time.sleep(max(at - time.time(), 0))
+        body = inbound(i)
+        signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        try:
+            ok = (
+                session.post(
+                    url,
+                    data=body,
+                    timeout=10,
+                    headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+                ).status_code
+                == 200
+            )
+        except requests.RequestException:
+            ok = False
+        with lock:
+            due[f"wamid.PIPE{i:08d}"] = at
+            errors += not ok
+
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(post, range(total)))
+    return due, errors
+
+
+def replies_sent(database_url: str) -> dict[str, float]:
+    """inbound wamid → when Meta (the sandbox) accepted the AI's reply to it."""
+    return {wamid: stages[-1] for wamid, stages in stage_times(database_url).items()}
+
+
+def stage_times(database_url: str) -> dict[str, tuple[float, float, float]]:
+    """inbound wamid → (inbound stored, reply recorded, reply accepted by Meta), as epoch seconds."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            """SELECT i.wamid, i.created_at, o.created_at, o.sent_at
+               FROM whatsapp_message o JOIN whatsapp_message i ON o.reply_to_id = i.id
+               WHERE o.sent_at IS NOT NULL AND i.wamid LIKE 'wamid.PIPE%%'"""
+        ).fetchall()
+    return {wamid: (a.timestamp(), b.timestamp(), c.timestamp()) for wamid, a, b, c in rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/9")
+    args = parser.parse_args()
+
+    database_url = processes.recreate_postgres_database(args.pg, "crm_bench")
+    redis.Redis.from_url(args.redis).flushdb()
+    port = processes.free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "WHATSAPP_SANDBOX": "true",
+        "WHATSAPP_APP_SECRET": SECRET,
+        "WHATSAPP_GRAPH_URL": f"{base}/sandbox/graph",
+        "WEBHOOK_URL": f"{base}/webhook/whatsapp",
+        "PORT": str(port),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": args.redis,
+        "AI_REPLY_QUIET_SECONDS": "0",
+        "WHATSAPP_SENDS_PER_SECOND": "80",  # Meta's per-number limit
+        "LOG_LEVEL": "WARNING",
+        "SECRET_KEY": "bench-secret-key-0123456789-0123456789-0123456789",
+        "FIELD_ENCRYPTION_KEY": "XeHEccd6UT5FoxHtxnx-0GO9eIKfBlSGRpi_Kwb9cwE=",
+        "WHATSAPP_MASTER_TOKEN": "sandbox-master-token",
+        "WHATSAPP_APP_ID": "sandbox-app",
+        "WHATSAPP_VERIFY_TOKEN": "sandbox-verify-token",
+        "WHATSAPP_BUSINESS_ACCOUNT_ID": "100000000000001",
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        log = open(Path(tmp) / "worker.log", "w")  # noqa: SIM115 - closed with the processes
+        web = subprocess.Popen(processes.gunicorn_command(port, workers=2, threads=8), cwd=ROOT, env=env)
+        worker = subprocess.Popen(
+            processes.worker_command(concurrency=args.worker_concurrency, pool="prefork", loglevel="WARNING"),
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            if not processes.wait_until_healthy(base):
+                raise SystemExit("gunicorn did not start")
+            time.sleep(3)  # the worker connects
+            due, errors = drive(f"{base}/webhook/whatsapp", args.rate, args.seconds)
+            load_end = max(due.values())
+            time.sleep(max(load_end + 5 - time.time(), 0))
+            at_five = replies_sent(database_url)
+            deadline = time.time() + 60
+            sent = at_five
+            while len(sent) < len(due) and time.time() < deadline:
+                time.sleep(1)
+                sent = replies_sent(database_url)
+        finally:
+            processes.stop([web, worker])
+            log.close()
+            worker_log = (Path(tmp) / "worker.log").read_text()
+
+    latencies = sorted((sent[w] - due[w]) * 1000 for w in due if w in sent)
+    if not latencies:
+        raise SystemExit(f"no reply was sent; the worker said:\n{worker_log[-3000:]}")
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [float("nan")] * 99
+    backlog = len(due) - sum(1 for w in due if w in at_five and at_five[w] <= load_end + 5)
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} rate {args.rate:g}/s for {args.seconds:g} s on one number, "
+          f"worker prefork x{args.worker_concurrency}, quiet period 0, status webhooks on")  # fmt: skip
+    print(f"inbound: {len(due)}  post errors: {errors}  answered: {len(latencies)}")
+    print(f"inbound → reply accepted, ms: p50 {q[49]:.0f}  p90 {q[89]:.0f}  p99 {q[98]:.0f}  max {latencies[-1]:.0f}")
+    print(f"not yet answered 5 s after the load: {backlog}")
+    stages = stage_times(database_url)
+    for name, pick in (
+        ("webhook → stored by a worker", lambda w: stages[w][0] - due[w]),
+        ("stored → reply recorded", lambda w: stages[w][1] - stages[w][0]),
+        ("recorded → accepted by Meta", lambda w: stages[w][2] - stages[w][1]),
+    ):
+        values = sorted(pick(w) * 1000 for w in due if w in stages)
+        if len(values) > 1:
+            part = statistics.quantiles(values, n=100)
+            print(f"  {name:<30} p50 {part[49]:6.0f}  p99 {part[98]:6.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
