@@ -164,6 +164,20 @@ def usage_record_pricing(*, message_id: int, pricing_category: str, pricing_type
     return bool(updated)
 
 
+def usage_record_pricing_batch(pricing: dict[int, tuple[str, str, bool | None]]) -> None:
+    """`usage_record_pricing` for many messages ({message id: (category, type, billable)}), grouped by value."""
+    groups: dict[tuple[str, str, bool | None], list[int]] = {}
+    for message_id, values in pricing.items():
+        groups.setdefault(values, []).append(message_id)
+    for (category, pricing_type, billable), ids in groups.items():
+        CountedMessage.objects.filter(pk__in=ids).update(
+            pricing_category=category, pricing_type=pricing_type, billable=billable
+        )
+    templates = [pk for pk, (category, _, _) in pricing.items() if category in KNOWN_TEMPLATE_PRICING]
+    if templates:
+        settle_template_categories(message_ids=templates)
+
+
 KNOWN_TEMPLATE_PRICING = ["marketing", "marketing_lite", "utility", "authentication", "authentication_international"]
 
 

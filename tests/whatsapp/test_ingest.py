@@ -114,3 +114,24 @@ def test_replay_by_id_and_time_range_never_answers_twice(post_webhook, number, o
 def test_replay_needs_deliveries_named_clearly(arguments):
     with pytest.raises(CommandError):
         call_command("replay_webhooks", *arguments)
+
+
+def test_a_batch_of_100_status_webhooks_costs_at_most_3_queries_each(
+    client, number, on_commit, django_assert_max_num_queries
+):
+    """Each status its own delivery, as Meta sends them: storing plus applying stays within 3 queries each."""
+    from billing.models import CountedMessage
+    from tests.billing.support import send_counted
+    from tests.billing.webhooks import status_payload
+
+    sent = send_counted(number, 100)
+    Message.objects.filter(pk__in=[m.pk for m in sent]).update(status=Message.Status.SENT)
+    wamids = dict(Message.objects.filter(pk__in=[m.pk for m in sent]).values_list("pk", "wamid"))
+    with django_assert_max_num_queries(300), on_commit():
+        for message in sent:
+            deliver(client, status_payload(number, wamids[message.pk], "delivered"))
+        assert webhook_events_apply() == 100
+    statuses = set(Message.objects.filter(pk__in=wamids).values_list("status", flat=True))
+    assert statuses == {Message.Status.DELIVERED}
+    assert set(CountedMessage.objects.filter(pk__in=wamids).values_list("pricing_type", flat=True)) == {"regular"}
+    assert not WebhookEvent.objects.exclude(outcome=WebhookEvent.Outcome.PROCESSED).exists()

@@ -6,9 +6,9 @@ import logging
 import uuid
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 
-from billing.services import usage_record_pricing
+from billing.services import usage_record_pricing, usage_record_pricing_batch
 from tenants.models import WhatsAppNumber
 from whatsapp.models import Message
 from whatsapp.services.inbound import _timestamp
@@ -91,3 +91,106 @@ def _advance_status(message: Message, name: str, status: dict[str, Any]) -> None
         return
     lower = [s for s, r in rank.items() if r < rank[name]]
     Message.objects.filter(pk=message.pk).filter(Q(status__in=lower)).update(status=name)
+
+
+# --- a batch of statuses at once --------------------------------------------------------------------
+StatusItem = tuple[WhatsAppNumber, dict[str, Any]]
+
+
+def apply_status_batch(items: list[StatusItem]) -> int:
+    """Apply many `statuses[]` entries set-wise; returns how many found their message.
+
+    One read finds every message (by wamid, else by our uuid in biz_opaque_callback_data), one UPDATE
+    writes the columns that changed (each column a CASE over the ids that change it), and one conditional
+    UPDATE per target status moves messages forward only: a status the database has passed meanwhile
+    changes nothing. Failed statuses, and messages whose send was never counted, take the one-by-one path
+    (both are rare). Meta's pricing blocks reach billing grouped, in one call.
+    """
+    found = _messages_for(items)
+    changes: dict[int, dict[str, Any]] = {}
+    target: dict[int, str] = {}
+    pricing: dict[int, tuple[str, str, bool | None]] = {}
+    one_by_one: list[StatusItem] = []
+    applied = 0
+    rank = Message.STATUS_RANK
+    for number, status in sorted(items, key=lambda item: rank.get(str(item[1].get("status")), 9)):
+        message = found.get(_key(number, status))
+        name = str(status.get("status") or "")
+        if message is None:
+            logger.info("status %s for unknown message %s", name, status.get("id"))
+            continue
+        applied += 1
+        if name == "failed" or (name in ("sent", "delivered", "read") and not message.usage_counted):
+            one_by_one.append((number, status))
+            continue
+        column = changes.setdefault(message.pk, {})
+        if not message.wamid and status.get("id"):
+            column["wamid"] = message.wamid = str(status["id"])
+        ts_field = _TIMESTAMP_FIELD.get(name)
+        if ts_field and getattr(message, ts_field) is None:
+            column[ts_field] = _timestamp(status.get("timestamp"))
+            setattr(message, ts_field, column[ts_field])
+        block = status.get("pricing") or {}
+        if block:
+            billable = block.get("billable") if isinstance(block.get("billable"), bool) else message.billable
+            values = (str(block.get("category") or ""), str(block.get("type") or ""), billable)
+            column.update(pricing_category=values[0], pricing_type=values[1], billable=values[2])
+            pricing[message.pk] = values
+        if message.error_code == "timeout" and name in ("sent", "delivered", "read"):
+            column.update(error_code="", error_title="", error_details="")  # Meta did take it after all
+        if name in rank and rank[name] > rank.get(target.get(message.pk, ""), -1):
+            target[message.pk] = name
+    _write_columns(changes)
+    for name in ("sent", "delivered", "read"):
+        ids = [pk for pk, wanted in target.items() if wanted == name]
+        if ids:
+            lower = [s for s, r in rank.items() if r < rank[name]]
+            Message.objects.filter(pk__in=ids, status__in=lower).update(status=name)
+    if pricing:
+        usage_record_pricing_batch(pricing)
+    for number, status in one_by_one:
+        apply_status_update(number=number, status=status)
+    return applied
+
+
+def _key(number: WhatsAppNumber, status: dict[str, Any]) -> tuple[int, str]:
+    return number.client_id, str(status.get("id") or status.get("biz_opaque_callback_data") or "")
+
+
+def _messages_for(items: list[StatusItem]) -> dict[tuple[int, str], Message]:
+    """(client id, wamid or our uuid) → the outbound message: always within the number's client."""
+    clients = {number.client_id for number, _ in items}
+    wamids = {str(s["id"]) for _, s in items if s.get("id")}
+    outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND, client_id__in=clients)
+    found = {(m.client_id, m.wamid): m for m in outbound.filter(wamid__in=wamids)} if wamids else {}
+    opaque: dict[uuid.UUID, str] = {}
+    for number, status in items:
+        if (number.client_id, str(status.get("id") or "")) in found:
+            continue
+        try:
+            opaque[uuid.UUID(str(status.get("biz_opaque_callback_data")))] = str(status.get("id") or "")
+        except ValueError:
+            continue
+    if opaque:
+        for message in outbound.filter(uuid__in=list(opaque), wamid__isnull=True):
+            key = opaque[message.uuid] or str(message.uuid)
+            found[(message.client_id, key)] = message
+    return found
+
+
+def _write_columns(changes: dict[int, dict[str, Any]]) -> None:
+    """One UPDATE: each changed column is a CASE over the ids that change it; others keep their value."""
+    columns: dict[str, list[When]] = {}
+    for pk, values in changes.items():
+        for column, value in values.items():
+            columns.setdefault(column, []).append(When(pk=pk, then=Value(value, output_field=_field(column))))
+    if not columns:
+        return
+    ids = [pk for pk, values in changes.items() if values]
+    Message.objects.filter(pk__in=ids).update(
+        **{column: Case(*whens, default=F(column), output_field=_field(column)) for column, whens in columns.items()}
+    )
+
+
+def _field(column: str):
+    return Message._meta.get_field(column)

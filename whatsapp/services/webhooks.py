@@ -29,7 +29,7 @@ from whatsapp.models import WebhookEvent
 from whatsapp.payloads import as_object, as_objects
 from whatsapp.services.account_events import FIELD_HANDLERS
 from whatsapp.services.inbound import record_inbound_message
-from whatsapp.services.statuses import apply_status_update
+from whatsapp.services.statuses import StatusItem, apply_status_batch, apply_status_update
 
 logger = logging.getLogger(__name__)
 
@@ -122,17 +122,16 @@ def webhook_events_apply(*, older_than: timedelta | None = None) -> int:
         batch = list(pending.select_for_update(skip_locked=True).order_by("received_at", "pk")[:APPLY_BATCH])
         shared = ApplyBatch()
         for event in batch:
-            counted = shared.inbound.copy()
             try:
-                with transaction.atomic():
-                    process_webhook_event(event, batch=shared)
+                process_webhook_event(event, batch=shared)
             except Exception:
-                shared.inbound = counted  # its messages were rolled back with it
+                # Every write of an event sits in its own savepoint, so what it stored before failing is
+                # consistent (and counted); replaying it later skips what is already there.
                 logger.exception("webhook event %s could not be processed", event.pk)
                 event.outcome, event.detail = WebhookEvent.Outcome.FAILED, "processing error; see logs"
                 event.processed_at = timezone.now()
-                event.save(update_fields=["outcome", "detail", "processed_at"])
-        shared.count_inbound_usage()  # last: the usage row stays locked only from here to the commit
+                shared.events.append(event)
+        shared.finish()
     return len(batch)
 
 
@@ -160,6 +159,8 @@ class ApplyBatch:
 
     numbers: dict[str, WhatsAppNumber | None] = field(default_factory=dict)
     inbound: Counter[str] = field(default_factory=Counter)
+    statuses: list[StatusItem] = field(default_factory=list)
+    events: list[WebhookEvent] = field(default_factory=list)
 
     def number(self, phone_number_id: str) -> WhatsAppNumber | None:
         if phone_number_id not in self.numbers:
@@ -168,6 +169,32 @@ class ApplyBatch:
             )
         return self.numbers[phone_number_id]
 
+    def finish(self) -> None:
+        """Write what the batch gathered: statuses, then each delivery's outcome, then usage (last: the
+        usage row stays locked only from here to the commit)."""
+        self.apply_statuses()
+        if self.events:
+            WebhookEvent.objects.bulk_update(self.events, ["outcome", "detail", "processed_at"])
+            self.events = []
+        self.count_inbound_usage()
+
+    def apply_statuses(self) -> None:
+        """All statuses of the batch at once; if that fails, one by one, so a bad one spoils nothing else."""
+        items, self.statuses = self.statuses, []
+        if not items:
+            return
+        try:
+            with transaction.atomic():
+                apply_status_batch(items)
+        except Exception:
+            logger.exception("a batch of %d statuses failed; applying them one by one", len(items))
+            for number, status in items:
+                try:
+                    with transaction.atomic():
+                        apply_status_update(number=number, status=status)
+                except Exception:
+                    logger.exception("status %r for %s failed", status.get("id"), number.phone_number_id)
+
     def count_inbound_usage(self) -> None:
         for phone_number_id, count in self.inbound.items():
             record_inbound_usage(number=self.numbers[phone_number_id], count=count)
@@ -175,7 +202,9 @@ class ApplyBatch:
 
 
 def process_webhook_event(event: WebhookEvent, *, batch: ApplyBatch | None = None) -> WebhookEvent:
-    """Apply every item of the delivery; each in its own savepoint so one bad item spoils nothing.
+    """Apply every item of the delivery; each inbound message and each field handler in its own savepoint,
+    so one bad item spoils nothing. Inside a batch, statuses, usage and the delivery's own outcome are
+    written with the batch; alone (replay, the admin) they are written before returning.
 
     Idempotent (messages by wamid, statuses only move forward), so the admin can reprocess.
     """
@@ -189,8 +218,12 @@ def process_webhook_event(event: WebhookEvent, *, batch: ApplyBatch | None = Non
             field, value = str(change.get("field")), as_object(change.get("value"))
             if field != "messages":
                 handler = FIELD_HANDLERS.get(field)
-                notes.append(handler(entry, value) if handler else f"field {field} not handled")
-                handled += bool(handler)
+                if handler is None:
+                    notes.append(f"field {field} not handled")
+                    continue
+                with transaction.atomic():
+                    notes.append(handler(entry, value))
+                handled += 1
                 continue
             ok, bad, note = _process_messages_change(value, batch)
             handled, failed = handled + ok, failed + bad
@@ -201,9 +234,9 @@ def process_webhook_event(event: WebhookEvent, *, batch: ApplyBatch | None = Non
     else:
         outcome = WebhookEvent.Outcome.PROCESSED if handled else WebhookEvent.Outcome.IGNORED
     event.outcome, event.detail, event.processed_at = outcome, "\n".join(notes)[:5000], timezone.now()
-    event.save(update_fields=["outcome", "detail", "processed_at"])
+    batch.events.append(event)
     if own_batch:
-        batch.count_inbound_usage()
+        batch.finish()
     return event
 
 
@@ -214,24 +247,21 @@ def _process_messages_change(value: dict[str, Any], batch: ApplyBatch) -> tuple[
         logger.warning("webhook for unknown phone_number_id %r", pnid)
         return 0, 0, f"unknown phone_number_id {pnid!r}"
     contacts = {str(c.get("wa_id") or c.get("user_id")): c for c in as_objects(value.get("contacts"))}
-    ok = bad = 0
+    bad = 0
     notes = []
-    items = [("message", m) for m in as_objects(value.get("messages"))] + [
-        ("status", s) for s in as_objects(value.get("statuses"))
-    ]
-    for kind, item in items:
+    statuses = as_objects(value.get("statuses"))
+    batch.statuses.extend((number, status) for status in statuses)  # applied together, set-wise
+    ok = len(statuses)
+    for item in as_objects(value.get("messages")):
         try:
             with transaction.atomic():
-                if kind == "message":
-                    sender = str(item.get("from") or item.get("from_user_id") or "")
-                    if record_inbound_message(number=number, message=item, contact_info=contacts.get(sender)):
-                        batch.inbound[pnid] += 1
-                else:
-                    apply_status_update(number=number, status=item)
+                sender = str(item.get("from") or item.get("from_user_id") or "")
+                if record_inbound_message(number=number, message=item, contact_info=contacts.get(sender)):
+                    batch.inbound[pnid] += 1
             ok += 1
         except Exception as exc:
-            logger.exception("webhook %s for %s failed", kind, pnid)
-            notes.append(f"{kind} {item.get('id')!r}: {exc}")
+            logger.exception("webhook message for %s failed", pnid)
+            notes.append(f"message {item.get('id')!r}: {exc}")
             bad += 1
     for error in as_objects(value.get("errors")):
         notes.append(f"error {error.get('code')}: {error.get('title') or error.get('message')}")
