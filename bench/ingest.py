@@ -75,6 +75,7 @@ def run_wrk(port: int, deliveries: Path, args: argparse.Namespace) -> dict:
 
 
 def serve(port: int, env: dict, args: argparse.Namespace) -> subprocess.Popen:
+    """gunicorn with the production flags of this benchmark (`--workers`, `--gunicorn-threads`)."""
     web = subprocess.Popen(
         processes.gunicorn_command(port, workers=args.workers, threads=args.gunicorn_threads), cwd=ROOT, env=env
     )
@@ -89,6 +90,30 @@ def stored_deliveries(database_url: str) -> int:
         return conn.execute("SELECT count(*) FROM whatsapp_webhookevent").fetchone()[0]
 
 
+def prepare(pg: str, redis_url: str) -> tuple[str, dict[str, str]]:
+    """A fresh crm_bench database with the demo data and an empty Redis; the production-like environment."""
+    database_url = processes.recreate_postgres_database(pg, "crm_bench")
+    redis.Redis.from_url(redis_url).flushdb()
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-secret-key-0123456789-0123456789-0123456789",
+        "FIELD_ENCRYPTION_KEY": "XeHEccd6UT5FoxHtxnx-0GO9eIKfBlSGRpi_Kwb9cwE=",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "WHATSAPP_SANDBOX": "false",
+        "WHATSAPP_APP_SECRET": SECRET,
+        "WHATSAPP_MASTER_TOKEN": "bench-token",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+    }
+    (ROOT / "var" / "staticfiles").mkdir(parents=True, exist_ok=True)  # whitenoise looks there
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    return database_url, env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
@@ -101,25 +126,7 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9")
     args = parser.parse_args()
 
-    database_url = processes.recreate_postgres_database(args.pg, "crm_bench")
-    redis.Redis.from_url(args.redis).flushdb()
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-secret-key-0123456789-0123456789-0123456789",
-        "FIELD_ENCRYPTION_KEY": "XeHEccd6UT5FoxHtxnx-0GO9eIKfBlSGRpi_Kwb9cwE=",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "WHATSAPP_SANDBOX": "false",
-        "WHATSAPP_APP_SECRET": SECRET,
-        "WHATSAPP_MASTER_TOKEN": "bench-token",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": args.redis,
-        "LOG_LEVEL": "WARNING",
-    }
-    (ROOT / "var" / "staticfiles").mkdir(parents=True, exist_ok=True)  # whitenoise looks there
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    database_url, env = prepare(args.pg, args.redis)
 
     with tempfile.TemporaryDirectory() as tmp:
         deliveries = Path(tmp) / "deliveries.tsv"
