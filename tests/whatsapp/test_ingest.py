@@ -135,3 +135,13 @@ def test_a_batch_of_100_status_webhooks_costs_at_most_3_queries_each(
     assert statuses == {Message.Status.DELIVERED}
     assert set(CountedMessage.objects.filter(pk__in=wamids).values_list("pricing_type", flat=True)) == {"regular"}
     assert not WebhookEvent.objects.exclude(outcome=WebhookEvent.Outcome.PROCESSED).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replay_commits_each_delivery_outside_any_transaction(post_webhook, number):
+    """The command runs in autocommit: no cursor may stay open across its commits (SQLite refuses)."""
+    for i in range(3):
+        post_webhook(text_message(number, wamid=f"wamid.T{i}"))
+    call_command("replay_webhooks", "--since", "2000-01-01T00:00")
+    assert Message.objects.filter(wamid__startswith="wamid.T").count() == 3
+    assert set(WebhookEvent.objects.values_list("outcome", flat=True)) == {WebhookEvent.Outcome.PROCESSED}

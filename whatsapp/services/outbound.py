@@ -8,7 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from billing.services import record_outbound_usage
@@ -109,9 +110,12 @@ def send_claimed_message(message: Message) -> SendOutcome:
         return SendOutcome(sent=False, error=error)
     wamid = ((response.get("messages") or [{}])[0]).get("id")
     with transaction.atomic():
-        Message.objects.filter(pk=message.pk, wamid__isnull=True).update(wamid=wamid)
-        Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
-            status=Message.Status.SENT, sent_at=timezone.now()
+        # One UPDATE: keep a wamid a status stored first; move sending → sent only (a status may be ahead).
+        still_sending = Q(status=Message.Status.SENDING)
+        Message.objects.filter(pk=message.pk).update(
+            wamid=Coalesce(F("wamid"), Value(wamid)),
+            status=Case(When(still_sending, then=Value(Message.Status.SENT)), default=F("status")),
+            sent_at=Case(When(still_sending, then=Value(timezone.now())), default=F("sent_at")),
         )
         count_accepted_message(message.pk)
     return SendOutcome(sent=True)

@@ -51,7 +51,8 @@ def answer_inbound_message(message_id: int) -> Message | None:
     if inbound is None or _superseded(inbound) or inbound.replies.filter(sent_by=Message.SentBy.AI).exists():
         return None  # a later message's run answers the whole burst / already answered
     conversation = inbound.conversation
-    number, client = conversation.number, conversation.client
+    number, client = conversation.number, conversation.number.client
+    conversation.client = client  # the same row, already loaded: no second read of it below
     persona = persona_for(client=client)
     burst = unanswered_burst(conversation=conversation, last=inbound)
     customer_text = burst_text(burst)
@@ -111,7 +112,7 @@ def _record_reply(*, inbound: Message, draft: ReplyDraft) -> Message | None:
             # Re-check under the lock: the customer may have written again, or a person taken over.
             if _superseded(inbound) or conversation.owner == Conversation.Owner.HUMAN:
                 draft.error = (draft.error + " | " if draft.error else "") + "discarded: not sent, see the next reply"
-                reply_log_record(client=conversation.client, draft=draft, conversation_id=conversation.pk)
+                reply_log_record(client=inbound.conversation.client, draft=draft, conversation_id=conversation.pk)
                 return None
             reply = record_outbound_message(
                 conversation=conversation,
@@ -121,7 +122,7 @@ def _record_reply(*, inbound: Message, draft: ReplyDraft) -> Message | None:
                 send_after_commit=False,  # the reply task sends it (whatsapp.tasks.answer_inbound_message)
             )
             reply_log_record(
-                client=conversation.client, draft=draft, conversation_id=conversation.pk, message_id=reply.pk
+                client=inbound.conversation.client, draft=draft, conversation_id=conversation.pk, message_id=reply.pk
             )
             if draft.handoff:
                 hand_off(conversation=conversation, reason=draft.reason or "The assistant asked for a person")

@@ -142,10 +142,15 @@ def webhook_events_replay(*, events: QuerySet[WebhookEvent]) -> int:
     move forward. Deliveries that were not JSON have nothing to replay.
     """
     replayed = 0
-    for event in events.exclude(payload__isnull=True).order_by("received_at", "pk").iterator():
-        with transaction.atomic():
-            process_webhook_event(event)
-        replayed += 1
+    # Ids first: no cursor stays open across the commits below (SQLite refuses to commit under one).
+    ids = list(events.exclude(payload__isnull=True).order_by("received_at", "pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), APPLY_BATCH):  # a chunk of rows in memory at a time
+        for event in list(
+            WebhookEvent.objects.filter(pk__in=ids[start : start + APPLY_BATCH]).order_by("received_at", "pk")
+        ):
+            with transaction.atomic():
+                process_webhook_event(event)
+            replayed += 1
     return replayed
 
 
