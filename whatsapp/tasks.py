@@ -11,7 +11,7 @@ from celery import shared_task
 from django.conf import settings
 
 from whatsapp.pacing import acquire_send_slot
-from whatsapp.services import number_health, outbound, replies, webhooks
+from whatsapp.services import number_health, outbound, ownership, replies, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,12 @@ def send_outbound_message(self, message_id: int):
         outbound.mark_failed(message_id, result.error)
         return None
     return self.retry(countdown=backoff_with_jitter(attempts), throw=False)
+
+
+@shared_task(name="whatsapp.notify_handoff", ignore_result=True)
+def notify_handoff(conversation_id: int) -> None:
+    """E-mail the client's owners that a customer waits for a person (failures are logged by the service)."""
+    ownership.notify_handoff(conversation_id=conversation_id)
 
 
 @shared_task(name="whatsapp.sweep_stale_sends", ignore_result=True)

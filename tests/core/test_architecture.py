@@ -75,6 +75,7 @@ def test_every_task_of_ours_has_an_explicit_name():
         "whatsapp.answer_inbound_message",
         "whatsapp.apply_stale_webhook_events",
         "whatsapp.apply_webhook_events",
+        "whatsapp.notify_handoff",
         "whatsapp.send_outbound_message",
         "whatsapp.sweep_stale_sends",
         "whatsapp.sync_number_health",

@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import (
-    ClientFactory,
     ConversationFactory,
     MembershipFactory,
     MessageFactory,

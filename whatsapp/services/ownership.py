@@ -10,13 +10,13 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ai.models import Persona
 from ai.services import confirms_goal
+from core.queue import enqueue_on_commit
 from tenants.selectors import owner_emails
 from whatsapp.models import Conversation
 
@@ -30,7 +30,7 @@ def hand_off(*, conversation: Conversation, reason: str) -> bool:
     )
     if moved:
         conversation.owner, conversation.needs_attention, conversation.handoff_reason = "human", True, reason[:200]
-        transaction.on_commit(lambda: notify_handoff(conversation_id=conversation.pk))
+        enqueue_on_commit("whatsapp.notify_handoff", conversation.pk)  # an e-mail never holds up the reply
     return bool(moved)
 
 
