@@ -15,7 +15,14 @@ from django.utils import timezone
 
 from tests.meta_fixtures import text_message
 from whatsapp.models import Message, WebhookEvent
-from whatsapp.services.webhooks import APPLY_ARMED_KEY, APPLY_BATCH, webhook_events_apply, workers_wake
+from whatsapp.services.webhooks import (
+    APPLY_ARMED_KEY,
+    APPLY_BATCH,
+    ApplyBatch,
+    process_webhook_event,
+    webhook_events_apply,
+    workers_wake,
+)
 from whatsapp.signature import sign_body
 from whatsapp.tasks import apply_stale_webhook_events, apply_webhook_events
 
@@ -145,3 +152,18 @@ def test_replay_commits_each_delivery_outside_any_transaction(post_webhook, numb
     call_command("replay_webhooks", "--since", "2000-01-01T00:00")
     assert Message.objects.filter(wamid__startswith="wamid.T").count() == 3
     assert set(WebhookEvent.objects.values_list("outcome", flat=True)) == {WebhookEvent.Outcome.PROCESSED}
+
+
+def test_a_wamid_stored_by_a_concurrent_delivery_is_a_duplicate_not_a_failure(client, number, on_commit, post_webhook):
+    post_webhook(text_message(number, wamid="wamid.RACE"))
+    with on_commit() as callbacks:
+        deliver(client, text_message(number, wamid="wamid.RACE"))
+        # The batch looked its wamids up before the other delivery committed: it believes this one is new.
+        shared = ApplyBatch(wamids_known=True)
+        event = WebhookEvent.objects.order_by("pk").last()
+        process_webhook_event(event, batch=shared)
+        shared.finish()
+    event.refresh_from_db()
+    assert event.outcome == WebhookEvent.Outcome.PROCESSED
+    assert Message.objects.filter(wamid="wamid.RACE").count() == 1
+    assert [c for c in callbacks if getattr(c, "args", ("",))[0] == "whatsapp.answer_inbound_message"] == []

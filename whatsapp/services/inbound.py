@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
@@ -51,17 +50,24 @@ def conversation_for(*, number: WhatsAppNumber, contact: Contact) -> Conversatio
 
 
 def record_inbound_message(
-    *, number: WhatsAppNumber, message: dict[str, Any], contact_info: dict[str, Any] | None = None
+    *,
+    number: WhatsAppNumber,
+    message: dict[str, Any],
+    contact_info: dict[str, Any] | None = None,
+    known_new: bool = False,
 ) -> Message | None:
     """Store one inbound message; None when this wamid was already stored (Meta redelivers).
 
-    Runs inside the caller's transaction; the reply is scheduled on commit. The caller counts the
-    message in usage (a batch of deliveries counts all of its messages in one update per number).
+    Runs inside the caller's savepoint; the reply is scheduled on commit. The caller counts the message
+    in usage (a batch counts all of its messages in one update per number). `known_new`: the caller
+    looked the wamid up already (a batch does it for all of its messages at once). A delivery of the
+    same wamid stored concurrently raises IntegrityError at the insert: the caller's savepoint undoes
+    this message and the caller treats it as the duplicate it is.
     """
     wamid = str(message.get("id") or "")
     if not wamid:
         raise ValueError("inbound message without id")
-    if Message.objects.filter(wamid=wamid).exists():
+    if not known_new and Message.objects.filter(wamid=wamid).exists():
         return None
     contact_info = as_object(contact_info)
     profile = as_object(contact_info.get("profile"))
@@ -75,21 +81,17 @@ def record_inbound_message(
     conversation = conversation_for(number=number, contact=contact)
     sent_at = _timestamp(message.get("timestamp"))
     kind, text = describe_inbound(message)
-    try:
-        with transaction.atomic():
-            inbound = Message.objects.create(
-                client=number.client,
-                conversation=conversation,
-                direction=Message.Direction.INBOUND,
-                kind=kind,
-                text=text,
-                payload=message,
-                wamid=wamid,
-                status=Message.Status.RECEIVED,
-                sent_at=sent_at,
-            )
-    except IntegrityError:
-        return None  # the same wamid was stored by a concurrent delivery
+    inbound = Message.objects.create(
+        client=number.client,
+        conversation=conversation,
+        direction=Message.Direction.INBOUND,
+        kind=kind,
+        text=text,
+        payload=message,
+        wamid=wamid,
+        status=Message.Status.RECEIVED,
+        sent_at=sent_at,
+    )
     now = timezone.now()
     # The window counts from the customer's message; deliveries can arrive out of order.
     later_than_known = Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=sent_at)

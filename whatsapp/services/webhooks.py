@@ -18,14 +18,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing.services import record_inbound_usage
 from core.queue import enqueue
 from tenants.models import WhatsAppNumber
-from whatsapp.models import WebhookEvent
+from whatsapp.models import Message, WebhookEvent
 from whatsapp.payloads import as_object, as_objects
 from whatsapp.services.account_events import FIELD_HANDLERS
 from whatsapp.services.inbound import record_inbound_message
@@ -121,6 +121,7 @@ def webhook_events_apply(*, older_than: timedelta | None = None) -> int:
     with transaction.atomic():
         batch = list(pending.select_for_update(skip_locked=True).order_by("received_at", "pk")[:APPLY_BATCH])
         shared = ApplyBatch()
+        shared.look_up_wamids(batch)
         for event in batch:
             try:
                 process_webhook_event(event, batch=shared)
@@ -166,6 +167,22 @@ class ApplyBatch:
     inbound: Counter[str] = field(default_factory=Counter)
     statuses: list[StatusItem] = field(default_factory=list)
     events: list[WebhookEvent] = field(default_factory=list)
+    stored_wamids: set[str] = field(default_factory=set)
+    wamids_known: bool = False  # stored_wamids holds every inbound wamid of the batch already stored
+
+    def look_up_wamids(self, events: list[WebhookEvent]) -> None:
+        """One query for the whole batch: which of its inbound messages are stored already."""
+        wamids = {
+            str(message.get("id"))
+            for event in events
+            for entry in as_objects((event.payload or {}).get("entry"))
+            for change in as_objects(entry.get("changes"))
+            for message in as_objects(as_object(change.get("value")).get("messages"))
+            if message.get("id")
+        }
+        if wamids:
+            self.stored_wamids = set(Message.objects.filter(wamid__in=wamids).values_list("wamid", flat=True))
+        self.wamids_known = True
 
     def number(self, phone_number_id: str) -> WhatsAppNumber | None:
         if phone_number_id not in self.numbers:
@@ -258,12 +275,22 @@ def _process_messages_change(value: dict[str, Any], batch: ApplyBatch) -> tuple[
     batch.statuses.extend((number, status) for status in statuses)  # applied together, set-wise
     ok = len(statuses)
     for item in as_objects(value.get("messages")):
+        wamid = str(item.get("id") or "")
+        if wamid in batch.stored_wamids:
+            ok += 1  # Meta delivered it again: stored already, never answered twice
+            continue
         try:
             with transaction.atomic():
                 sender = str(item.get("from") or item.get("from_user_id") or "")
-                if record_inbound_message(number=number, message=item, contact_info=contacts.get(sender)):
-                    batch.inbound[pnid] += 1
+                stored = record_inbound_message(
+                    number=number, message=item, contact_info=contacts.get(sender), known_new=batch.wamids_known
+                )
+            if stored:
+                batch.inbound[pnid] += 1
+                batch.stored_wamids.add(wamid)
             ok += 1
+        except IntegrityError:
+            ok += 1  # the same wamid stored meanwhile by a concurrent delivery: its savepoint undid this one
         except Exception as exc:
             logger.exception("webhook message for %s failed", pnid)
             notes.append(f"message {item.get('id')!r}: {exc}")
