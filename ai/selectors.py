@@ -15,7 +15,9 @@ from tenants.models import Client
 
 def persona_for(*, client: Client) -> Persona:
     """The client's persona, or an unsaved one with the defaults when none was written yet."""
-    return Persona.objects.for_client(client).first() or Persona(client=client)
+    persona = Persona.objects.for_client(client).first() or Persona(client=client)
+    persona.client = client  # the caller's row: the prompt reads the business name from it, no second read
+    return persona
 
 
 def knowledge_list(*, client: Client) -> QuerySet[KnowledgeEntry]:
