@@ -53,15 +53,15 @@ def answer_inbound_message(message_id: int) -> int | None:
     reply = replies.answer_inbound_message(message_id)
     reply_id = reply.pk if reply is not None else replies.unsent_reply_id(message_id)
     if reply_id is not None:
-        send_now_or_hand_over(reply_id)
+        send_now_or_hand_over(reply_id, loaded=reply)
     return reply_id
 
 
-def send_now_or_hand_over(message_id: int) -> None:
+def send_now_or_hand_over(message_id: int, *, loaded=None) -> None:
     """Send a recorded message from this task when the number's pace allows; otherwise, or after a
     transient Graph error, the send task takes over with its backoff. The pending → sending claim
     keeps it to one send whoever gets there first."""
-    message = outbound.claim_for_sending(message_id)
+    message = outbound.claim_for_sending(message_id, loaded=loaded)
     if message is None:
         return
     if not acquire_send_slot(message.conversation.number.phone_number_id or ""):

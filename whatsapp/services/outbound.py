@@ -69,11 +69,18 @@ class SendOutcome:
     error: GraphError | None = None
 
 
-def claim_for_sending(message_id: int) -> Message | None:
-    """Move pending → sending atomically; None if another run has it or it left pending already."""
+def claim_for_sending(message_id: int, *, loaded: Message | None = None) -> Message | None:
+    """Move pending → sending atomically; None if another run has it or it left pending already.
+
+    `loaded`: the caller holds the message with its conversation, number, client and contact (the reply
+    task that just wrote it), so it is not read again.
+    """
     claimed = Message.objects.filter(pk=message_id, status=Message.Status.PENDING).update(status=Message.Status.SENDING)
     if not claimed:
         return None
+    if loaded is not None:
+        loaded.status = Message.Status.SENDING
+        return loaded
     return Message.objects.select_related("conversation__number__client", "conversation__contact").get(pk=message_id)
 
 

@@ -48,7 +48,7 @@ def answer_inbound_message(message_id: int) -> Message | None:
         .filter(pk=message_id, direction=Message.Direction.INBOUND)
         .first()
     )
-    if inbound is None or _superseded(inbound) or inbound.replies.filter(sent_by=Message.SentBy.AI).exists():
+    if inbound is None or _superseded(inbound, or_answered=True):
         return None  # a later message's run answers the whole burst / already answered
     conversation = inbound.conversation
     number, client = conversation.number, conversation.number.client
@@ -85,15 +85,13 @@ def show_typing(*, number, inbound: Message) -> None:
         logger.info("mark-read/typing for %s failed: %s", inbound.wamid, error)
 
 
-def _superseded(inbound: Message) -> bool:
-    """A later message will be answered with this one. Reactions schedule no reply, so they never supersede."""
-    return (
-        Message.objects.filter(
-            conversation_id=inbound.conversation_id, direction=Message.Direction.INBOUND, pk__gt=inbound.pk
-        )
-        .exclude(kind__in=UNSCHEDULED_KINDS)
-        .exists()
-    )
+def _superseded(inbound: Message, *, or_answered: bool = False) -> bool:
+    """A later message will be answered with this one (reactions schedule no reply, so they never supersede);
+    with `or_answered`, also true when the AI answered this message already. One EXISTS either way."""
+    later = Q(direction=Message.Direction.INBOUND, pk__gt=inbound.pk) & ~Q(kind__in=UNSCHEDULED_KINDS)
+    if or_answered:
+        later |= Q(reply_to_id=inbound.pk, sent_by=Message.SentBy.AI)
+    return Message.objects.filter(later, conversation_id=inbound.conversation_id).exists()
 
 
 def unsent_reply_id(inbound_id: int) -> int | None:
@@ -128,6 +126,7 @@ def _record_reply(*, inbound: Message, draft: ReplyDraft) -> Message | None:
                 hand_off(conversation=conversation, reason=draft.reason or "The assistant asked for a person")
     except IntegrityError:
         return None  # another run recorded the reply first
+    reply.conversation = inbound.conversation  # with its number, client and contact loaded, for the send
     return reply
 
 
