@@ -85,6 +85,16 @@ def serve(port: int, env: dict, args: argparse.Namespace) -> subprocess.Popen:
     return web
 
 
+def serve_and_drive(env: dict, deliveries: Path, args: argparse.Namespace) -> dict:
+    """Start gunicorn with `env`, run wrk against it, stop it."""
+    port = processes.free_port()
+    web = serve(port, env, args)
+    try:
+        return run_wrk(port, deliveries, args)
+    finally:
+        processes.stop([web])
+
+
 def stored_deliveries(database_url: str) -> int:
     with psycopg.connect(database_url) as conn:
         return conn.execute("SELECT count(*) FROM whatsapp_webhookevent").fetchone()[0]
@@ -131,20 +141,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         deliveries = Path(tmp) / "deliveries.tsv"
         write_deliveries(deliveries, args.deliveries)
-        port = processes.free_port()
-        web = serve(port, env, args)
-        try:
-            product = run_wrk(port, deliveries, args)
-        finally:
-            processes.stop([web])
+        product = serve_and_drive(env, deliveries, args)
         stored = stored_deliveries(database_url)
-        bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.bare_settings"}
-        port = processes.free_port()
-        web = serve(port, bare_env, args)
-        try:
-            bare = run_wrk(port, deliveries, args)
-        finally:
-            processes.stop([web])
+        bare = serve_and_drive({**env, "DJANGO_SETTINGS_MODULE": "bench.bare_settings"}, deliveries, args)
 
     acknowledged = product["requests"] - product["non2xx"]  # answered 200
     gunicorn = f"gunicorn {args.workers}x{args.gunicorn_threads} gthread"
