@@ -71,19 +71,34 @@ class SandboxMessage(models.Model):
         return f"{self.direction} {self.wa_id}: {self.text[:40]}"
 
 
+class SandboxFaultQuerySet(models.QuerySet):
+    def pending(self) -> SandboxFaultQuerySet:
+        """Faults that still hit calls: countdowns with calls left, ratio faults not yet expired."""
+        countdown = models.Q(fail_ratio__isnull=True, remaining__gt=0)
+        share = models.Q(fail_ratio__isnull=False, active_until__gt=timezone.now())
+        return self.filter(countdown | share).order_by("created_at", "id")
+
+
 class SandboxFault(models.Model):
-    """The next `remaining` Graph calls (for one number, or any) fail or stall this way."""
+    """The next `remaining` Graph calls (for one number, or any) fail or stall this way; or, with
+    `fail_ratio`, that share of the calls until `active_until` (a flaky Meta for a while)."""
 
     phone_number_id = models.CharField(max_length=32, blank=True)
     remaining = models.PositiveIntegerField(default=1)
+    fail_ratio = models.FloatField(null=True, blank=True, help_text="Share of calls hit while active (0–1].")
+    active_until = models.DateTimeField(null=True, blank=True)
+    injected = models.PositiveIntegerField(default=0, help_text="Calls a ratio fault has hit so far.")
     error_code = models.IntegerField(null=True, blank=True)
     http_status = models.PositiveSmallIntegerField(default=500)
     delay_ms = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = SandboxFaultQuerySet.as_manager()
+
     def __str__(self) -> str:
-        return f"fault {self.error_code or 'delay'} ×{self.remaining} ({self.phone_number_id or 'all numbers'})"
+        share = f"{self.fail_ratio:.0%} until {self.active_until:%H:%M:%S}" if self.fail_ratio else f"×{self.remaining}"
+        return f"fault {self.error_code or 'delay'} {share} ({self.phone_number_id or 'all numbers'})"
 
 
 class SandboxConversation(models.Model):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,6 +19,7 @@ from sandbox.models import SandboxFault, SandboxMessage, SandboxPhoneNumber, San
 
 MAX_FAIL_NEXT = 1000
 MAX_DELAY_MS = 120_000
+MAX_DURATION_S = 3600
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any] | None:
@@ -121,10 +124,14 @@ def signup_result(code: Any, number: SandboxPhoneNumber) -> dict[str, str]:
 
 # --- faults ------------------------------------------------------------------------------------
 def _fault_json(fault: SandboxFault) -> dict[str, Any]:
+    ratio = fault.fail_ratio is not None
     return {
         "id": fault.pk,
         "phone_number_id": fault.phone_number_id or None,
-        "fail_next": fault.remaining,
+        "fail_next": None if ratio else fault.remaining,
+        "fail_ratio": fault.fail_ratio,
+        "active_until": fault.active_until.isoformat() if ratio else None,
+        "injected": fault.injected if ratio else None,
         "error_code": fault.error_code,
         "http_status": fault.http_status,
         "delay_ms": fault.delay_ms,
@@ -152,6 +159,23 @@ def default_http_status(error_code: int | None) -> int:
     return 500 if error_code in (1, 2, 131000, 131016, 133004) else 400
 
 
+def _share(body: dict[str, Any]) -> dict[str, Any]:
+    """`fail_ratio` + `duration_s` (a share of calls for a while) instead of `fail_next` (the next N calls)."""
+    if body.get("fail_ratio") is None:
+        if body.get("duration_s") is not None:
+            raise ValueError("`duration_s` goes with `fail_ratio`.")
+        return {"remaining": _int_field(body, "fail_next", 1, 1, MAX_FAIL_NEXT)}
+    ratio = body["fail_ratio"]
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio <= 1:
+        raise ValueError("`fail_ratio` must be a number above 0 and at most 1.")
+    if body.get("fail_next") is not None:
+        raise ValueError("Give either `fail_next` or `fail_ratio`, not both.")
+    duration = _int_field(body, "duration_s", None, 1, MAX_DURATION_S)
+    if duration is None:
+        raise ValueError("`fail_ratio` needs `duration_s` (seconds).")
+    return {"remaining": 0, "fail_ratio": float(ratio), "active_until": timezone.now() + timedelta(seconds=duration)}
+
+
 def _parse_fault(body: dict[str, Any]) -> dict[str, Any]:
     error_code = _int_field(body, "error_code", None, 0, 9_999_999)
     delay_ms = _int_field(body, "delay_ms", 0, 0, MAX_DELAY_MS) or 0
@@ -160,12 +184,13 @@ def _parse_fault(body: dict[str, Any]) -> dict[str, Any]:
     http_status = _int_field(body, "http_status", default_http_status(error_code), 200, 599)
     if error_code is not None and http_status < 400:
         raise ValueError("`http_status` must be 400 to 599 when `error_code` is set.")
+    share = _share(body)
     phone_number_id = str(body.get("phone_number_id") or "")
     if phone_number_id and accounts.find_number(phone_number_id) is None:
         raise LookupError("No sandbox number has that phone_number_id.")
     return {
         "phone_number_id": phone_number_id,
-        "remaining": _int_field(body, "fail_next", 1, 1, MAX_FAIL_NEXT),
+        **share,
         "error_code": error_code,
         "http_status": http_status,
         "delay_ms": delay_ms,
@@ -177,9 +202,8 @@ def _parse_fault(body: dict[str, Any]) -> dict[str, Any]:
 @require_http_methods(["GET", "POST", "DELETE"])
 def api_faults(request: HttpRequest) -> JsonResponse:
     """GET lists pending faults, POST adds one, DELETE clears them (all, or `?phone_number_id=`)."""
-    pending = SandboxFault.objects.filter(remaining__gt=0).order_by("created_at", "id")
     if request.method == "GET":
-        return JsonResponse({"results": [_fault_json(f) for f in pending]})
+        return JsonResponse({"results": [_fault_json(f) for f in SandboxFault.objects.pending()]})
     if request.method == "DELETE":
         pnid = request.GET.get("phone_number_id")
         faults = SandboxFault.objects.filter(phone_number_id=pnid) if pnid else SandboxFault.objects.all()

@@ -9,6 +9,7 @@ error object here.
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections.abc import Callable
 from typing import Any
@@ -51,11 +52,23 @@ def params(request: HttpRequest) -> dict[str, Any]:
 
 
 def injected_fault(phone_number_id: str = "") -> JsonResponse | None:
-    """Consume one pending fault for this number (or for every number), if one is set."""
+    """Consume one pending countdown fault for this number (or for every number), if one is set;
+    else let an active ratio fault hit this call with its probability."""
+    fault = _countdown_fault(phone_number_id) or _ratio_fault(phone_number_id)
+    if fault is None:
+        return None
+    if fault.delay_ms:
+        time.sleep(fault.delay_ms / 1000)
+    if fault.error_code is None:
+        return None  # a pure delay
+    return graph_error(fault.error_code, fault.http_status, fault.message)
+
+
+def _countdown_fault(phone_number_id: str) -> SandboxFault | None:
     with transaction.atomic():
         fault = (
             SandboxFault.objects.select_for_update()
-            .filter(remaining__gt=0, phone_number_id__in=[phone_number_id, ""])
+            .filter(fail_ratio__isnull=True, remaining__gt=0, phone_number_id__in=[phone_number_id, ""])
             .order_by("created_at", "id")
             .first()
         )
@@ -63,11 +76,16 @@ def injected_fault(phone_number_id: str = "") -> JsonResponse | None:
             return None
         SandboxFault.objects.filter(pk=fault.pk).update(remaining=F("remaining") - 1)
         SandboxFault.objects.filter(pk=fault.pk, remaining__lte=0).delete()
-    if fault.delay_ms:
-        time.sleep(fault.delay_ms / 1000)
-    if fault.error_code is None:
-        return None  # a pure delay
-    return graph_error(fault.error_code, fault.http_status, fault.message)
+    return fault
+
+
+def _ratio_fault(phone_number_id: str) -> SandboxFault | None:
+    active = SandboxFault.objects.pending().filter(fail_ratio__isnull=False, phone_number_id__in=[phone_number_id, ""])
+    for fault in active:
+        if random.random() < fault.fail_ratio:
+            SandboxFault.objects.filter(pk=fault.pk).update(injected=F("injected") + 1)
+            return fault
+    return None
 
 
 def _resolve(node: str) -> tuple[str, Any]:

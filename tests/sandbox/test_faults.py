@@ -1,6 +1,9 @@
 """Fault injection: the helper API's validation, scoping, delays, and the send task's retries against it."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from sandbox.models import SandboxFault, SandboxMessage
 from sandbox.services import open_window
@@ -34,6 +37,16 @@ def add_fault(sandbox_api, **body):
         ({"delay_ms": -5}, 400),
         ({"delay_ms": 10**9}, 400),
         ({"phone_number_id": "404", "error_code": 131000}, 404),
+        ({"fail_ratio": 0, "duration_s": 30, "error_code": 131000}, 400),
+        ({"fail_ratio": 1.5, "duration_s": 30, "error_code": 131000}, 400),
+        ({"fail_ratio": "0.2", "duration_s": 30, "error_code": 131000}, 400),
+        ({"fail_ratio": True, "duration_s": 30, "error_code": 131000}, 400),
+        ({"fail_ratio": 0.2, "error_code": 131000}, 400),  # a share needs a duration
+        ({"fail_ratio": 0.2, "duration_s": 0, "error_code": 131000}, 400),
+        ({"fail_ratio": 0.2, "duration_s": 3601, "error_code": 131000}, 400),
+        ({"fail_ratio": 0.2, "duration_s": 30, "fail_next": 3, "error_code": 131000}, 400),
+        ({"duration_s": 30, "error_code": 131000}, 400),  # a duration without a share
+        ({"fail_ratio": 0.2, "duration_s": 30}, 400),  # neither an error nor a delay
     ],
 )
 @pytest.mark.django_db
@@ -69,6 +82,49 @@ def test_a_number_fault_hits_only_that_number_and_counts_down(operator, sandbox_
         assert error.value.code == 130429
     assert operator.send_text(number.phone_number_id, CUSTOMER, "Hola")["messages"]
     assert not SandboxFault.objects.exists()
+
+
+def test_a_ratio_fault_fails_that_share_of_calls_until_it_expires(operator, sandbox_api, number):
+    other = connected_number()
+    created = add_fault(
+        sandbox_api, phone_number_id=number.phone_number_id, fail_ratio=0.3, duration_s=30, error_code=131000
+    )
+    assert (created["fail_next"], created["fail_ratio"], created["http_status"], created["injected"]) == (
+        None,
+        0.3,
+        500,
+        0,
+    )
+    assert created["active_until"]
+    failures = 0
+    for _ in range(80):
+        try:
+            operator.get_phone_number(number.phone_number_id)
+        except TransientGraphError as error:
+            assert (error.code, error.http_status) == (131000, 500)
+            failures += 1
+    assert 0 < failures < 80  # about 24 expected; all-or-nothing has odds below 1e-12
+    for _ in range(10):
+        assert operator.get_phone_number(other.phone_number_id)["status"] == "CONNECTED"  # other numbers untouched
+    [listed] = sandbox_api("GET", "/api/faults").json()["results"]
+    assert (listed["id"], listed["injected"]) == (created["id"], failures)
+    SandboxFault.objects.update(active_until=timezone.now() - timedelta(seconds=1))  # its 30 s are over
+    for _ in range(20):
+        assert operator.get_phone_number(number.phone_number_id)["status"] == "CONNECTED"
+    assert sandbox_api("GET", "/api/faults").json() == {"results": []}
+    assert sandbox_api("DELETE", "/api/faults").json() == {"cleared": 1}  # expired rows are still cleared
+
+
+def test_countdown_faults_go_before_a_ratio_fault(operator, sandbox_api, number):
+    add_fault(sandbox_api, fail_ratio=1, duration_s=60, error_code=2, http_status=503)
+    add_fault(sandbox_api, phone_number_id=number.phone_number_id, fail_next=1, error_code=130429)
+    with pytest.raises(RateLimitedError):
+        operator.get_phone_number(number.phone_number_id)
+    for _ in range(3):
+        with pytest.raises(TransientGraphError) as error:
+            operator.get_phone_number(number.phone_number_id)
+        assert error.value.http_status == 503
+    assert [f["injected"] for f in sandbox_api("GET", "/api/faults").json()["results"]] == [3]
 
 
 def test_a_global_fault_hits_any_call_and_keeps_its_message(operator, sandbox_api, number):
