@@ -90,11 +90,17 @@ def _outbound_category(*, is_template: bool, pricing_category: str) -> str:
     return template_category(pricing_category) if is_template else Category.SERVICE
 
 
-def recipient_country_code(wa_id: str) -> str:
+def recipient_country_code(wa_id: str, user_id: str = "") -> str:
+    """The recipient's calling code for prices: from the phone, else from the ISO country a BSUID starts
+    with (`CO.1349…` → 57); customers who hide their phone behind a username have only the BSUID."""
     try:
-        return str(phonenumbers.parse(f"+{wa_id}").country_code) if wa_id else ""
+        if wa_id:
+            return str(phonenumbers.parse(f"+{wa_id}").country_code)
     except phonenumbers.NumberParseException:
         return ""
+    region = user_id[:2] if len(user_id) > 3 and user_id[2] == "." and user_id[:2].isalpha() else ""
+    code = phonenumbers.country_code_for_region(region.upper()) if region else 0
+    return str(code) if code else ""
 
 
 def record_outbound_usage(
@@ -105,6 +111,7 @@ def record_outbound_usage(
     is_template: bool,
     sent_by: str,
     recipient_wa_id: str,
+    recipient_user_id: str = "",
     pricing_category: str = "",
     pricing_type: str = "",
     billable: bool | None = None,
@@ -112,7 +119,7 @@ def record_outbound_usage(
     """Count one accepted outbound message in the month it was sent; False if it was counted before.
 
     The caller passes what it already holds (the number with its client, when it was sent, whether it is a
-    template, who wrote it, the recipient's phone, Meta's pricing block if a status brought it already);
+    template, who wrote it, the recipient's phone and BSUID, Meta's pricing block if a status brought it already);
     billing re-reads no message. Runs inside
     the caller's transaction (count_accepted_message), so the ledger row, the counters and the alert rows
     commit together with `usage_counted` or not at all.
@@ -132,7 +139,7 @@ def record_outbound_usage(
                     client_id=period.client_id,
                     period=period,
                     category=category,
-                    country_code=recipient_country_code(recipient_wa_id),
+                    country_code=recipient_country_code(recipient_wa_id, recipient_user_id),
                 )
         except IntegrityError:
             return False

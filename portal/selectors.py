@@ -30,11 +30,12 @@ def _digits(text: str) -> str:
 def inbox_conversations(
     *, client: Client, query: str = "", owner: str = "", needs_attention: bool | None = None
 ) -> QuerySet[Conversation]:
-    """The inbox list: latest activity first; `query` matches the contact's name or any part of the phone."""
+    """The inbox list: latest activity first; `query` matches the contact's name, username or any part of
+    the phone."""
     conversations = conversation_list(client=client, owner=owner or None, needs_attention=needs_attention)
     query = query.strip()
     if query:
-        condition = Q(contact__profile_name__icontains=query)
+        condition = Q(contact__profile_name__icontains=query) | Q(contact__username__iexact=query.lstrip("@"))
         if _digits(query):
             condition |= Q(contact__wa_id__contains=_digits(query))
         conversations = conversations.filter(condition)

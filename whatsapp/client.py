@@ -13,6 +13,7 @@ import requests
 from django.conf import settings
 
 from whatsapp.errors import GraphError, GraphTimeoutError, TransientGraphError, error_from_response
+from whatsapp.identity import send_address
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +82,11 @@ class GraphClient:
 
     # -- messages -----------------------------------------------------------------------------
     def send_message(self, phone_number_id: str, to: str, message: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        """POST /{PNID}/messages; `message` holds `type` and its object (e.g. {"type": "text", "text": {...}})."""
-        body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **message, **extra}
+        """POST /{PNID}/messages; `message` holds `type` and its object (e.g. {"type": "text", "text": {...}}).
+
+        `to` is a phone number or a BSUID: Meta takes a phone in `to` and a BSUID only in `recipient`.
+        """
+        body = {"messaging_product": "whatsapp", "recipient_type": "individual", **send_address(to), **message, **extra}
         return self.request("POST", f"{phone_number_id}/messages", json=body)
 
     def send_text(self, phone_number_id: str, to: str, text: str, *, preview_url: bool = False, **extra: Any):

@@ -17,12 +17,30 @@ CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 
 
 class Contact(models.Model):
-    """An end customer of a client, keyed by WhatsApp id; `user_id` keeps Meta's BSUID."""
+    """An end customer of a client, known by a phone (`wa_id`), a BSUID (`user_id`), or both.
+
+    Since Meta's 2026 usernames rollout any part may be missing (whatsapp.identity): a customer who
+    adopted a username may show only a BSUID and the username. Each of phone and BSUID is unique per
+    client when present; lookups use whichever a webhook carries.
+    """
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
     wa_id = models.CharField(_("WhatsApp id"), max_length=32, blank=True)
     user_id = models.CharField(_("business-scoped user id"), max_length=128, blank=True)
+    parent_user_id = models.CharField(_("parent business-scoped user id"), max_length=128, blank=True)
+    username = models.CharField(_("username"), max_length=64, blank=True)
     profile_name = models.CharField(_("profile name"), max_length=200, blank=True)
+    # A `user_changed_number` system message: this identity's messages now come from another contact.
+    replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        verbose_name=_("now writes as"),
+    )
+    # A `user_preferences` webhook: the customer stopped marketing messages (Meta refuses them with 131050).
+    marketing_opted_out_at = models.DateTimeField(_("stopped marketing messages"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -41,11 +59,31 @@ class Contact(models.Model):
         verbose_name_plural = _("contacts")
 
     def __str__(self) -> str:
-        return self.profile_name or self.phone_number or self.user_id
+        return self.profile_name or self.handle
 
     @property
     def phone_number(self) -> str:
         return f"+{self.wa_id}" if self.wa_id else ""
+
+    @property
+    def handle(self) -> str:
+        """How people recognise the customer besides the name: phone, else @username, else the BSUID."""
+        return self.phone_number or (f"@{self.username}" if self.username else self.user_id)
+
+    @property
+    def address(self) -> str:
+        """What a send goes to: the phone when known (`to`), else the BSUID (`recipient`)."""
+        return self.phone_number or self.user_id
+
+
+class NextStep(models.TextChoices):
+    """Why a send failed for good, named for what a person does next (the inbox says it in words)."""
+
+    SEND_TEMPLATE = "send_template", _("The 24-hour window closed: send an approved template")
+    UNREACHABLE = "unreachable", _("WhatsApp could not deliver to this customer: reach them another way")
+    MARKETING_LIMIT = "marketing_limit", _("Meta limits marketing messages to this customer: try again in a day")
+    MARKETING_OPTED_OUT = "marketing_opted_out", _("The customer stopped marketing messages: send none")
+    CHANGED_NUMBER = "changed_number", _("The customer changed number: continue in their new conversation")
 
 
 class Conversation(models.Model):
@@ -64,6 +102,11 @@ class Conversation(models.Model):
     last_inbound_at = models.DateTimeField(_("last customer message"), null=True, blank=True)
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
     converted_at = models.DateTimeField(_("converted"), null=True, blank=True)
+    # What a person should do after Meta refused to deliver (window closed, undeliverable, opted out…).
+    next_step = models.CharField(_("next step"), max_length=30, choices=NextStep.choices, blank=True)
+    next_step_at = models.DateTimeField(null=True, blank=True)
+    # The day the customer was last told we cannot read a kind of message (at most once a day).
+    unsupported_acknowledged_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()
@@ -139,6 +182,10 @@ class Message(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
+    # The customer changed (`edit`) or deleted (`revoke`) an inbound message after sending it.
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted by the customer"), null=True, blank=True)
+    edits = models.JSONField(_("earlier versions"), default=list, blank=True)
 
     objects = TenantQuerySet.as_manager()
 

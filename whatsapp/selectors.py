@@ -27,12 +27,13 @@ def number_by_phone_number_id(*, client: Client, phone_number_id: str) -> WhatsA
 
 
 def contact_list(*, client: Client, query: str = "") -> QuerySet[Contact]:
-    """Contacts, newest activity first; `query` matches the profile name or any part of the phone."""
+    """Contacts, newest activity first; `query` matches the profile name, the username, the BSUID or any
+    part of the phone."""
     contacts = Contact.objects.for_client(client)
     query = query.strip()
     if query:
         digits = "".join(ch for ch in query if ch.isdigit())
-        condition = Q(profile_name__icontains=query)
+        condition = Q(profile_name__icontains=query) | Q(username__iexact=query.lstrip("@")) | Q(user_id=query)
         if digits:
             condition |= Q(wa_id__contains=digits)
         contacts = contacts.filter(condition)

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from tenants.models import Client, WhatsAppNumber
+from whatsapp.identity import CustomerIdentity, is_bsuid
 from whatsapp.models import Conversation, Message
 from whatsapp.selectors import number_by_phone_number_id
-from whatsapp.services.inbound import conversation_for, upsert_contact
+from whatsapp.services.contacts import contact_upsert, conversation_for
 from whatsapp.services.outbound import record_outbound_message
 from whatsapp.templates import TemplateMessage
 
@@ -66,15 +67,19 @@ def start_conversation(
     template: TemplateMessage | None = None,
     user=None,
 ) -> Message:
-    """Send from one of the client's numbers to any phone, opening the contact and thread if new.
+    """Send from one of the client's numbers to any phone or BSUID, opening the contact and thread if new.
 
     Everything happens in one transaction, so a refused send (window closed) leaves no new rows.
     """
     number = number_by_phone_number_id(client=client, phone_number_id=phone_number_id)
     ensure_can_send(number=number)
-    wa_id = normalize_recipient(to).lstrip("+")
+    identity = (
+        CustomerIdentity(user_id=str(to).strip())
+        if is_bsuid(str(to).strip())
+        else CustomerIdentity(wa_id=normalize_recipient(to).lstrip("+"))
+    )
     with transaction.atomic():
-        contact = upsert_contact(number=number, wa_id=wa_id)
+        contact = contact_upsert(client=number.client, identity=identity)
         conversation = conversation_for(number=number, contact=contact)
         return send_agent_message(conversation=conversation, text=text, template=template, user=user)
 
@@ -87,7 +92,7 @@ def normalize_recipient(to: str, *, region: str = DEFAULT_REGION) -> str:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed):
         raise ApplicationError(
-            _("`to` is not a valid phone number; use E.164, such as +573001234567."),
+            _("`to` is not a valid phone number or BSUID; use E.164, such as +573001234567."),
             code="invalid_phone_number",
             details={"to": str(to)},
         )

@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from core.queue import enqueue_on_commit
 from tenants.models import WhatsAppNumber
+from whatsapp.identity import identity_from_inbound
 from whatsapp.inbound_parsing import describe_inbound
-from whatsapp.models import Contact, Conversation, Message
-from whatsapp.payloads import as_object
+from whatsapp.models import Conversation, Message
+from whatsapp.services.contacts import contact_upsert, conversation_for
 from whatsapp.signals import inbound_message_recorded
 
 logger = logging.getLogger(__name__)
@@ -25,28 +26,6 @@ def _timestamp(value: Any) -> datetime:
         return datetime.fromtimestamp(int(value), tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return timezone.now()
-
-
-def upsert_contact(*, number: WhatsAppNumber, wa_id: str, user_id: str = "", profile_name: str = "") -> Contact:
-    lookup = {"wa_id": wa_id} if wa_id else {"user_id": user_id}
-    contact, created = Contact.objects.get_or_create(
-        client=number.client, **lookup, defaults={"user_id": user_id, "profile_name": profile_name}
-    )
-    changed = {
-        k: v for k, v in (("profile_name", profile_name), ("user_id", user_id)) if v and getattr(contact, k) != v
-    }
-    if changed and not created:
-        Contact.objects.filter(pk=contact.pk).update(**changed, updated_at=timezone.now())
-        for k, v in changed.items():
-            setattr(contact, k, v)
-    return contact
-
-
-def conversation_for(*, number: WhatsAppNumber, contact: Contact) -> Conversation:
-    conversation, _ = Conversation.objects.get_or_create(
-        number=number, contact=contact, defaults={"client": number.client}
-    )
-    return conversation
 
 
 def record_inbound_message(
@@ -69,15 +48,10 @@ def record_inbound_message(
         raise ValueError("inbound message without id")
     if not known_new and Message.objects.filter(wamid=wamid).exists():
         return None
-    contact_info = as_object(contact_info)
-    profile = as_object(contact_info.get("profile"))
-    wa_id = str(message.get("from") or contact_info.get("wa_id") or "")
-    user_id = str(message.get("from_user_id") or contact_info.get("user_id") or "")
-    if not (wa_id or user_id):
+    identity = identity_from_inbound(message, contact_info)
+    if not identity:
         raise ValueError("inbound message without sender")
-    contact = upsert_contact(
-        number=number, wa_id=wa_id, user_id=user_id, profile_name=str(profile.get("name") or "")[:200]
-    )
+    contact = contact_upsert(client=number.client, identity=identity)
     conversation = conversation_for(number=number, contact=contact)
     sent_at = _timestamp(message.get("timestamp"))
     kind, text = describe_inbound(message)
@@ -99,7 +73,7 @@ def record_inbound_message(
         last_message_at=now,
         last_inbound_at=Case(When(later_than_known, then=Value(sent_at)), default=F("last_inbound_at")),
     )
-    inbound_message_recorded.send(sender=Message, number=number, wa_id=wa_id, sent_at=sent_at)
+    inbound_message_recorded.send(sender=Message, number=number, wa_id=identity.key, sent_at=sent_at)
     if kind != "reaction":
         enqueue_on_commit("whatsapp.answer_inbound_message", inbound.pk, countdown=settings.AI_REPLY_QUIET_SECONDS)
     return inbound

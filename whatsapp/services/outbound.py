@@ -97,7 +97,7 @@ def send_claimed_message(message: Message) -> SendOutcome:
         fail_message(message.pk, code="number_inactive", title="The number or its client is not active")
         return SendOutcome(sent=False)
     Message.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1)
-    to = conversation.contact.phone_number or conversation.contact.user_id
+    to = conversation.contact.address  # the phone in `to` when known, else the BSUID in `recipient`
     try:
         response = GraphClient.for_number(number).send_message(
             number.phone_number_id, to, graph_body(message), biz_opaque_callback_data=str(message.uuid)
@@ -166,6 +166,7 @@ def count_accepted_message(message_id: int) -> bool:
             is_template=message.is_template,
             sent_by=message.sent_by,
             recipient_wa_id=message.conversation.contact.wa_id,
+            recipient_user_id=message.conversation.contact.user_id,
             pricing_category=message.pricing_category,
             pricing_type=message.pricing_type,
             billable=message.billable,

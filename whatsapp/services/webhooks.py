@@ -25,6 +25,7 @@ from django.utils import timezone
 from billing.services import record_inbound_usage
 from core.queue import enqueue
 from tenants.models import WhatsAppNumber
+from whatsapp.identity import contacts_by_key, sender_key
 from whatsapp.models import Message, WebhookEvent
 from whatsapp.payloads import as_object, as_objects
 from whatsapp.services.account_events import FIELD_HANDLERS
@@ -268,7 +269,7 @@ def _process_messages_change(value: dict[str, Any], batch: ApplyBatch) -> tuple[
     if number is None:
         logger.warning("webhook for unknown phone_number_id %r", pnid)
         return 0, 0, f"unknown phone_number_id {pnid!r}"
-    contacts = {str(c.get("wa_id") or c.get("user_id")): c for c in as_objects(value.get("contacts"))}
+    contacts = contacts_by_key(value.get("contacts"))
     bad = 0
     notes = []
     statuses = as_objects(value.get("statuses"))
@@ -281,9 +282,9 @@ def _process_messages_change(value: dict[str, Any], batch: ApplyBatch) -> tuple[
             continue
         try:
             with transaction.atomic():
-                sender = str(item.get("from") or item.get("from_user_id") or "")
+                sender = contacts.get(sender_key(item))
                 stored = record_inbound_message(
-                    number=number, message=item, contact_info=contacts.get(sender), known_new=batch.wamids_known
+                    number=number, message=item, contact_info=sender, known_new=batch.wamids_known
                 )
             if stored:
                 batch.inbound[pnid] += 1
