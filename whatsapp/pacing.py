@@ -6,20 +6,32 @@ that find the second full re-queue the send for the next one instead of calling 
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 
+logger = logging.getLogger(__name__)
+
 
 def acquire_send_slot(phone_number_id: str, *, now: float | None = None) -> bool:
-    """Take one of this second's send slots for the number; False when the second is full."""
+    """Take one of this second's send slots for the number; False when the second is full.
+
+    Fails open: with the cache unreachable (Redis restarting) the send goes ahead. The caller has
+    already claimed the message (pending → sending), and an error here would leave it stuck there
+    although Meta was never called; Meta's own throttle (130429) is transient and retried anyway.
+    """
     second = int(now if now is not None else time.time())
     key = f"pace:{phone_number_id}:{second}"
-    cache.add(key, 0, timeout=5)
     try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=5)
-        used = 1
+        cache.add(key, 0, timeout=5)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=5)
+            used = 1
+    except Exception:
+        logger.warning("send pacing cache unreachable; sending without a slot", exc_info=True)
+        return True
     return used <= settings.WHATSAPP_SENDS_PER_SECOND

@@ -3,14 +3,17 @@
 from datetime import timedelta
 
 import pytest
+import redis
+from django.core.cache import cache
 from django.utils import timezone
 
+from crm import processes
 from sandbox.models import SandboxMessage
 from sandbox.services import open_window
 from tests.factories import ConversationFactory, MessageFactory
 from whatsapp.models import Message
 from whatsapp.pacing import acquire_send_slot
-from whatsapp.services.outbound import sweep_stale_sends
+from whatsapp.services.outbound import record_outbound_message, sweep_stale_sends
 
 
 def test_each_number_gets_its_own_sends_per_second(settings):
@@ -19,6 +22,32 @@ def test_each_number_gets_its_own_sends_per_second(settings):
     assert [acquire_send_slot("111", now=now) for _ in range(4)] == [True, True, True, False]
     assert acquire_send_slot("222", now=now), "another number is not slowed down"
     assert acquire_send_slot("111", now=now + 1), "the next second has room again"
+
+
+@pytest.fixture
+def cache_down(settings):
+    """The cache is a Redis that does not answer (a restart in progress): nothing listens on the port."""
+    settings.CACHES = {
+        "default": {"BACKEND": "core.cache.RedisCache", "LOCATION": f"redis://127.0.0.1:{processes.free_port()}/0"}
+    }
+
+
+def test_pacing_fails_open_while_the_cache_is_down(cache_down):
+    with pytest.raises(redis.exceptions.ConnectionError):  # the cache really is unreachable
+        cache.add("probe", 1)
+    assert acquire_send_slot("111")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_claimed_while_redis_restarts_is_sent_not_stuck(sandbox_live, number, cache_down):
+    """Regression: the pace slot was taken after the pending → sending claim, and a cache error there left
+    the message in `sending` with Meta never called; the stale-send sweep then failed it as interrupted."""
+    conversation = ConversationFactory(number=number)
+    open_window(phone_number_id=number.phone_number_id, wa_id=conversation.contact.wa_id)
+    message = record_outbound_message(conversation=conversation, text="Ya te ayudo", sent_by="agent")
+    message.refresh_from_db()
+    assert message.status == "sent"
+    assert [m.text for m in SandboxMessage.objects.filter(direction="out")] == ["Ya te ayudo"]
 
 
 @pytest.mark.django_db(transaction=True)
