@@ -16,11 +16,13 @@ from ai.models import AiReplyLog, KnowledgeEntry, Persona
 from ai.replies import ReplyDraft, generate_reply
 from ai.selectors import persona_for
 from ai.text import fold
+from audit.services import audit_record, snapshot
 from core.exceptions import ApplicationError
 from tenants.models import Client
 
 logger = logging.getLogger(__name__)
 
+KNOWLEDGE_FIELDS = ("question", "answer")
 PERSONA_FIELDS = (
     "enabled",
     "assistant_name",
@@ -80,6 +82,7 @@ DEFAULT_CONFIRMATIONS = (
 def persona_update(*, client: Client, data: dict[str, Any]) -> Persona:
     """Write the given persona fields (others keep their value); invalid values raise ApplicationError."""
     persona = persona_for(client=client)
+    before = snapshot(persona, PERSONA_FIELDS)
     for name, value in data.items():
         if name in PERSONA_FIELDS:
             setattr(persona, name, value)
@@ -90,22 +93,38 @@ def persona_update(*, client: Client, data: dict[str, Any]) -> Persona:
             "The persona has invalid fields.", code="validation_error", details=error.message_dict
         ) from error
     persona.save()
+    audit_record(
+        action="persona.changed", client=client, obj=persona, before=before, after=snapshot(persona, PERSONA_FIELDS)
+    )
     return persona
 
 
 def knowledge_entry_create(*, client: Client, question: str = "", answer: str) -> KnowledgeEntry:
-    return KnowledgeEntry.objects.create(client=client, question=question.strip(), answer=answer.strip())
+    entry = KnowledgeEntry.objects.create(client=client, question=question.strip(), answer=answer.strip())
+    audit_record(action="knowledge.created", client=client, obj=entry, after=snapshot(entry, KNOWLEDGE_FIELDS))
+    return entry
 
 
 def knowledge_entry_update(*, entry: KnowledgeEntry, data: dict[str, Any]) -> KnowledgeEntry:
-    for name in ("question", "answer"):
+    before = snapshot(entry, KNOWLEDGE_FIELDS)
+    for name in KNOWLEDGE_FIELDS:
         if name in data:
             setattr(entry, name, str(data[name]).strip())
     entry.save()
+    audit_record(
+        action="knowledge.changed",
+        client=entry.client_id,
+        obj=entry,
+        before=before,
+        after=snapshot(entry, KNOWLEDGE_FIELDS),
+    )
     return entry
 
 
 def knowledge_entry_delete(*, entry: KnowledgeEntry) -> None:
+    audit_record(
+        action="knowledge.deleted", client=entry.client_id, obj=entry, before=snapshot(entry, KNOWLEDGE_FIELDS)
+    )
     entry.delete()
 
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "core",
     "crm",
+    "audit",
     "tenants",
     "whatsapp",
     "ai",
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.ApiPathMiddleware",
+    "audit.context.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -260,6 +262,10 @@ ONBOARDING_SETUP_CODE_RATE = env("ONBOARDING_SETUP_CODE_RATE", default="60/minut
 WHATSAPP_PORTFOLIO_NUMBER_CAP = env.int(
     "WHATSAPP_PORTFOLIO_NUMBER_CAP", default=20 if WHATSAPP_SANDBOX and SANDBOX_OPERATOR_VERIFIED else 2
 )
+
+# --- Audit ------------------------------------------------------------------------------------
+# Audit entries older than this many days are deleted by the daily beat job (0 keeps them forever).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from audit.admin import AuditedChangesAdmin
 from tenants import services
 from tenants.models import ApiKey, Client, Membership, WhatsAppNumber
 
@@ -37,7 +38,7 @@ class ApiKeyInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(AuditedChangesAdmin):
     list_display = ["business_name", "name", "email", "status", "quota_policy", "active_numbers", "created_at"]
     list_filter = ["status", "quota_policy", "created_at"]
     search_fields = ["business_name", "name", "email", "numbers__phone_number"]
@@ -58,6 +59,9 @@ class ClientAdmin(admin.ModelAdmin):
             .annotate(_active_numbers=Count("numbers", filter=Q(numbers__status=WhatsAppNumber.Status.ACTIVE)))
         )
 
+    def audit_client(self, obj: Client) -> Client:
+        return obj
+
     @admin.display(description=_("active numbers"), ordering="_active_numbers")
     def active_numbers(self, obj: Client) -> int:
         return obj._active_numbers
@@ -74,7 +78,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(WhatsAppNumber)
-class WhatsAppNumberAdmin(admin.ModelAdmin):
+class WhatsAppNumberAdmin(AuditedChangesAdmin):
     list_display = [
         "phone_number",
         "client",

@@ -8,6 +8,7 @@ import secrets
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from audit.services import audit_record
 from tenants.models import ApiKey, Client
 
 API_KEY_KEYWORD = "Api-Key"
@@ -20,6 +21,7 @@ def create_api_key(*, client: Client, name: str) -> tuple[ApiKey, str]:
     key = ApiKey.objects.create(
         client=client, name=name, prefix=prefix, digest=hashlib.sha256(secret.encode()).hexdigest()
     )
+    audit_record(action="api_key.created", client=client, obj=key)
     return key, f"{prefix}.{secret}"
 
 

@@ -77,3 +77,8 @@ def hosted_capacity() -> HostedCapacity:
         .count()
     )
     return HostedCapacity(used=used, cap=settings.WHATSAPP_PORTFOLIO_NUMBER_CAP)
+
+
+def member_user_ids(*, client: Client) -> list[int]:
+    """Ids of the users acting for the client (owners and agents)."""
+    return list(Membership.objects.for_client(client).values_list("user_id", flat=True))

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from audit.services import audit_record
 from tenants.models import ApiKey, Client, Membership, WhatsAppNumber
 
 Status = WhatsAppNumber.Status
@@ -46,7 +47,16 @@ def client_mark_active(*, client_id: int) -> None:
 
 def clients_set_status(*, clients: QuerySet[Client], status: str) -> int:
     """Suspend or resume clients. A suspended client's AI is silent and nothing is sent for it."""
-    return clients.exclude(status=status).update(status=status)
+    changing = list(clients.exclude(status=status))
+    for client in changing:
+        audit_record(
+            action=f"client.status.{status}",
+            client=client,
+            obj=client,
+            before={"status": client.status},
+            after={"status": status},
+        )
+    return Client.objects.filter(pk__in=[c.pk for c in changing]).exclude(status=status).update(status=status)
 
 
 # --- numbers: onboarding state machine ------------------------------------------------------------
@@ -98,6 +108,7 @@ def number_mark_verified(number: WhatsAppNumber) -> None:
 def number_mark_active(number: WhatsAppNumber) -> None:
     """The number is live; its client leaves onboarding with it."""
     _move(number, status=Status.ACTIVE, activated_at=timezone.now(), verification_attempts=0)
+    audit_record(action="number.activated", client=number.client_id, obj=number, after={"status": Status.ACTIVE})
     client_mark_active(client_id=number.client_id)
 
 
@@ -161,13 +172,26 @@ def number_exhaust_attempts(number: WhatsAppNumber, *, limit: int) -> None:
 
 
 # --- numbers: operator actions and what Meta reports --------------------------------------------
+def _audit_numbers(numbers: QuerySet[WhatsAppNumber], *, action: str, status: str) -> list[int]:
+    """One audit entry per number about to change; returns their ids for the UPDATE."""
+    rows = list(numbers.select_related("client"))
+    for number in rows:
+        audit_record(
+            action=action, client=number.client, obj=number, before={"status": number.status}, after={"status": status}
+        )
+    return [n.pk for n in rows]
+
+
 def numbers_suspend(*, numbers: QuerySet[WhatsAppNumber]) -> int:
-    return numbers.exclude(status=Status.SUSPENDED).update(status=Status.SUSPENDED)
+    ids = _audit_numbers(numbers.exclude(status=Status.SUSPENDED), action="number.suspended", status=Status.SUSPENDED)
+    return WhatsAppNumber.objects.filter(pk__in=ids).exclude(status=Status.SUSPENDED).update(status=Status.SUSPENDED)
 
 
 def numbers_resume(*, numbers: QuerySet[WhatsAppNumber]) -> int:
     """Only a suspended number that Meta knows (has a phone_number_id) goes back to active."""
-    return numbers.filter(status=Status.SUSPENDED, phone_number_id__isnull=False).update(status=Status.ACTIVE)
+    resumable = numbers.filter(status=Status.SUSPENDED, phone_number_id__isnull=False)
+    ids = _audit_numbers(resumable, action="number.resumed", status=Status.ACTIVE)
+    return WhatsAppNumber.objects.filter(pk__in=ids, status=Status.SUSPENDED).update(status=Status.ACTIVE)
 
 
 def numbers_disconnect(*, numbers: QuerySet[WhatsAppNumber], reason: str, checked: bool = False) -> int:
@@ -180,7 +204,10 @@ def numbers_disconnect(*, numbers: QuerySet[WhatsAppNumber], reason: str, checke
     }
     if checked:
         values["health_checked_at"] = values["updated_at"]
-    return numbers.exclude(status=Status.DISCONNECTED).update(**values)
+    ids = _audit_numbers(
+        numbers.exclude(status=Status.DISCONNECTED), action="number.disconnected", status=Status.DISCONNECTED
+    )
+    return WhatsAppNumber.objects.filter(pk__in=ids).exclude(status=Status.DISCONNECTED).update(**values)
 
 
 def numbers_note(*, numbers: QuerySet[WhatsAppNumber], reason: str) -> int:
@@ -218,6 +245,7 @@ def numbers_record_health(
 # --- API keys ------------------------------------------------------------------------------------
 def api_key_revoke(*, key: ApiKey) -> ApiKey:
     """Stop the key working at once; revoking twice keeps the first time."""
-    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+        audit_record(action="api_key.revoked", client=key.client_id, obj=key)
     key.refresh_from_db(fields=["revoked_at"])
     return key

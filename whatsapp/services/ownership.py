@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from ai.models import Persona
 from ai.services import confirms_goal
+from audit.services import audit_record
 from core.queue import enqueue_on_commit
 from tenants.selectors import owner_emails
 from whatsapp.models import Conversation
@@ -40,6 +41,7 @@ def take_over(*, conversation: Conversation, user) -> Conversation:
     Conversation.objects.filter(pk=conversation.pk).update(
         owner=Conversation.Owner.HUMAN, needs_attention=False, handoff_reason=f"Taken over by {name}"[:200]
     )
+    audit_record(action="conversation.taken_over", client=conversation.client_id, obj=conversation)
     conversation.refresh_from_db()
     return conversation
 
@@ -49,6 +51,7 @@ def hand_back(*, conversation: Conversation) -> Conversation:
     Conversation.objects.filter(pk=conversation.pk).update(
         owner=Conversation.Owner.AI, needs_attention=False, handoff_reason=""
     )
+    audit_record(action="conversation.handed_back", client=conversation.client_id, obj=conversation)
     conversation.refresh_from_db()
     return conversation
 
