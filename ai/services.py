@@ -51,6 +51,8 @@ PERSONA_TEXT_FIELDS = (
     "handoff_message",
     "conversion_keywords",
 )
+# Each free text goes into every model prompt: a page at most, whoever writes it (API, portal, onboarding, admin).
+PERSONA_TEXT_LIMIT = 4000
 # Phrases that confirm a goal the persona defines (a booking, a purchase); see docs/ai.md.
 DEFAULT_CONFIRMATIONS = (
     "confirmo",
@@ -86,12 +88,16 @@ def persona_update(*, client: Client, data: dict[str, Any]) -> Persona:
     for name, value in data.items():
         if name in PERSONA_FIELDS:
             setattr(persona, name, value)
+    errors: dict[str, list[str]] = {}
     try:
         persona.full_clean(exclude=["client"])
     except ValidationError as error:
-        raise ApplicationError(
-            "The persona has invalid fields.", code="validation_error", details=error.message_dict
-        ) from error
+        errors = error.message_dict
+    for name in PERSONA_TEXT_FIELDS:
+        if len(str(getattr(persona, name) or "")) > PERSONA_TEXT_LIMIT:
+            errors.setdefault(name, []).append(f"Ensure this field has no more than {PERSONA_TEXT_LIMIT} characters.")
+    if errors:
+        raise ApplicationError("The persona has invalid fields.", code="validation_error", details=errors)
     persona.save()
     audit_record(
         action="persona.changed", client=client, obj=persona, before=before, after=snapshot(persona, PERSONA_FIELDS)

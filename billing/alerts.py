@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import UsageAlert, UsagePeriod
 from billing.months import month_start
+from core.mail import header_text
 from core.queue import enqueue, enqueue_on_commit
 from tenants.models import Client
 from tenants.selectors import owner_emails
@@ -98,6 +99,7 @@ def send_usage_alert_email(*, alert_id: int) -> bool:
     try:
         with translation.override(settings.LANGUAGE_CODE):
             subject, body = _alert_text(alert)
+        subject = header_text(subject)  # the business name is the client's choice: one line
         messages = [
             EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to], headers={ALERT_HEADER: str(alert.threshold)})
             for to in [*owner_emails(client=alert.client), *settings.OPERATOR_EMAILS]

@@ -22,6 +22,7 @@ from billing.models import BillingSettings, Category, CountedMessage, PriceRule
 from billing.months import billing_tz
 from billing.selectors import usage_for_month
 from billing.services import template_category
+from core.csvsafe import csv_row
 from tenants.models import Client
 
 CENT = Decimal("0.0001")
@@ -189,11 +190,18 @@ CSV_HEADER = [
 ]
 
 
+class SafeDictWriter(csv.DictWriter):
+    """Every row's text cells are neutralised (core.csvsafe): business names are the client's choice."""
+
+    def writerow(self, rowdict):
+        return super().writerow(csv_row(rowdict))
+
+
 def cost_csv(*, client: Client, month: date) -> str:
     """One client's month for invoicing: a usage row per number, a cost row per category and country, a total."""
     report = cost_report(month=month, client=client)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_HEADER, extrasaction="raise")
+    writer = SafeDictWriter(out, fieldnames=CSV_HEADER, extrasaction="raise")
     writer.writeheader()
     base = {"month": month.strftime("%Y-%m"), "client_id": client.pk, "client": client.business_name}
     for row in usage_for_month(client=client, month=month):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
@@ -51,3 +52,31 @@ class ApiPathMiddleware:
             return None
         logger.exception("unhandled error on %s %s", request.method, request.path_info, exc_info=exception)
         return json_error("server_error", "Something went wrong on our side; it has been logged.", 500)
+
+
+class RequestBodyLimitMiddleware:
+    """A body larger than DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 before any view reads it.
+
+    Django itself only checks the size when `request.body` is read and then raises RequestDataTooBig, which
+    the webhook and DRF's parsers let through as a 500. Multipart uploads are left to Django's own limits
+    (files stream to disk; their non-file fields are still capped by Django).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            size = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return self._refuse(request, "bad_content_length", "The Content-Length header is not a number.", 400)
+        if limit is not None and size > limit and not (request.content_type or "").startswith("multipart/"):
+            return self._refuse(request, "body_too_large", f"The request body is larger than {limit} bytes.", 413)
+        return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request: HttpRequest, code: str, message: str, status: int) -> HttpResponse:
+        if is_api_path(request.path_info):
+            return json_error(code, message, status)
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

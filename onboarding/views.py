@@ -24,7 +24,7 @@ from onboarding.meta_errors import OnboardingError, user_message
 from onboarding.throttles import SetupCodeThrottle, SignupThrottle
 from tenants.models import WhatsAppNumber
 from tenants.selectors import hosted_capacity, owner_of
-from whatsapp.links import click_to_chat_url
+from whatsapp.links import click_to_chat_qr_text, click_to_chat_url
 
 STEPS = ["add_whatsapp", "verify_code", "describe_business", "live"]
 
@@ -216,7 +216,8 @@ def _live_number(client) -> WhatsAppNumber | None:
 
 def _live_page(request, client, setup_code: str, number: WhatsAppNumber, password_form, status: int = 200):
     persona = getattr(client, "persona", None)
-    chat_url = click_to_chat_url(number.phone_number, persona.greeting if persona else "")
+    greeting = persona.greeting if persona else ""
+    chat_url = click_to_chat_url(number.phone_number, greeting)
     owner = owner_of(client=client)
     return _page(
         request,
@@ -225,7 +226,7 @@ def _live_page(request, client, setup_code: str, number: WhatsAppNumber, passwor
         setup_code,
         "live",
         chat_url=chat_url,
-        chat_qr=qr_svg(chat_url, scale=5),
+        chat_qr=qr_svg(click_to_chat_qr_text(number.phone_number, greeting), scale=5),
         needs_password=bool(owner and not owner.has_usable_password()),
         password_form=password_form,
         status=status,
@@ -246,7 +247,7 @@ def chat_qr_png(request: HttpRequest, client, setup_code: str) -> HttpResponse:
     if number is None:
         return HttpResponse(status=404)
     persona = getattr(client, "persona", None)
-    png = qr_png(click_to_chat_url(number.phone_number, persona.greeting if persona else ""))
+    png = qr_png(click_to_chat_qr_text(number.phone_number, persona.greeting if persona else ""))
     response = HttpResponse(png, content_type="image/png")
     response["Content-Disposition"] = f'attachment; filename="whatsapp-{number.phone_number.lstrip("+")}.png"'
     return response

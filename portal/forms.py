@@ -7,10 +7,11 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from ai.models import Persona
-from ai.services import PERSONA_FIELDS, PERSONA_TEXT_FIELDS
+from ai.services import PERSONA_FIELDS, PERSONA_TEXT_FIELDS, PERSONA_TEXT_LIMIT
 from ai.text import WHATSAPP_TEXT_LIMIT
 from whatsapp.models import Conversation
 from whatsapp.templates import TemplateInputError, TemplateMessage
@@ -115,6 +116,11 @@ class PersonaForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in PERSONA_TEXT_FIELDS:  # the API's limit (ai.services), so the page cannot store more
+            if name in self.fields:
+                self.fields[name].max_length = PERSONA_TEXT_LIMIT
+                self.fields[name].validators.append(MaxLengthValidator(PERSONA_TEXT_LIMIT))
+                self.fields[name].widget.attrs["maxlength"] = str(PERSONA_TEXT_LIMIT)
         names = {"auto": _("The customer's language"), "es": _("Spanish"), "en": _("English")}
         self.fields["language"].choices = [
             (value, names.get(value, label)) for value, label in Persona.Language.choices

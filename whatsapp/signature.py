@@ -15,6 +15,7 @@ def sign_body(body: bytes, secret: str | None = None) -> str:
 
 
 def signature_is_valid(body: bytes, header: str | None) -> bool:
-    if not header or not settings.WHATSAPP_APP_SECRET:
-        return False
-    return hmac.compare_digest(sign_body(body), header.strip())
+    """Fails closed: a missing, non-ASCII or wrong header is simply not a valid signature."""
+    if not header or not settings.WHATSAPP_APP_SECRET or not header.isascii():
+        return False  # compare_digest raises TypeError on non-ASCII str; no valid signature is non-ASCII
+    return hmac.compare_digest(sign_body(body).encode(), header.strip().encode())

@@ -7,10 +7,8 @@ from zoneinfo import available_timezones
 from rest_framework import serializers
 
 from ai.models import KnowledgeEntry, Persona
-from ai.services import PERSONA_FIELDS, PERSONA_TEXT_FIELDS
+from ai.services import PERSONA_FIELDS, PERSONA_TEXT_FIELDS, PERSONA_TEXT_LIMIT
 from ai.text import WHATSAPP_TEXT_LIMIT
-
-PERSONA_TEXT_LIMIT = 4000
 
 
 class PersonaSerializer(serializers.ModelSerializer):

@@ -11,15 +11,8 @@ from core.qr import qr_png, qr_svg
 from portal.access import PortalContext, portal_view
 from portal.selectors import number_get
 from portal.views.common import found
-from whatsapp.links import click_to_chat_url
+from whatsapp.links import click_to_chat_qr_text, click_to_chat_url
 from whatsapp.selectors import number_list
-
-
-def _chat_url(portal: PortalContext, number, greeting: str | None = None) -> str:
-    """wa.me link with the persona's greeting typed in (what the onboarding's live page prints too)."""
-    if greeting is None:
-        greeting = persona_for(client=portal.client).greeting
-    return click_to_chat_url(number.phone_number, greeting)
 
 
 @require_GET
@@ -28,8 +21,9 @@ def numbers(request: HttpRequest, portal: PortalContext) -> HttpResponse:
     rows = []
     greeting = persona_for(client=portal.client).greeting
     for number in number_list(client=portal.client):
-        url = _chat_url(portal, number, greeting)
-        rows.append({"number": number, "chat_url": url, "qr": qr_svg(url, scale=5) if number.is_active else ""})
+        url = click_to_chat_url(number.phone_number, greeting)  # the written link keeps the whole greeting
+        qr = qr_svg(click_to_chat_qr_text(number.phone_number, greeting), scale=5) if number.is_active else ""
+        rows.append({"number": number, "chat_url": url, "qr": qr})
     return render(request, "portal/numbers.html", {"rows": rows, "nav": "numbers"})
 
 
@@ -37,6 +31,7 @@ def numbers(request: HttpRequest, portal: PortalContext) -> HttpResponse:
 @portal_view
 def number_qr_png(request: HttpRequest, portal: PortalContext, number_id: int) -> HttpResponse:
     number = found(number_get, client=portal.client, number_id=number_id)
-    response = HttpResponse(qr_png(_chat_url(portal, number)), content_type="image/png")
+    greeting = persona_for(client=portal.client).greeting
+    response = HttpResponse(qr_png(click_to_chat_qr_text(number.phone_number, greeting)), content_type="image/png")
     response["Content-Disposition"] = f'attachment; filename="whatsapp-{number.phone_number.lstrip("+")}.png"'
     return response

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.exceptions import json_error
+from core.jsonbody import json_loads_limited
 from sandbox import accounts, customers, message_templates
 from sandbox.meta import digits
 from sandbox.models import SandboxFault, SandboxMessage, SandboxPhoneNumber, SandboxTemplate
@@ -24,7 +24,7 @@ MAX_DURATION_S = 3600
 
 def _json_body(request: HttpRequest) -> dict[str, Any] | None:
     try:
-        body = json.loads(request.body or b"{}")
+        body = json_loads_limited(request.body or b"{}")
     except ValueError:
         return None
     return body if isinstance(body, dict) else None

@@ -8,7 +8,6 @@ error object here.
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from core.jsonbody import json_loads_limited
 from sandbox import accounts, media, message_templates, services
 from sandbox.meta import MetaError, graph_error
 from sandbox.models import SandboxBusinessAccount, SandboxFault, SandboxMedia, SandboxPhoneNumber
@@ -40,7 +40,7 @@ def params(request: HttpRequest) -> dict[str, Any]:
     merged: dict[str, Any] = dict(request.GET.items())
     if request.content_type == "application/json" and request.body:
         try:
-            body = json.loads(request.body)
+            body = json_loads_limited(request.body)
         except ValueError as exc:
             raise MetaError(100, "The request body is not valid JSON") from exc
         if not isinstance(body, dict):

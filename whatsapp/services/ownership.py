@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ai.models import Persona
 from ai.services import confirms_goal
 from audit.services import audit_record
+from core.mail import header_text
 from core.queue import enqueue_on_commit
 from tenants.selectors import owner_emails
 from whatsapp.models import Conversation
@@ -88,7 +89,8 @@ def notify_handoff(*, conversation_id: int) -> None:
     if not recipients:
         return
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("A customer is waiting for a person: %(contact)s") % {"contact": conversation.contact}
+        # A customer picks its own WhatsApp name: one line, or Django refuses the header and nobody is told.
+        subject = header_text(_("A customer is waiting for a person: %(contact)s") % {"contact": conversation.contact})
         body = _(
             "%(contact)s wrote to %(number)s and needs a person.\nReason: %(reason)s\n"
             "Open the inbox: %(url)s\n\nWhen you are done, hand the conversation back to the assistant."
@@ -100,5 +102,5 @@ def notify_handoff(*, conversation_id: int) -> None:
         }
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-    except OSError as error:
+    except (OSError, ValueError) as error:  # ValueError: BadHeaderError, should anything slip through
         logger.warning("handoff email for conversation %s failed: %s", conversation_id, error)

@@ -1,0 +1,45 @@
+"""JSON bodies from strangers: parsed with a depth limit, and every way they can be wrong is a ValueError.
+
+The standard parser recurses once per nesting level, so 50,000 brackets raise RecursionError (not a
+ValueError) and a view that only catches ValueError answers 500. No body this product accepts nests deeper
+than a few levels; MAX_JSON_DEPTH leaves room and refuses the rest before any code walks the structure.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_JSON_DEPTH = 32
+
+
+class JsonBodyError(ValueError):
+    """The body is not JSON, or nests deeper than MAX_JSON_DEPTH."""
+
+
+def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when containers nest deeper than `limit` (iterative: a deep value cannot overflow the stack)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def json_loads_limited(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """`json.loads` that raises JsonBodyError for invalid, undecodable or too-deep input."""
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise JsonBodyError(f"not valid JSON: {exc.__class__.__name__}") from exc
+    if json_depth_exceeds(value, max_depth):
+        raise JsonBodyError(f"JSON nests deeper than {max_depth} levels")
+    return value
