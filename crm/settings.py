@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI from our static files: /api/docs/ works offline
     "django_celery_beat",
     "django_htmx",
     "core",
@@ -203,6 +204,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "AI-answered WhatsApp for many businesses on one set of Cloud API credentials.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- WhatsApp Cloud API -----------------------------------------------------------------------
