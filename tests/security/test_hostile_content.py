@@ -106,7 +106,7 @@ def test_csv_cell_leaves_numbers_alone():
 
 
 # --- 8. a newline in a customer's name does not stop the handoff e-mail ---------------------------
-@pytest.mark.parametrize("name", ["Ana\nBcc: victim@example.com", "Ana\r\nSubject: hi", "x" * 2000])
+@pytest.mark.parametrize("name", ["Ana\nBcc: victim@example.com", "Ana\r\nSubject: hi", "x" * 200])
 def test_handoff_email_is_sent_whatever_the_customers_name(name):
     number = connected_number()
     MembershipFactory(client=number.client, role=Membership.Role.OWNER, user__email="owner@example.com")
