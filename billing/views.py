@@ -56,6 +56,8 @@ def cost_view(request):
         "chart": stacked_bars(clients),
         "count_chart": stacked_bars(counts),
         "lines": report.lines,
+        # Billable messages without a price rule add 0 USD: the page says so beside the total.
+        "unpriced_total": sum(line.unpriced for line in report.lines),
     }
     return render(request, "billing/costs.html", context, status=status)
 

@@ -9,10 +9,16 @@ import segno
 
 
 def qr_svg(text: str, *, scale: int = 6) -> str:
-    """Inline SVG markup (no XML declaration) for embedding in a page."""
+    """Inline SVG markup (no XML declaration) for embedding in a page.
+
+    It carries a viewBox besides its natural width and height, so a stylesheet that sizes it scales the whole
+    code instead of clipping it (a clipped QR code cannot be decoded).
+    """
+    qr = segno.make(text, error="m")
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="svg", scale=scale, border=2, xmldecl=False, svgns=True)
-    return buffer.getvalue().decode()
+    qr.save(buffer, kind="svg", scale=scale, border=2, xmldecl=False, svgns=True)
+    size = qr.symbol_size(scale=scale, border=2)[0]
+    return buffer.getvalue().decode().replace("<svg ", f'<svg viewBox="0 0 {size} {size}" ', 1)
 
 
 def qr_svg_data_uri(text: str) -> str:

@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from crm.health import healthz
@@ -8,12 +11,14 @@ from whatsapp.views import whatsapp_webhook
 
 admin.site.site_header = "CRM Master"
 admin.site.site_title = "CRM Master"
-admin.site.index_title = "Back office"
+admin.site.index_title = _("Back office")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("webhook/whatsapp", whatsapp_webhook, name="whatsapp-webhook"),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name none (the admin, plain responses).
+    path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the ES | EN switch on every page
     path("api/", include("tenants.api.urls")),
     path("api/", include("onboarding.api.urls")),

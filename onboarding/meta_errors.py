@@ -39,7 +39,9 @@ ERRORS: dict[str, ErrorSpec] = {
     "no_pending_number": ErrorSpec(409, _("There is no number waiting for a code. Add your number first.")),
     "number_failed": ErrorSpec(409, _("Connecting this number failed. Add the number again to retry.")),
     # Verification codes.
-    "wrong_code": ErrorSpec(400, _("That code is not right. Check the last message from WhatsApp and try again.")),
+    "wrong_code": ErrorSpec(
+        400, _("That code is not right. Check the last SMS (or call) with the code and try again.")
+    ),
     "code_expired": ErrorSpec(400, _("That code has expired. Ask for a new code.")),
     "too_many_attempts": ErrorSpec(
         429, _("Too many wrong codes. Ask for a new code, wait a few minutes and try again.")

@@ -62,14 +62,6 @@ def parse_phone_number(raw: str) -> tuple[str, str, str]:
     return e164, str(parsed.country_code), str(parsed.national_number)
 
 
-def display_phone(e164: str) -> str:
-    """+573001234567 → "+57 300 1234567", as people read it; unparsable input is returned as it is."""
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return e164
-
-
 def _digits(value: Any) -> str:
     return re.sub(r"\D", "", str(value or ""))
 

@@ -9,6 +9,7 @@ app_name = "onboarding"
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("onboarding/capacity/", views.capacity, name="capacity"),
+    path("onboarding/resume/", views.resume, name="resume"),
     path("onboarding/<str:setup_code>/", views.home, name="home"),
     path("onboarding/<str:setup_code>/qr.png", views.setup_qr_png, name="setup-qr"),
     path("onboarding/<str:setup_code>/hosted/", views.hosted, name="hosted"),

@@ -9,24 +9,29 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.ids import parse_id
+from core.phones import display_phone
 from core.qr import qr_png, qr_svg
 from onboarding import numbers, selectors, services
 from onboarding.forms import BusinessForm, HostedNumberForm, PasswordForm, SignupForm, VerifyCodeForm
 from onboarding.links import onboarding_url
 from onboarding.meta_errors import OnboardingError, user_message
 from onboarding.throttles import SetupCodeThrottle, SignupThrottle
-from tenants.models import WhatsAppNumber
-from tenants.selectors import hosted_capacity, owner_of
+from tenants.access import operator_required
+from tenants.models import Membership, WhatsAppNumber
+from tenants.selectors import hosted_capacity, memberships_of, owner_of
 from whatsapp.links import click_to_chat_qr_text, click_to_chat_url
 
+# The signup page is step 1; these follow it.
 STEPS = ["add_whatsapp", "verify_code", "describe_business", "live"]
+STEP_COUNT = len(STEPS) + 1
 
 
 def _too_many_requests(request: HttpRequest) -> HttpResponse:
@@ -56,11 +61,11 @@ def _page(request: HttpRequest, template: str, client, setup_code: str, step: st
         client=client,
         setup_code=setup_code,
         number=number,
-        phone_display=numbers.display_phone(number.phone_number) if number else "",
+        phone_display=display_phone(number.phone_number) if number else "",
         number_problem=(user_message(number.failure_code) or number.status_reason) if number else "",
         step=step,
-        step_index=STEPS.index(step) + 1,
-        step_count=len(STEPS),
+        step_index=STEPS.index(step) + 2,
+        step_count=STEP_COUNT,
     )
     return render(request, f"onboarding/{template}", context, status=context.pop("status", 200))
 
@@ -88,7 +93,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             _show_error(form, exc, field={"email_in_use": "email", "weak_password": "password"}.get(exc.code))
         else:
             return _home(setup_code)
-    return render(request, "onboarding/signup.html", {"form": form, "step_index": 0, "step_count": 4})
+    return render(request, "onboarding/signup.html", {"form": form, "step_index": 1, "step_count": STEP_COUNT})
 
 
 @with_setup_code
@@ -270,7 +275,22 @@ def set_password(request: HttpRequest, client, setup_code: str) -> HttpResponse:
     return _live_page(request, client, setup_code, number, form, status=400)
 
 
-@staff_member_required
+@require_POST
+@login_required
+def resume(request: HttpRequest) -> HttpResponse:
+    """An owner who left onboarding half-way comes back from the portal: a fresh setup link, straight to the step.
+
+    The client comes from the user's own owner memberships, so an id that is not theirs resumes nothing.
+    """
+    client_id = parse_id(request.POST.get("client_id", ""))
+    owned = {m.client_id: m.client for m in memberships_of(request.user) if m.role == Membership.Role.OWNER}
+    client = owned.get(client_id) if client_id else None
+    if client is None:
+        raise Http404("No such client.")
+    return _home(services.issue_setup_code(client=client))
+
+
+@operator_required
 def capacity(request: HttpRequest) -> HttpResponse:
     """Operator: how many hosted numbers the portfolio holds against its cap, and their states."""
     numbers = (

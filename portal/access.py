@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 
 from tenants.models import Client, Membership
 from tenants.selectors import memberships_of
+from whatsapp.selectors import conversation_list
 
 SESSION_CLIENT_KEY = "portal_client_id"
 
@@ -74,6 +75,8 @@ def portal_view(view=None, *, owner_only: bool = False):
             if owner_only and not portal.is_owner:
                 raise PermissionDenied
             request.portal = portal
+            # The inbox tab's badge on every page: conversations waiting for a person.
+            request.portal_waiting = conversation_list(client=portal.client, needs_attention=True).count()
             return func(request, portal, *args, **kwargs)
 
         return wrapped

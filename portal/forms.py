@@ -25,6 +25,11 @@ class LoginForm(AuthenticationForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email", "inputmode": "email"}),
     )
+    # Django's own wording is formal Spain Spanish; the portal speaks "tú" like the rest of the copy.
+    error_messages = {
+        "invalid_login": _("That email and password do not match. Check them and try again."),
+        "inactive": _("This account is disabled."),
+    }
 
 
 class InboxFilterForm(forms.Form):

@@ -57,6 +57,7 @@ def home_summary(*, client: Client) -> dict[str, Any]:
     today = todays_conversations(client=client)
     return {
         "numbers": numbers,
+        "has_active_number": any(n["number"].is_active for n in numbers),
         "needs_person_count": needs_person.count(),
         "needs_person": conversation_rows(client=client, conversations=list(needs_person[:HOME_LIST_SIZE])),
         "today_count": today.count(),

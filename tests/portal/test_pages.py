@@ -7,6 +7,7 @@ import re
 import pytest
 
 from billing.services import usage_period_for
+from core.phones import display_phone
 from tenants.authentication import create_api_key
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def test_home_shows_numbers_usage_and_who_needs_a_person(owner_client, tenant):
     assert summary["today_count"] == 1
     assert summary["ai_replies_month"] == 240
     html = response.content.decode()
-    assert tenant.number.phone_number in html
+    assert display_phone(tenant.number.phone_number) in html  # "+57 300 …", as people read it
     assert 'data-percent="25"' in html  # 250 of 1,000 free messages
     assert f'data-conversation="{tenant.conversation.pk}"' in html
 
