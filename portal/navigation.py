@@ -79,10 +79,6 @@ def _shown(tabs: list[Tab], request: HttpRequest, counts: dict[str, int]) -> lis
 
 def nav_tabs(request: HttpRequest) -> dict:
     """Context processor: `nav_tabs` for this request (portal tabs inside /app/, operator tabs for staff)."""
-    match = getattr(request, "resolver_match", None)
-    if match is not None and match.namespace.startswith("sandbox"):
-        # The sandbox plays Meta and the customers' phones: it shows no product navigation and has no users.
-        return {"nav_tabs": []}
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {"nav_tabs": []}
     portal = getattr(request, "portal", None)

@@ -9,8 +9,9 @@ from django.conf import settings
 from whatsapp.client import GraphClient
 
 # Live-server tests flush only these apps' tables between tests (with CASCADE), and skip re-creating
-# permissions and content types: on PostgreSQL that is most of a transactional test's cost.
-LIVE_APPS = ["sandbox", "tenants", "whatsapp", "billing", "ai"]
+# permissions and content types: on PostgreSQL that is most of a transactional test's cost. Django's auth
+# stays in the registry, as in production: every page's context (the tab list) asks who the user is.
+LIVE_APPS = ["django.contrib.auth", "sandbox", "tenants", "whatsapp", "billing", "ai"]
 live_db = pytest.mark.django_db(transaction=True, available_apps=LIVE_APPS)
 
 
