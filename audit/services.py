@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from audit.context import current_request
 from audit.models import AuditEntry
+from core.client_ip import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +33,6 @@ def _actor_fields(actor: Any) -> dict[str, Any]:
         label = getattr(actor, "email", "") or actor.get_username()
         return {"actor_kind": kind, "actor_user_id": actor.pk, "actor_label": label[:200]}
     return {"actor_kind": Kind.SYSTEM, "actor_label": "system"}
-
-
-def _client_ip(request) -> str | None:
-    address = request.META.get("REMOTE_ADDR") if request is not None else None
-    return address or None
 
 
 def snapshot(instance: models.Model, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
@@ -80,7 +76,7 @@ def audit_record(
         object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
         before=before,
         after=after,
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
     )
 
 

@@ -181,7 +181,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CRM Master <no-reply@loc
 OPERATOR_EMAILS = env.list("OPERATOR_EMAILS", default=[])
 
 # --- REST API ---------------------------------------------------------------------------------
+# Proxies we run in front of the web process (docs/security.md). 0: X-Forwarded-For is ignored and the
+# client is REMOTE_ADDR; N: the Nth address from the right of X-Forwarded-For. Read by core/client_ip.py
+# for every throttle, lockout and audit entry, and by DRF, so they all agree on who is calling.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 REST_FRAMEWORK = {
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "tenants.authentication.ApiKeyAuthentication",

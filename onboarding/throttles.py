@@ -1,5 +1,7 @@
 """Per-IP rate limits of the public onboarding endpoints, counted in the cache (Redis in production).
 
+The address comes from `core.client_ip`, so a forged X-Forwarded-For buys no extra attempts.
+
 Rates come from settings at request time (ONBOARDING_SIGNUP_RATE, ONBOARDING_SETUP_CODE_RATE), so the
 operator tunes them without code. The signup page uses the same throttle as the API.
 """
@@ -9,8 +11,10 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.client_ip import ClientIpThrottleMixin
 
-class SettingRateThrottle(SimpleRateThrottle):
+
+class SettingRateThrottle(ClientIpThrottleMixin, SimpleRateThrottle):
     setting_name = ""
 
     def get_rate(self) -> str:

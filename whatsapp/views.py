@@ -10,6 +10,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from core.client_ip import client_ip
 from core.exceptions import json_error
 from whatsapp.services.webhooks import MalformedPayload, webhook_delivery_accept
 from whatsapp.signature import signature_is_valid
@@ -24,7 +25,7 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
         return _verify_subscription(request)
     body = request.body
     if not signature_is_valid(body, request.headers.get("X-Hub-Signature-256")):
-        logger.warning("webhook with a bad or missing signature from %s", request.META.get("REMOTE_ADDR"))
+        logger.warning("webhook with a bad or missing signature from %s", client_ip(request))
         return json_error("invalid_signature", "Missing or invalid X-Hub-Signature-256.", 403)
     try:
         webhook_delivery_accept(body)  # one INSERT; the workers apply it

@@ -11,10 +11,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from core.client_ip import ClientIpThrottleMixin
 from core.exceptions import ApplicationError
 
 
-class LoginThrottle(AnonRateThrottle):
+class LoginThrottle(ClientIpThrottleMixin, AnonRateThrottle):
+    """Login attempts per caller address (`core.client_ip`: X-Forwarded-For only as far as NUM_PROXIES)."""
+
     rate = "20/min"
 
 
