@@ -1,6 +1,8 @@
 # One image for web, worker and beat.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# Inside a container the port is published by Docker: listen on every interface (make run defaults to 127.0.0.1).
+ENV BIND_ADDRESS=0.0.0.0
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt

@@ -15,6 +15,30 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
+GENERATE_HINT = (
+    'generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+)
+
+
+def encryption_key_problem(keys: list[str] | tuple[str, ...]) -> str | None:
+    """Why FIELD_ENCRYPTION_KEY cannot be used, or None. Names the entry by position, never its value."""
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            return (
+                f"FIELD_ENCRYPTION_KEY entry {position} of {len(keys)} is not a Fernet key "
+                f"(32 bytes, url-safe base64, 44 characters); {GENERATE_HINT}"
+            )
+    return None
+
+
+def validate_encryption_keys() -> None:
+    """Fail at startup, not at the first encrypted read or write: called from CoreConfig.ready."""
+    problem = encryption_key_problem(settings.FIELD_ENCRYPTION_KEY)
+    if problem:
+        raise ImproperlyConfigured(problem)
+
 
 @lru_cache(maxsize=4)
 def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:

@@ -25,6 +25,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PORT = env.int("PORT", default=8000)
+# Address `make run` (runserver) listens on: this machine only, unless set (the Dockerfile sets 0.0.0.0).
+BIND_ADDRESS = env("BIND_ADDRESS", default="127.0.0.1")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

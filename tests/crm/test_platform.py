@@ -101,6 +101,12 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 60 + "production-like-secret-key-with-enough-entropy",
     "FIELD_ENCRYPTION_KEY": "XeHEccd6UT5FoxHtxnx-0GO9eIKfBlSGRpi_Kwb9cwE=",
     "ALLOWED_HOSTS": "crm.example.com",
+    # Production needs Meta's credentials: the deploy check fails without them (tests/security/test_deploy_settings.py).
+    "WHATSAPP_APP_ID": "1234567890",
+    "WHATSAPP_APP_SECRET": "app-secret-from-meta",
+    "WHATSAPP_VERIFY_TOKEN": "a-long-random-verify-token",
+    "WHATSAPP_MASTER_TOKEN": "EAAG-system-user-token",
+    "WHATSAPP_BUSINESS_ACCOUNT_ID": "100000000000009",
 }
 
 

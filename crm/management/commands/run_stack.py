@@ -15,19 +15,44 @@ from django.core.management.base import BaseCommand
 from crm import processes
 from crm.demo import DEMO_PASSWORD, seed_demo
 
+# DEBUG pages, demo passwords and the sandbox (which signs webhooks as Meta) stay on this machine unless
+# BIND_ADDRESS (or --bind) says otherwise; the container image sets 0.0.0.0 explicitly.
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def runserver_address(bind: str, port: int) -> str:
+    return f"[{bind.strip('[]')}]:{port}" if ":" in bind.strip("[]") else f"{bind}:{port}"
+
+
+def stack_commands(port: int, bind: str) -> dict[str, list[str]]:
+    """The command lines of web, worker and beat for `make run`."""
+    return {
+        "web": [processes.PYTHON, "manage.py", "runserver", runserver_address(bind, port), "--noreload"],
+        "worker": processes.worker_command(concurrency=4),
+        "beat": processes.beat_command(schedule_file=str(settings.VAR_DIR / "celerybeat-schedule")),
+    }
+
 
 class Command(BaseCommand):
     help = "Run the whole product locally: web, Celery worker, Celery beat (and the sandbox when it is on)."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=settings.PORT)
+        parser.add_argument(
+            "--bind", default=settings.BIND_ADDRESS, help="Address web listens on (BIND_ADDRESS, default 127.0.0.1)."
+        )
         parser.add_argument("--no-demo", action="store_true", help="Do not load the demo data.")
 
-    def handle(self, *args, port: int, no_demo: bool, **options):
+    def handle(self, *args, port: int, bind: str, no_demo: bool, **options):
         call_command("migrate", interactive=False, verbosity=0)
         logins = {} if no_demo else seed_demo()
-        running = self._start(port)
+        running = self._start(port, bind)
         self._print_banner(port, logins)
+        if bind not in LOOPBACK and (settings.DEBUG or settings.WHATSAPP_SANDBOX):
+            self.stderr.write(
+                f"Warning: listening on {bind} with DEBUG or the sandbox on: anyone on this network can reach "
+                "the debug pages, the demo logins and the sandbox (which plays Meta)."
+            )
         stop = {"now": False}
 
         def request_stop(signum, frame):
@@ -49,12 +74,8 @@ class Command(BaseCommand):
         if exit_code:
             sys.exit(exit_code)
 
-    def _start(self, port: int) -> dict[str, subprocess.Popen]:
-        commands = {
-            "web": [processes.PYTHON, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"],
-            "worker": processes.worker_command(concurrency=4),
-            "beat": processes.beat_command(schedule_file=str(settings.VAR_DIR / "celerybeat-schedule")),
-        }
+    def _start(self, port: int, bind: str) -> dict[str, subprocess.Popen]:
+        commands = stack_commands(port, bind)
         env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
         return {name: subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR) for name, cmd in commands.items()}
 
