@@ -6,6 +6,7 @@ production (PostgreSQL, Redis, Meta's Graph API, OpenAI) by setting variables on
 `.env.example` lists and explains every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI from our static files: /api/docs/ works offline
     "django_celery_beat",
     "django_htmx",
+    "axes",  # login lockout (tenants/lockout.py)
     "core",
     "crm",
     "audit",
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.ApiPathMiddleware",
     "audit.context.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out page login into the lockout page
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -149,7 +152,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["tenants.auth.EmailOrUsernameBackend"]
+# axes first: a locked-out caller is refused before any password is checked (docs/security.md).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "tenants.auth.EmailOrUsernameBackend"]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/app/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -287,6 +291,20 @@ WHATSAPP_PORTFOLIO_NUMBER_CAP = env.int(
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 # --- Security -------------------------------------------------------------------------------
+# Login lockout (django-axes, tenants/lockout.py, docs/security.md): failed logins counted per account
+# and address, per account and per address, each with its own limit; a lock lasts AXES_COOLOFF_MINUTES
+# and a successful login clears the account's failures. The caller's address is core/client_ip.py's.
+AXES_HANDLER = "tenants.lockout.TieredLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ACCOUNT_FAILURE_LIMIT = env.int("AXES_ACCOUNT_FAILURE_LIMIT", default=20)
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=50)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "tenants.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit trail already
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from core.client_ip import ClientIpThrottleMixin
 from core.exceptions import ApplicationError
+from tenants.lockout import lockout_message
 
 
 class LoginThrottle(ClientIpThrottleMixin, AnonRateThrottle):
@@ -22,8 +23,14 @@ class LoginThrottle(ClientIpThrottleMixin, AnonRateThrottle):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
+    email = serializers.CharField(max_length=254, required=False)
+    username = serializers.CharField(max_length=254, required=False, help_text="Accepted instead of `email`.")
     password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if not (attrs.get("email") or attrs.get("username")):
+            raise serializers.ValidationError({"email": ["This field is required."]})
+        return attrs
 
 
 class TokenSerializer(serializers.Serializer):
@@ -31,7 +38,11 @@ class TokenSerializer(serializers.Serializer):
 
 
 class AuthTokenApi(APIView):
-    """Trade an email and password for an API token (`Authorization: Token …`)."""
+    """Trade an email and password for an API token (`Authorization: Token …`).
+
+    A wrong email or password is a 400 `invalid_credentials`; too many failures lock the login out
+    (tenants/lockout.py) and are a 429 `locked_out`, even with the right password, until the cool-off ends.
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -41,8 +52,13 @@ class AuthTokenApi(APIView):
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, username=data.validated_data["email"], password=data.validated_data["password"])
+        identifier = data.validated_data.get("email") or data.validated_data["username"]
+        user = authenticate(request, username=identifier, password=data.validated_data["password"])
         if user is None:
+            if getattr(request, "axes_locked_out", False):
+                raise ApplicationError(lockout_message(), code="locked_out", status=429)
             raise ApplicationError("Email or password is wrong.", code="invalid_credentials")
+        # Like a page login: audited, and the lockout forgets this account's failures.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
