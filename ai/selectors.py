@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, QuerySet, Sum
 
 from ai.matching import KnowledgeIndex, KnowledgeItem
 from ai.models import AiReplyLog, KnowledgeEntry, Persona
@@ -59,3 +62,16 @@ def knowledge_index(*, client: Client) -> KnowledgeIndex:
 
 def reply_logs(*, client: Client) -> QuerySet[AiReplyLog]:
     return AiReplyLog.objects.for_client(client)
+
+
+def preview_usage(*, client: Client, since: datetime, until: datetime) -> dict[str, Any]:
+    """Previews ("try your assistant") in [since, until): how many, and their estimated model cost (USD).
+
+    Nothing is sent, so they never count against the free allowance, but each may have called the model.
+    """
+    totals = (
+        AiReplyLog.objects.for_client(client)
+        .filter(source=AiReplyLog.Source.PREVIEW, created_at__gte=since, created_at__lt=until)
+        .aggregate(count=Count("id"), estimated_cost=Sum("estimated_cost"))
+    )
+    return {"count": totals["count"], "estimated_cost": totals["estimated_cost"] or Decimal(0)}

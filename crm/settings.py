@@ -241,6 +241,9 @@ SANDBOX_STATUS_WEBHOOKS = env.bool("SANDBOX_STATUS_WEBHOOKS", default=True)
 # The sandbox's operator portfolio counts as business-verified (20 numbers instead of 2).
 SANDBOX_OPERATOR_VERIFIED = env.bool("SANDBOX_OPERATOR_VERIFIED", default=True)
 WEBHOOK_URL = env("WEBHOOK_URL", default=f"http://127.0.0.1:{PORT}/webhook/whatsapp")
+# Sends through /api/v1 (DRF rate syntax): per API key or user, and per client (all its keys and users together).
+API_SEND_CALLER_RATE = env("API_SEND_CALLER_RATE", default="120/min")
+API_SEND_CLIENT_RATE = env("API_SEND_CLIENT_RATE", default="300/min")
 # Transient Graph errors are retried this many times with exponential backoff and jitter.
 WHATSAPP_SEND_MAX_RETRIES = env.int("WHATSAPP_SEND_MAX_RETRIES", default=6)
 WHATSAPP_RETRY_BACKOFF_MAX = env.int("WHATSAPP_RETRY_BACKOFF_MAX", default=300)
@@ -262,6 +265,10 @@ OPENAI_PRICE_INPUT_PER_MTOK = env.float("OPENAI_PRICE_INPUT_PER_MTOK", default=0
 OPENAI_PRICE_OUTPUT_PER_MTOK = env.float("OPENAI_PRICE_OUTPUT_PER_MTOK", default=0.0)
 # Seconds of quiet after a customer's last message before the AI answers the whole burst.
 AI_REPLY_QUIET_SECONDS = env.float("AI_REPLY_QUIET_SECONDS", default=3.0)
+# "Try your assistant" (portal and POST /api/v1/assistant/preview) may call the paid model: previews per
+# user or API key, and per client (all its users and keys together), in DRF rate syntax.
+AI_PREVIEW_USER_RATE = env("AI_PREVIEW_USER_RATE", default="20/min")
+AI_PREVIEW_CLIENT_RATE = env("AI_PREVIEW_CLIENT_RATE", default="200/hour")
 # A stored webhook delivery not applied after this long had its hand-off lost: the beat sweep applies it.
 WEBHOOK_APPLY_GRACE_SECONDS = env.int("WEBHOOK_APPLY_GRACE_SECONDS", default=10)
 WEBHOOK_SWEEP_SECONDS = 50  # one sweep run stops before the next minute's run starts

@@ -14,6 +14,7 @@ from rest_framework import exceptions
 from rest_framework.views import APIView
 
 from core.ids import parse_id
+from core.throttles import first_refusal
 from tenants.authentication import ApiKeyUser
 from tenants.models import Client, Membership
 from tenants.selectors import memberships_of
@@ -60,9 +61,14 @@ class ClientScopedApi(APIView):
 
     client: Client
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+    def check_throttles(self, request) -> None:
+        """Resolve the client first, so throttles can count per client; stop at the first refusal."""
+        # Runs in `initial`, after authentication and permissions: the caller is known, and a caller
+        # who may not act for the client gets its 403/404 here, before any budget is spent.
         self.client = client_for_request(request)
+        refused = first_refusal(self.get_throttles(), request, self)
+        if refused is not None:
+            self.throttled(request, refused.wait())
 
 
 def operator_required(view):

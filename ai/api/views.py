@@ -18,6 +18,7 @@ from ai.api.serializers import (
     PreviewInputSerializer,
     PreviewOutputSerializer,
 )
+from ai.throttles import PREVIEW_THROTTLES
 from tenants.access import ClientScopedApi
 
 TAGS = ["assistant"]
@@ -87,9 +88,20 @@ class KnowledgeDetailApi(ClientScopedApi):
 
 
 class AssistantPreviewApi(ClientScopedApi):
-    """What the assistant would answer to `message`. Nothing is sent and no message is stored."""
+    """What the assistant would answer to `message`. Nothing is sent and no message is stored.
 
-    @extend_schema(tags=TAGS, request=PreviewInputSerializer, responses=PreviewOutputSerializer)
+    It may call the paid model, so it is rate-limited per user or key and per client (ai/throttles.py).
+    """
+
+    throttle_classes = PREVIEW_THROTTLES
+
+    @extend_schema(
+        tags=TAGS,
+        request=PreviewInputSerializer,
+        responses=PreviewOutputSerializer,
+        description="Rate-limited per user or API key (`AI_PREVIEW_USER_RATE`) and per client, shared by all "
+        "its users and keys (`AI_PREVIEW_CLIENT_RATE`): over either, 429 `rate_limited` with `Retry-After`.",
+    )
     def post(self, request):
         data = _validated(PreviewInputSerializer, request.data)
         draft = services.preview_reply(client=self.client, message=data["message"])

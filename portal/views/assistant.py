@@ -6,6 +6,8 @@ The preview calls `ai.services.preview_reply`: nothing is sent to anyone.
 
 from __future__ import annotations
 
+import math
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ai import selectors, services
+from ai.throttles import preview_refusal
 from core.exceptions import ApplicationError
 from portal.access import PortalContext, portal_view
 from portal.forms import KnowledgeForm, PersonaForm, PreviewForm
@@ -97,5 +100,11 @@ def preview(request: HttpRequest, portal: PortalContext) -> HttpResponse:
     form = PreviewForm(request.POST)
     if not form.is_valid():
         return _assistant_page(request, portal, preview_form=form, status=400)
+    # Each preview may call the paid model: the same budgets as the API's (per user, per client).
+    refused = preview_refusal(request, portal)
+    if refused is not None:
+        seconds = max(1, math.ceil(refused.wait() or 1))
+        form.add_error(None, _("Too many previews. Try again in %(seconds)s seconds.") % {"seconds": seconds})
+        return _assistant_page(request, portal, preview_form=form, status=429)
     draft = services.preview_reply(client=portal.client, message=form.cleaned_data["message"])
     return _assistant_page(request, portal, preview_form=form, preview=draft)

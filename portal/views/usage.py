@@ -7,8 +7,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from ai.selectors import preview_usage
 from billing.forms import MonthForm
-from billing.months import month_start, previous_month
+from billing.months import month_bounds, month_start, previous_month
 from billing.selectors import usage_for_month
 from portal.access import PortalContext, portal_view
 from portal.charts import Series, stacked_bars
@@ -33,6 +34,7 @@ def usage(request: HttpRequest, portal: PortalContext) -> HttpResponse:
     form = MonthForm(request.GET or None)
     month = form.cleaned_data["month"] if form.is_valid() else month_start()
     months = usage_months(client=portal.client)
+    since, until = month_bounds(month)
     chart = stacked_bars([_month_totals(portal.client, m) for m in reversed(months)], series=MONTH_SERIES)
     context = {
         "form": form,
@@ -41,6 +43,7 @@ def usage(request: HttpRequest, portal: PortalContext) -> HttpResponse:
         "previous": previous_month(month),
         "months": months,
         "rows": usage_for_month(client=portal.client, month=month),
+        "previews": preview_usage(client=portal.client, since=since, until=until),
         "chart": chart,
         "nav": "usage",
     }

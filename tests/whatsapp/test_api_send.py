@@ -9,7 +9,6 @@ import time_machine
 from tenants.models import WhatsAppNumber
 from tests.factories import ConversationFactory, WhatsAppNumberFactory
 from tests.whatsapp.api_support import assert_error, key_api, open_conversation, token_api
-from whatsapp.api.views import SendRateThrottle
 from whatsapp.models import Contact, Conversation, Message
 
 pytestmark = pytest.mark.django_db
@@ -187,8 +186,8 @@ def test_a_suspended_client_cannot_send(api_for, number):
     assert_error(send(api, conversation, {"text": "hola"}), 409, "client_suspended")
 
 
-def test_sends_are_rate_limited_per_caller(api_for, number, monkeypatch):
-    monkeypatch.setattr(SendRateThrottle, "rate", "2/min")
+def test_sends_are_rate_limited_per_caller(api_for, number, settings):
+    settings.API_SEND_CALLER_RATE = "2/min"
     conversation = open_conversation(number)
     api = api_for(number.client)
     assert [send(api, conversation, {"text": f"m{i}"}).status_code for i in range(2)] == [202, 202]

@@ -13,9 +13,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 
 from tenants.access import ClientScopedApi
+from tenants.throttles import CallerRateThrottle, ClientRateThrottle
 from whatsapp import selectors
 from whatsapp.api.serializers import (
     ContactFilterSerializer,
@@ -40,16 +40,22 @@ class ApiPagination(PageNumberPagination):
     max_page_size = 200
 
 
-class SendRateThrottle(SimpleRateThrottle):
-    """Sends per caller (API key or user): a runaway integration cannot flood a number's queue."""
+class SendCallerThrottle(CallerRateThrottle):
+    """Sends per API key or user: one runaway integration cannot use up its client's budget."""
 
-    rate = "120/min"
+    scope = "api-v1-send-caller"
+    setting_name = "API_SEND_CALLER_RATE"
 
-    def get_cache_key(self, request, view) -> str:
-        user = request.user
-        api_key = getattr(user, "api_key", None)
-        ident = f"key:{api_key.pk}" if api_key is not None else f"user:{user.pk}"
-        return f"throttle:api-v1-send:{ident}"
+
+class SendClientThrottle(ClientRateThrottle):
+    """Sends per client, all its keys and users together: more keys do not mean more sends."""
+
+    scope = "api-v1-send-client"
+    setting_name = "API_SEND_CLIENT_RATE"
+
+
+# Checked in this order; a send refused by the first is not counted by the second.
+SEND_THROTTLES = [SendCallerThrottle, SendClientThrottle]
 
 
 def paginated(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
@@ -169,7 +175,7 @@ class ConversationMessagesApi(ClientListApi):
     output_serializer = MessageOutputSerializer
 
     def get_throttles(self):
-        return [SendRateThrottle()] if self.request.method == "POST" else []
+        return [throttle() for throttle in SEND_THROTTLES] if self.request.method == "POST" else []
 
     @extend_schema(
         tags=TAGS,
@@ -248,7 +254,7 @@ class ConvertApi(ConversationActionApi):
 
 
 class StartMessageApi(ClientScopedApi):
-    throttle_classes = [SendRateThrottle]
+    throttle_classes = SEND_THROTTLES
 
     @extend_schema(
         tags=TAGS,
