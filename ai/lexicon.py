@@ -1,8 +1,9 @@
-"""A small Spanish/English lexicon for the offline matcher: stop words, greetings and synonym groups.
+"""A small Spanish/English lexicon for the offline matcher: stop words, greetings, synonyms, off-topic cues.
 
-Synonym groups map everyday ways of asking about the same business topic to one canonical token
-("domicilio", "delivery", "envían" → "envio"). Keep the groups general (any small business), not
-tuned to one client: a client's own words come from its knowledge base.
+Synonym groups map everyday (Colombian) ways of asking about the same business topic to one canonical
+token ("domicilio", "delivery", "envían" → "envio"). Keep the groups general (any small business), not
+tuned to one client: a client's own words come from its knowledge base. The matcher stems every word of
+a group, so one form of a word is enough ("reservar" also covers "reservas").
 """
 
 from __future__ import annotations
@@ -20,12 +21,16 @@ STOP_WORDS = _w(
     han hasta hay la las le les lo los mas me mi mis mucho muy nada ni no nos nosotros o os otra otro para
     pero poco por porque pues que quien se sea ser si sin sobre solo su sus tal tambien te ti tiene tienen
     tengo todo todos tu tus un una uno unos unas usted ustedes vos y ya yo q k pq xq porfa porfavor favor
-    puedo pueden puede podria quiero quisiera necesito saber hacer hacen hace dar dan dame me gustaria
-    bueno ok okay vale ahi alla aca cuanto cuanta cuantos cuantas cuando cual pasas pasa pasame dime
-    digame decirme regalame regalas indicame informame contarme cuentame
+    puedo pueden puede podria podrian quiero quisiera queria necesito necesitaba saber hacer hacen hace dar
+    dan dame me gustaria bueno ok okay vale ahi alla aca cuanto cuanta cuantos cuantas cuando cual pasas
+    pasa pasame dime digame decirme regalame regalas indicame informame contarme cuentame
+    tienes tenes tendran tendria hacemos haces venden vende vendes ofrecen ofrece manejan dijeron dicen
+    dijo sera seria estaria estamos estoy soy eres hoy ahora ahorita manana pronto cosa cosas tipo alguien
+    estar va van vas voy ir sacar pedir consulta pregunta preguntar averiguar ayuda ayudar ayudame hago hice
+    ver mirar tener aceptan acepta aceptar aceptamos reciben recibe recibir recibimos
     the a an and or of to in on for with at by from is are was be been do does did you your we our us i
     me my it its this that these those there here can could would should will please pls what which who
-    how much many when where why have has had any some about just get want need know tell
+    how much many when where why have has had any some about just get want need know tell today now
     """
 )
 
@@ -41,31 +46,70 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
         "open opening opens hours hour close closing closes schedule"
     ),
     "ubicacion": _w(
-        "ubicacion ubicados ubicado ubicadas ubicada direccion quedan queda donde sede local llegar mapa "
-        "location located address where directions"
+        "ubicacion ubicados ubicado ubicadas ubicada direccion direcciones quedan queda sede local llegar "
+        "mapa location located address directions"
     ),
-    "precio": _w("precio cuesta cuestan costo vale valen valor cobran tarifa price prices cost costs fee"),
+    "precio": _w("precio cuesta cuestan costo valen valor cobran cobra sale tarifa price prices cost costs fee"),
     "reserva": _w(
-        "reserva reservar reservo reservacion cita agendar agenda agendo turno separar "
+        "reserva reservar reservo reservacion cita citas agendar agenda agendo turno separar apartar apartan "
         "appointment book booking reservation"
     ),
     "cambio": _w("cambiar cambio cambia reprogramar mover aplazar posponer reschedule change"),
     "cancelar": _w("cancelar cancelo cancelacion anular cancel"),
     "pago": _w(
-        "pago pagar pagos pago tarjeta efectivo nequi daviplata transferencia pse credito debito "
+        "pago pagar pagos tarjeta efectivo nequi daviplata transferencia pse credito debito "
         "payment pay card cash transfer"
     ),
-    "cuota": _w("cuota financiacion financiar financian financiado plazo installment installments financing"),
+    "cuota": _w("cuota cuotas financiacion financiar financian financiado plazo installment installments financing"),
     "envio": _w(
-        "envio enviar envian domicilio domicilios delivery despacho despachan llevan entrega entregan "
-        "shipping ship deliver"
+        "envio enviar envian domicilio domicilios delivery despacho despachan despachar entrega entregan "
+        "mandar mandan manden shipping ship deliver"
     ),
-    "urgencia": _w("urgencia emergencia urgente dolor emergency urgent pain"),
-    "parqueadero": _w("parqueadero parqueo parking estacionamiento estacionar parquear carro auto vehiculo moto car"),
-    "nino": _w("nino nina hijo hija infantil bebe kid kids child children son daughter"),
+    "urgencia": _w("urgencia emergencia urgente dolor duele emergency urgent pain"),
+    "parqueadero": _w("parqueadero parqueo parking estacionamiento estacionar parquear"),
+    "nino": _w("nino nina ninos hijo hija infantil bebe kid kids child children son daughter"),
     "seguro": _w("seguro eps prepagada convenio aseguradora poliza insurance"),
     "garantia": _w("garantia devolucion devolver reembolso warranty refund return"),
-    "aceptan": _w("aceptan acepta aceptar aceptamos reciben recibe recibir recibimos manejan accept accepts take"),
+    "descuento": _w("descuento descuentos promo promocion promociones rebaja rebajas oferta ofertas discount"),
+    "licor": _w("licor licores trago tragos guaro aguardiente pola polas birra cerveza alcohol beer liquor"),
+    "mascota": _w("mascota mascotas perro perros perrito perrita gato gatos gatico pet pets dog dogs cat"),
+    "vegetariano": _w("vegetariano vegetariana vegetarianos vegano vegana veganos vegetarian vegan"),
+    "almuerzo": _w("almuerzo almuerzos corrientazo ejecutivo lunch"),
+    "ropa": _w("ropa prenda prendas clothes"),
+    "talla": _w("talla tallas size sizes"),
+    "diente": _w("diente dientes dental dentales dentadura tooth teeth dental"),
+    "ortodoncia": _w("ortodoncia brackets frenillos frenos alineadores braces"),
     "atencion": _w("atencion atender atienden atiende atendemos attend attention serve"),
     "persona": _w("asesor humano persona agente operador human agent representative"),
 }
+
+# The persona's own facts and the words that ask for them; each is indexed like a knowledge entry, so
+# "¿cuál es el horario?" finds the hours even when no entry states them.
+FACT_QUESTIONS: dict[str, str] = {
+    "hours": "¿Cuál es el horario? ¿A qué hora abren y cierran? ¿Atienden los sábados y domingos?",
+    "address": "¿Cuál es la dirección? ¿Dónde quedan ubicados?",
+    "booking": "¿Cómo reservo o agendo una cita? ¿Cómo compro?",
+}
+
+# Requests for work no business assistant does: answered with a redirect to what the business offers,
+# unless the business itself uses the word (a restaurant whose entries speak of its "receta").
+OFF_TOPIC_TASKS = _w(
+    """
+    poema poemas poesia verso versos cuento cuentos cancion canciones chiste chistes ensayo ensayos tarea
+    tareas deberes resumen resumeme resumir traduce traducir traduceme traduccion receta recetas horoscopo
+    ecuacion ecuaciones codigo programar redacta redactame
+    poem poems poetry story song joke essay homework summary summarize translate translation recipe code
+    """
+)
+# General knowledge and other people's business: a redirect when no entry or fact answers the question.
+OFF_TOPIC_SUBJECTS = _w(
+    """
+    capital pais paises habitantes poblacion presidente gobierno politica elecciones guerra clima temperatura
+    pronostico noticia noticias pelicula peliculas serie series netflix actor actriz famoso libro libros
+    novela partido mundial futbol jugador gano campeon canta cantante dolar euro bitcoin cripto
+    invertir inversion opinas opinion teoria relatividad explicame geografia
+    ciencia matematicas idioma significa significado chatgpt videojuego
+    weather president politics war news movie movies actor book football soccer team dollar invest
+    opinion theory science meaning
+    """
+)

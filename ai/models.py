@@ -37,6 +37,9 @@ class Persona(models.Model):
     business_hours = models.TextField(_("business hours"), blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="America/Bogota")
     booking_instructions = models.TextField(_("how to book or buy"), blank=True)
+    address = models.TextField(
+        _("address"), blank=True, help_text=_("Where customers find you: street, neighbourhood, city.")
+    )
     conversion_goal = models.CharField(
         _("conversion goal"), max_length=200, blank=True, help_text=_("What counts as a converted conversation.")
     )

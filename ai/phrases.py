@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ai.text import cut_on_sentence
+
 if TYPE_CHECKING:
     from ai.providers.base import PersonaBrief
 
@@ -21,8 +23,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "es": "¡Con gusto! Si necesitas algo más, aquí estamos.",
         "en": "You're welcome! If you need anything else, we're here.",
     },
-    "hours": {"es": "Nuestro horario: {hours}", "en": "Our opening hours: {hours}"},
-    "booking": {"es": "Para reservar o comprar: {how}", "en": "To book or buy: {how}"},
+    "hours": {"es": "Nuestro horario: {value}", "en": "Our opening hours: {value}"},
+    "address": {"es": "Nuestra dirección: {value}", "en": "Our address: {value}"},
+    "booking": {"es": "Para reservar o comprar: {value}", "en": "To book or buy: {value}"},
+    "redirect": {
+        "es": "Soy el asistente de {business} y solo puedo ayudarte con lo que ofrecemos{offers}. "
+        "¿En qué te puedo ayudar?",
+        "en": "I'm the assistant of {business} and can only help you with what we offer{offers}. How can I help you?",
+    },
     "handoff": {
         "es": "Gracias por tu mensaje. Una persona de nuestro equipo te responderá muy pronto por este chat.",
         "en": "Thanks for your message. A person from our team will reply to you here very soon.",
@@ -65,6 +73,15 @@ MEDIA_NAMES = {
 def phrase(key: str, language: str, **values: str) -> str:
     table = PHRASES[key]
     return table.get(language, table["es"]).format(**values)
+
+
+REDIRECT_OFFERS_CHARS = 200
+
+
+def redirect_text(persona: PersonaBrief, language: str) -> str:
+    """The answer to an off-topic request: the business's name and what it offers (its description)."""
+    offers = cut_on_sentence(persona.description, REDIRECT_OFFERS_CHARS).rstrip(" .…")
+    return phrase("redirect", language, business=persona.business_name, offers=f" ({offers})" if offers else "")
 
 
 def handoff_text(persona: PersonaBrief, language: str) -> str:

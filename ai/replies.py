@@ -73,6 +73,7 @@ def persona_brief(persona: Persona) -> PersonaBrief:
         business_hours=persona.business_hours,
         timezone=persona.timezone,
         booking_instructions=persona.booking_instructions,
+        address=persona.address,
         conversion_goal=persona.conversion_goal,
         never_say=persona.never_say,
         handoff_message=persona.handoff_message,
@@ -125,7 +126,7 @@ def forbidden_phrase(text: str, persona: Persona) -> str:
 
 def relevant_knowledge(index: KnowledgeIndex, text: str) -> list[KnowledgeItem]:
     """Best-ranked entries first, then the rest in order, up to PROMPT_KNOWLEDGE_ENTRIES."""
-    chosen = [m.item for m in index.rank(text, limit=PROMPT_KNOWLEDGE_ENTRIES)]
+    chosen = [m.item for m in index.rank(text, limit=PROMPT_KNOWLEDGE_ENTRIES) if m.item is not None]
     for item in index.items:
         if len(chosen) >= PROMPT_KNOWLEDGE_ENTRIES:
             break
@@ -167,7 +168,7 @@ def generate_reply(
         return ReplyDraft(
             text=text, handoff=True, reason="The customer asked for a person", language=language, provider="rules"
         )
-    index = knowledge_index(client=client)
+    index = knowledge_index(client=client, facts=brief.facts())
     offline = OfflineProvider(index)
     provider = provider or get_provider()
     request = ReplyRequest(

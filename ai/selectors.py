@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -47,16 +48,27 @@ _INDEXES: OrderedDict[tuple, KnowledgeIndex] = OrderedDict()
 INDEX_CACHE_SIZE = 64
 
 
-def knowledge_index(*, client: Client) -> KnowledgeIndex:
-    """The client's ranked-matching index, rebuilt only when its knowledge base changed (per process)."""
+def knowledge_version(*, client: Client) -> tuple:
+    """What identifies the client's knowledge base now, read from the database, so every process agrees.
+
+    An edit moves `updated_at`, a deletion the count, an addition the count and the top id: any change
+    gives a new key, and no process has to be told (a process-local cache cannot be invalidated from another).
+    """
     version = knowledge_list(client=client).aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
-    key = (client.pk, version["n"], version["last"], version["top"])
+    return (client.pk, version["n"], version["last"], version["top"])
+
+
+def knowledge_index(*, client: Client, facts: Mapping[str, str]) -> KnowledgeIndex:
+    """The client's matching index over its entries and the persona's `facts`, built once per version and process."""
+    key = (*knowledge_version(client=client), tuple(sorted(facts.items())))
     index = _INDEXES.get(key)
     if index is None:
-        index = KnowledgeIndex(knowledge_items(client=client))
+        index = KnowledgeIndex(knowledge_items(client=client), facts)
         _INDEXES[key] = index
         while len(_INDEXES) > INDEX_CACHE_SIZE:
             _INDEXES.popitem(last=False)
+    else:
+        _INDEXES.move_to_end(key)
     return index
 
 

@@ -11,7 +11,7 @@ Per provider, business and set it prints:
 - wrong: business questions answered from another entry (a confident wrong reply);
 - handoff: business questions handed to a person (or redirected);
 - false positives: share of unrelated questions answered with a business fact;
-- latency p50 / p95 of one reply.
+- latency p50 / p99 of one reply.
 
     .venv/bin/python bench/ai_eval.py                 # offline provider
     .venv/bin/python bench/ai_eval.py --latency 500   # also p50 with a knowledge base of 500 entries
@@ -127,7 +127,7 @@ def what_answered(business: Business, reply, provider_name: str) -> str:
     if provider_name == "offline":
         if reply.knowledge_id in business.keys:
             return business.keys[reply.knowledge_id]
-        source = getattr(reply, "source", "")
+        source = "@" + getattr(reply, "source", "")
         if source in PERSONA_FACTS:
             return source
         for fact, field in PERSONA_FACTS.items():
@@ -207,7 +207,7 @@ def row(label: str, result: dict) -> str:
     return (
         f"| {label} | {q} | {result['right'] / q:.0%} | {result['wrong'] / q:.0%} | {result['handoff'] / q:.0%} "
         f"| {u} | {result['false_positive'] / u:.0%} | {statistics.median(result['samples']):.2f} "
-        f"| {percentile(result['samples'], 0.95):.2f} |"
+        f"| {percentile(result['samples'], 0.99):.2f} |"
     )
 
 
@@ -247,7 +247,7 @@ def main() -> None:
     businesses = load_businesses()
     shared = openai_provider() if args.provider == "openai" else None
     print(f"provider: {args.provider}\n")
-    print("| business · set | questions | right | wrong | handoff | unrelated | false positives | p50 ms | p95 ms |")
+    print("| business · set | questions | right | wrong | handoff | unrelated | false positives | p50 ms | p99 ms |")
     print("|---|---|---|---|---|---|---|---|---|")
     by_set: dict[str, list[dict]] = {"tuning": [], "holdout": []}
     misses = []
@@ -273,7 +273,7 @@ def main() -> None:
             result = evaluate(big, provider, questions * 3, unrelated * 3)
             print(
                 f"{business.slug} with {len(big.items)} entries: index build {build:.1f} ms, reply "
-                f"p50 {statistics.median(result['samples']):.2f} ms, p95 {percentile(result['samples'], 0.95):.2f} ms; "
+                f"p50 {statistics.median(result['samples']):.2f} ms, p99 {percentile(result['samples'], 0.99):.2f} ms; "
                 f"holdout right {result['right'] / result['questions']:.0%}, "
                 f"false positives {result['false_positive'] / result['unrelated']:.0%}"
             )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -24,6 +25,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+os.environ.setdefault("DEBUG", "true")  # the development defaults: no secrets needed, no database touched
+
+import django  # noqa: E402
+
+django.setup()
 
 from ai.matching import KnowledgeIndex, KnowledgeItem  # noqa: E402
 from ai.providers.base import PersonaBrief, ReplyRequest  # noqa: E402
@@ -77,6 +84,11 @@ def reply(items: list[KnowledgeItem], text: str, index: KnowledgeIndex | None = 
     return OfflineProvider(index).reply(request)
 
 
+def _declined(answer) -> bool:
+    """Handed to a person, or redirected to the business (an off-topic request): not answered from an entry."""
+    return answer.handoff or answer.off_topic
+
+
 def accuracy(entries: list[dict], questions: list[dict], unrelated: list[str]) -> tuple[int, int, int, list[str]]:
     items, keys = items_of(entries), {i: e["key"] for i, e in enumerate(entries)}
     wrong, right = [], 0
@@ -85,10 +97,11 @@ def accuracy(entries: list[dict], questions: list[dict], unrelated: list[str]) -
         if keys.get(got.knowledge_id) == q["expected"]:
             right += 1
         else:
-            wrong.append(f"  ✗ {q['text']!r}: expected {q['expected']}, got {keys.get(got.knowledge_id, 'handoff')}")
-    handed_off = sum(reply(items, u).handoff for u in unrelated)
+            wrong.append(f"  ✗ {q['text']!r}: expected {q['expected']}, got {keys.get(got.knowledge_id, got.source)}")
+    declined = [u for u in unrelated if _declined(reply(items, u))]
+    handed_off = len(declined)
     for u in unrelated:
-        if not reply(items, u).handoff:
+        if u not in declined:
             wrong.append(f"  ✗ unrelated {u!r} was answered")
     return right, len(questions), handed_off, wrong
 

@@ -23,10 +23,15 @@ class PersonaBrief:
     business_hours: str = ""
     timezone: str = "America/Bogota"
     booking_instructions: str = ""
+    address: str = ""
     conversion_goal: str = ""
     never_say: str = ""
     handoff_message: str = ""
     max_reply_chars: int = 700
+
+    def facts(self) -> dict[str, str]:
+        """The persona's own answers the offline matcher indexes beside the knowledge base."""
+        return {"hours": self.business_hours, "address": self.address, "booking": self.booking_instructions}
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class ProviderReply:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     knowledge_id: int | None = None
+    off_topic: bool = False  # the customer asked for something outside the business: `text` redirects
+    source: str = ""  # what answered offline: "knowledge", "hours", "address", "booking", "greeting", …
 
 
 class ProviderError(Exception):

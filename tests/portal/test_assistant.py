@@ -20,6 +20,7 @@ PERSONA = {
     "business_hours": "Lunes a sábado 7-19",
     "timezone": "America/Bogota",
     "booking_instructions": "Pedidos por este chat.",
+    "address": "Carrera 7 #12-30, Bogotá",
     "conversion_goal": "El cliente confirma un pedido.",
     "never_say": "precios de la competencia",
     "handoff_keywords": "reclamo\nqueja",
