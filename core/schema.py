@@ -1,4 +1,4 @@
-"""OpenAPI (drf-spectacular) customisation: the API key scheme and collision-free component names."""
+"""OpenAPI (drf-spectacular) customisation: the API key and token schemes and collision-free component names."""
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -14,6 +14,22 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "in": "header",
             "name": "Authorization",
             "description": "Per-client API key: `Api-Key <prefix>.<secret>`.",
+        }
+
+
+class UserTokenScheme(OpenApiAuthenticationExtension):
+    """People's tokens from POST /api/auth/token; named like DRF's own token scheme, as before."""
+
+    target_class = "tenants.authentication.UserTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A person's token from `POST /api/auth/token`: `Token <token>`. Expires; "
+            "`POST /api/auth/logout` ends it.",
         }
 
 

@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # people's API tokens, hashed and expiring (tenants/tokens.py)
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI from our static files: /api/docs/ works offline
     "django_celery_beat",
@@ -194,7 +194,7 @@ NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tenants.authentication.UserTokenAuthentication",
         "tenants.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -210,6 +210,16 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# People's API tokens (POST /api/auth/token, tenants/tokens.py) expire after this many hours; 168 = a week.
+# Unattended integrations use per-client API keys instead, which do not expire but can be revoked.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=168)
+if API_TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_HOURS must be at least 1.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",  # the contract: Authorization: Token <token>
+    "AUTO_REFRESH": False,  # a token ends when it says, however much it is used
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CRM Master API",

@@ -1,4 +1,4 @@
-"""Back office for clients, their people, their numbers and their API keys."""
+"""Back office for clients, their people, their numbers, their API keys and people's API tokens."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from knox.models import AuthToken
 
 from audit.admin import AuditedChangesAdmin
 from tenants import services
@@ -129,3 +130,30 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__email", "user__username", "client__business_name"]
     autocomplete_fields = ["user", "client"]
+
+
+# knox's own admin lists each token's digest and shows a new token in full; ours shows a prefix only.
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """People's API tokens: who, since when, until when. Deleting one revokes it; none is created here."""
+
+    list_display = ["token_prefix", "user", "created", "expiry"]
+    fields = ["token_prefix", "user", "created", "expiry"]
+    readonly_fields = fields
+    search_fields = ["user__email", "user__username"]
+    list_select_related = ["user"]
+    ordering = ["-created"]
+
+    @admin.display(description=_("token"))
+    def token_prefix(self, obj: AuthToken) -> str:
+        return f"{obj.token_key[:8]}…"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # tokens come from POST /api/auth/token, which shows the value once
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

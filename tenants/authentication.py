@@ -1,4 +1,5 @@
-"""Authentication of per-client API keys: `Authorization: Api-Key <prefix>.<secret>`."""
+"""Authentication of the API: per-client API keys (`Authorization: Api-Key <prefix>.<secret>`) and people's
+tokens (`Authorization: Token <token>`, tenants/tokens.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import hashlib
 import secrets
 
 from django.utils import timezone
+from knox.auth import TokenAuthentication
 from rest_framework import authentication, exceptions
 
 from audit.services import audit_record
@@ -58,3 +60,17 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return API_KEY_KEYWORD
+
+
+class UserTokenAuthentication(TokenAuthentication):
+    """knox's hashed, expiring tokens; an expired, revoked or unknown token is a 401, never a 500.
+
+    knox decodes the header as UTF-8; a header with other bytes would raise instead of being refused.
+    """
+
+    def authenticate_credentials(self, token: bytes):
+        try:
+            token.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed("Invalid token.") from exc
+        return super().authenticate_credentials(token)

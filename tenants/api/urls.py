@@ -1,4 +1,4 @@
-"""Who is calling: token login, mounted by crm/urls.py under `api/`."""
+"""Who is calling: token login and logout, mounted by crm/urls.py under `api/`."""
 
 from django.urls import path
 
@@ -6,4 +6,5 @@ from tenants.api import views
 
 urlpatterns = [
     path("auth/token", views.AuthTokenApi.as_view(), name="api-auth-token"),
+    path("auth/logout", views.AuthLogoutApi.as_view(), name="api-auth-logout"),
 ]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import requests
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tenants.tokens import api_token_issue
 from tests.factories import ConversationFactory, MembershipFactory, MessageFactory, UserFactory
 from whatsapp.models import Message
 from whatsapp.services.outbound import count_accepted_message
@@ -39,7 +39,7 @@ def send_counted(number, count: int = 1, **kwargs) -> list[Message]:
 
 def api_as(user) -> APIClient:
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=user)}")
     return api
 
 

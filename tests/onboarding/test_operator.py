@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import requests
-from rest_framework.authtoken.models import Token
 
 from tenants.models import WhatsAppNumber
 from tenants.selectors import hosted_capacity
+from tenants.tokens import api_token_issue
 from tests.factories import ClientFactory, UserFactory, WhatsAppNumberFactory
 from tests.onboarding.conftest import new_phone
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def token_for(user) -> dict:
-    return {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+    return {"Authorization": f"Token {api_token_issue(user=user)}"}
 
 
 def test_staff_registers_a_number_and_the_client_verifies_it(api):

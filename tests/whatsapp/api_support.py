@@ -10,18 +10,18 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tenants.authentication import create_api_key
 from tenants.models import Client
+from tenants.tokens import api_token_issue
 from tests.factories import ConversationFactory, MembershipFactory, MessageFactory
 
 
 def token_header(client: Client):
     """A new owner of `client` and the `Authorization` header of their API token."""
     membership = MembershipFactory(client=client, user__password=None)  # no slow hashing: tokens only
-    return membership.user, f"Token {Token.objects.create(user=membership.user).key}"
+    return membership.user, f"Token {api_token_issue(user=membership.user)}"
 
 
 def token_api(client: Client) -> APIClient:
