@@ -7,23 +7,33 @@ owners: clients and members by `tenants.services`, the persona by `ai.services`.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from ai.models import Persona
 from ai.services import persona_update
-from onboarding.meta_errors import onboarding_error
+from core.mail import header_text
+from core.queue import enqueue_on_commit
+from onboarding.meta_errors import OnboardingError, onboarding_error
 from onboarding.selectors import setup_code_digest
 from tenants import services as tenant_services
 from tenants.models import Client
 from tenants.selectors import owner_of
+
+# One notice per account in this many seconds: repeated sign-ups with someone's e-mail cannot flood their inbox.
+SIGNUP_NOTICE_EVERY_SECONDS = 3600
 
 
 def issue_setup_code(*, client: Client) -> str:
@@ -68,6 +78,72 @@ def register_client(*, name: str, email: str, business_name: str, password: str 
     except IntegrityError as exc:  # a concurrent signup with the same email won the race
         raise onboarding_error("email_in_use") from exc
     return client, setup_code
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the public sign-up answers: the same fields whether or not the e-mail already had an account."""
+
+    client_id: int
+    setup_code: str
+    expires_at: datetime
+
+
+def _account_for_email(email: str):
+    user_model = get_user_model()
+    return user_model._default_manager.filter(Q(email__iexact=email) | Q(username__iexact=email)).first()
+
+
+def signup(*, name: str, email: str, business_name: str, password: str | None = None) -> Registration:
+    """The public sign-up (API and page): it never tells whether `email` already has an account.
+
+    A new e-mail gets its client, owner and setup code (`register_client`). An e-mail that has an account
+    gets the same answer with a setup code that opens nothing and an id no client has; nothing changes,
+    and the account holder is told by e-mail instead (docs/security.md explains what this hides and what not).
+    """
+    email = email.strip().lower()
+    if password:  # checked first for both, so a weak password is refused alike
+        _check_password(password, email=email, name=name)
+    existing = _account_for_email(email)
+    if existing is None:
+        try:
+            client, setup_code = register_client(name=name, email=email, business_name=business_name, password=password)
+        except OnboardingError as exc:
+            existing = _account_for_email(email) if exc.code == "email_in_use" else None
+            if existing is None:
+                raise
+        else:
+            return Registration(client.pk, setup_code, client.setup_code_expires_at)
+    return _registration_for_existing_account(user=existing, business_name=business_name, password=password)
+
+
+def _registration_for_existing_account(*, user, business_name: str, password: str | None) -> Registration:
+    if password:
+        make_password(password)  # a real sign-up hashes it: the same work, so the answer takes as long
+    if cache.add(f"onboarding:signup-notice:{user.pk}", 1, timeout=SIGNUP_NOTICE_EVERY_SECONDS):
+        enqueue_on_commit("onboarding.notify_existing_account", user.pk, business_name)
+    return Registration(
+        client_id=tenant_services.client_id_unclaimed(),
+        setup_code=secrets.token_urlsafe(24),  # as long as a real code; never stored, so it opens nothing
+        expires_at=timezone.now() + timedelta(days=settings.SETUP_CODE_TTL_DAYS),
+    )
+
+
+def existing_account_notify(*, user_id: int, business_name: str) -> bool:
+    """Tell the holder of an account that someone tried to sign up again with its e-mail (False: no user)."""
+    user = get_user_model()._default_manager.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = gettext("Someone tried to sign up with your e-mail")
+        body = gettext(
+            "Someone (perhaps you) tried to create a new CRM Master account with this e-mail address, for the "
+            "business “%(business)s”.\n\nYou already have an account: log in at %(login_url)s. If you forgot "
+            "your password, ask the operator to reset it.\n\nIf it was not you, ignore this message: nothing "
+            "changed in your account."
+        ) % {"business": header_text(business_name), "login_url": f"{settings.PUBLIC_BASE_URL}{settings.LOGIN_URL}"}
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    return True
 
 
 def set_owner_password(*, client: Client, password: str) -> None:

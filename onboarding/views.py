@@ -88,11 +88,12 @@ def signup(request: HttpRequest) -> HttpResponse:
         if not SignupThrottle().allow_request(request, None):
             return _too_many_requests(request)
         try:
-            _client, setup_code = services.register_client(**form.cleaned_data)
+            registration = services.signup(**form.cleaned_data)
         except OnboardingError as exc:
-            _show_error(form, exc, field={"email_in_use": "email", "weak_password": "password"}.get(exc.code))
+            _show_error(form, exc, field={"weak_password": "password"}.get(exc.code))
         else:
-            return _home(setup_code)
+            # Alike for a new e-mail and one with an account (whose holder is e-mailed instead).
+            return _home(registration.setup_code)
     return render(request, "onboarding/signup.html", {"form": form, "step_index": 1, "step_count": STEP_COUNT})
 
 

@@ -35,6 +35,24 @@ def client_create_with_owner(*, name: str, email: str, business_name: str, user)
     return client
 
 
+class _RolledBack(Exception):
+    pass
+
+
+def client_id_unclaimed() -> int:
+    """A client id that no row will ever have: taken by an insert that is rolled back at once.
+
+    The public sign-up answers an e-mail that already has an account with such an id (no client is
+    made): on PostgreSQL the id sequence moves as for a real sign-up, so ids do not tell the two apart.
+    """
+    try:
+        with transaction.atomic():
+            client_id = Client.objects.create(name="-", business_name="-", email="unclaimed@invalid").pk
+            raise _RolledBack
+    except _RolledBack:
+        return client_id
+
+
 def client_set_setup_code(*, client: Client, digest: str, expires_at: datetime) -> None:
     client.setup_code_digest, client.setup_code_expires_at = digest, expires_at
     client.save(update_fields=["setup_code_digest", "setup_code_expires_at", "updated_at"])

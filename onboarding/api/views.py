@@ -80,15 +80,17 @@ class RegisterClientApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        client, setup_code = services.register_client(**data.validated_data)
+        # The same 201 and fields whether or not the e-mail already has an account (services.signup).
+        registration = services.signup(**data.validated_data)
+        setup_code = registration.setup_code
         url = onboarding_url(setup_code)
         body = {
-            "client_id": client.pk,
+            "client_id": registration.client_id,
             "setup_code": setup_code,
             "qr_code": qr_svg_data_uri(url),
             "qr_code_png_url": onboarding_png_url(setup_code),
             "onboarding_url": url,
-            "setup_code_expires_at": client.setup_code_expires_at,
+            "setup_code_expires_at": registration.expires_at,
             "next_step": "add_whatsapp",
         }
         return Response(body, status=status.HTTP_201_CREATED)

@@ -73,6 +73,7 @@ def test_every_task_of_ours_has_an_explicit_name():
         "billing.open_new_month",
         "billing.send_usage_alert",
         "billing.settle_template_categories",
+        "onboarding.notify_existing_account",
         "whatsapp.answer_inbound_message",
         "whatsapp.apply_stale_webhook_events",
         "whatsapp.apply_webhook_events",
