@@ -76,6 +76,7 @@ def phrase(key: str, language: str, **values: str) -> str:
 
 
 REDIRECT_OFFERS_CHARS = 200
+OFF_TOPIC_REASON = "Off-topic request: redirected to what the business offers"
 
 
 def redirect_text(persona: PersonaBrief, language: str) -> str:

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from ai.matching import KnowledgeIndex, KnowledgeItem
 from ai.models import Persona
-from ai.phrases import MEDIA_NAMES, handoff_text, phrase
+from ai.phrases import MEDIA_NAMES, OFF_TOPIC_REASON, handoff_text, phrase, redirect_text
 from ai.providers import OfflineProvider, ReplyProvider, get_provider
 from ai.providers.base import ChatTurn, PersonaBrief, ProviderError, ProviderReply, ReplyRequest
+from ai.scope import asks_for_off_topic_work
 from ai.selectors import knowledge_index, persona_for
 from ai.text import WHATSAPP_TEXT_LIMIT, cut_on_sentence, detect_language, fold
 from tenants.models import Client
@@ -169,6 +170,10 @@ def generate_reply(
             text=text, handoff=True, reason="The customer asked for a person", language=language, provider="rules"
         )
     index = knowledge_index(client=client, facts=brief.facts())
+    if asks_for_off_topic_work(customer_text, index):
+        # A poem or homework is refused before any model is asked: nothing to pay for, nothing to slip through.
+        text = cut_on_sentence(redirect_text(brief, language), limit)
+        return ReplyDraft(text=text, reason=OFF_TOPIC_REASON, language=language, provider="rules")
     offline = OfflineProvider(index)
     provider = provider or get_provider()
     request = ReplyRequest(

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from ai.lexicon import GREETINGS, STOP_WORDS, THANKS
 from ai.matching import KnowledgeIndex, Match
-from ai.phrases import handoff_text, phrase, redirect_text
+from ai.phrases import OFF_TOPIC_REASON, handoff_text, phrase, redirect_text
 from ai.providers.base import PersonaBrief, ProviderReply, ReplyProvider, ReplyRequest
 from ai.scope import OFF_TOPIC_MIN_CONFIDENCE, asks_for_off_topic_work, mentions_off_topic_subject
 from ai.text import words
@@ -25,7 +25,7 @@ def redirect_reply(persona: PersonaBrief, language: str) -> ProviderReply:
     return ProviderReply(
         text=redirect_text(persona, language),
         off_topic=True,
-        reason="Off-topic request: redirected to what the business offers",
+        reason=OFF_TOPIC_REASON,
         model=MODEL,
         source="redirect",
     )

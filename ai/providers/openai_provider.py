@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from zoneinfo import ZoneInfo
 
 import openai
 from django.utils import timezone
 
+from ai.phrases import OFF_TOPIC_REASON, redirect_text
 from ai.providers.base import ProviderError, ProviderReply, ReplyProvider, ReplyRequest
 
-HANDOFF_MARKER = "[[HANDOFF]]"
 LANGUAGE_NAMES = {"es": "Spanish", "en": "English"}
+# The model answers in this JSON shape (response_format json_object), so the product, not the model's good
+# will, decides what is sent: an off-topic answer is replaced by our redirect, a handoff goes to a person.
+ANSWER_FORMAT = '{"reply": "<text for the customer>", "on_topic": true|false, "handoff": true|false}'
 
 
 def _local_now(request: ReplyRequest) -> str:
@@ -40,11 +44,21 @@ def system_prompt(request: ReplyRequest) -> str:
         lines.append(f"Goal: gently guide the customer towards: {p.conversion_goal}")
     if p.never_say:
         lines.append(f"Never say or promise: {p.never_say}")
+    if p.address:
+        lines.append(f"Address: {p.address}")
+    lines.append(
+        f"You are not a general-purpose assistant: you only help with {p.business_name}'s own products, "
+        "services, prices, hours, location, bookings and orders (WhatsApp Business terms forbid general-purpose "
+        "AI assistants). Requests for anything else — writing poems, stories or essays, homework, translations, "
+        "code, general knowledge, news, opinions, or other companies' products — are off topic: do not fulfil "
+        "them, set on_topic to false."
+    )
     lines.append(
         "Use only the facts below and in this message. If the answer is not there, if the customer asks for a "
-        f"person, or is upset, reply with {HANDOFF_MARKER} followed by a short polite note that a person from "
-        "the team will answer soon. Never invent prices, dates or policies."
+        "person, or is upset, set handoff to true and reply with a short polite note that a person from the team "
+        "will answer soon. Never invent prices, dates or policies."
     )
+    lines.append(f"Answer with one JSON object and nothing else: {ANSWER_FORMAT}")
     if request.knowledge:
         lines.append("Knowledge base:")
         for item in request.knowledge:
@@ -71,26 +85,49 @@ class OpenAIProvider(ReplyProvider):
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
 
     def reply(self, request: ReplyRequest) -> ProviderReply:
-        # Roughly 3 characters per token; never more than the configured ceiling.
-        max_tokens = max(32, min(self.max_tokens, request.persona.max_reply_chars // 3 + 32))
+        # Roughly 3 characters per token (plus the JSON around the reply); never more than the configured ceiling.
+        max_tokens = max(48, min(self.max_tokens, request.persona.max_reply_chars // 3 + 48))
         try:
             completion = self._client.chat.completions.create(
-                model=self.model, messages=chat_messages(request), max_tokens=max_tokens, temperature=0.3
+                model=self.model,
+                messages=chat_messages(request),
+                max_tokens=max_tokens,
+                temperature=0.3,
+                response_format={"type": "json_object"},
             )
         except openai.OpenAIError as error:
             raise ProviderError(f"{type(error).__name__}: {error}") from error
         choice = completion.choices[0] if completion.choices else None
-        text = ((choice.message.content if choice and choice.message else "") or "").strip()
-        if not text:
-            raise ProviderError("The model returned an empty reply")
+        answer = _parse_answer((choice.message.content if choice and choice.message else "") or "")
         usage = completion.usage
         reply = ProviderReply(
-            text=text,
+            text=answer["reply"],
             model=completion.model or self.model,
             prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
             completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
         )
-        if HANDOFF_MARKER in text:
-            reply.text = text.replace(HANDOFF_MARKER, "").strip()
+        if not answer["on_topic"]:
+            # Whatever the model wrote (a poem it should not have), the customer reads our redirect.
+            reply.text, reply.off_topic = redirect_text(request.persona, request.language), True
+            reply.reason = OFF_TOPIC_REASON
+        elif answer["handoff"]:
             reply.handoff, reply.reason = True, "The assistant asked for a person"
+        elif not reply.text:
+            raise ProviderError("The model returned an empty reply")
         return reply
+
+
+def _parse_answer(content: str) -> dict:
+    """The model's JSON answer, checked; anything else (prose, a missing field) is a provider error."""
+    try:
+        answer = json.loads(content)
+    except ValueError as error:
+        raise ProviderError("The model did not answer in the JSON format it was given") from error
+    if not (
+        isinstance(answer, dict)
+        and isinstance(answer.get("reply"), str)
+        and isinstance(answer.get("on_topic"), bool)
+        and isinstance(answer.get("handoff", False), bool)
+    ):
+        raise ProviderError("The model's JSON answer lacks reply, on_topic or handoff")
+    return {"reply": answer["reply"].strip(), "on_topic": answer["on_topic"], "handoff": answer.get("handoff", False)}

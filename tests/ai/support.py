@@ -14,15 +14,27 @@ from typing import Any
 from ai.models import KnowledgeEntry
 from tests.meta_fixtures import messages_envelope
 
-FAQ = json.loads((Path(__file__).parent / "fixtures" / "faq_es.json").read_text())
+FIXTURES = Path(__file__).parent / "fixtures"
+FAQ = json.loads((FIXTURES / "faq_es.json").read_text())
+
+
+def recorded_completion(name: str) -> dict:
+    """A chat completion body recorded from a model (tests/ai/fixtures/openai_<name>.json)."""
+    return json.loads((FIXTURES / f"openai_{name}.json").read_text())
+
+
 _wamids = count(1)
 
 
 @dataclass
 class FakeOpenAI:
-    """POST /v1/chat/completions like OpenAI: `reply`, or HTTP `status`, after `delay` seconds."""
+    """POST /v1/chat/completions like OpenAI: `reply` in the JSON answer format the provider asks for (or
+    `recorded`, a whole completion body as a model once sent it), or HTTP `status`, after `delay` seconds."""
 
     reply: str = "Respuesta del modelo."
+    on_topic: bool = True
+    handoff: bool = False
+    recorded: dict | None = None
     status: int = 200
     delay: float = 0.0
     on_request: Any = None  # called (in the server thread) with the request body before answering
@@ -31,12 +43,15 @@ class FakeOpenAI:
     url: str = ""
 
     def completion(self, body: dict) -> dict:
+        if self.recorded is not None:
+            return self.recorded
+        content = json.dumps({"reply": self.reply, "on_topic": self.on_topic, "handoff": self.handoff})
         return {
             "id": "chatcmpl-test",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model", "gpt-4o-mini"),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": self.reply}, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 321, "completion_tokens": 45, "total_tokens": 366},
         }
 

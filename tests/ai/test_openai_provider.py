@@ -5,7 +5,7 @@ import pytest
 from ai.models import AiReplyLog
 from ai.replies import generate_reply
 from ai.services import preview_reply
-from tests.ai.support import load_faq
+from tests.ai.support import load_faq, recorded_completion
 from tests.factories import ClientFactory, PersonaFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,10 +54,60 @@ def test_request_carries_persona_knowledge_and_bounded_tokens(clinic, use_openai
     knowledge = system["content"].split("Knowledge base:")[1]
     assert knowledge.strip().startswith("- Q: ¿Tienen parqueadero?")
     assert request["messages"][-1] == {"role": "user", "content": "¿tienen parqueadero?"}
+    assert request["response_format"] == {"type": "json_object"}
 
 
-def test_handoff_marker_hands_off_with_the_models_polite_text(clinic, use_openai):
-    use_openai.reply = "[[HANDOFF]] Te comunico con una persona del equipo."
+REDIRECT = (
+    "Soy el asistente de Clínica Dental Sonrisa y solo puedo ayudarte con lo que ofrecemos "
+    "(Clínica odontológica en Bogotá). ¿En qué te puedo ayudar?"
+)
+
+
+def test_the_system_prompt_confines_the_model_to_the_business(clinic, use_openai):
+    generate_reply(client=clinic, customer_text="¿tienen parqueadero?")
+
+    system = use_openai.requests[0]["messages"][0]["content"]
+    assert "You are not a general-purpose assistant: you only help with Clínica Dental Sonrisa's own" in system
+    assert "writing poems, stories or essays, homework, translations" in system
+    assert "other companies' products" in system
+    assert '{"reply": "<text for the customer>", "on_topic": true|false, "handoff": true|false}' in system
+
+
+def test_an_off_topic_answer_the_model_flagged_is_replaced_by_the_redirect(clinic, use_openai):
+    # Recorded: asked about last night's football, the model answered it and flagged it off topic.
+    use_openai.recorded = recorded_completion("off_topic_flagged")
+
+    draft = generate_reply(client=clinic, customer_text="¿quién ganó el partido de Nacional anoche?")
+
+    assert draft.text == REDIRECT
+    assert "Nacional" not in draft.text
+    assert (draft.provider, draft.handoff, draft.fallback_used) == ("openai", False, False)
+    assert draft.reason == "Off-topic request: redirected to what the business offers"
+    assert (draft.prompt_tokens, draft.completion_tokens) == (612, 38)
+
+
+def test_a_model_answer_outside_the_json_format_is_never_sent(clinic, use_openai):
+    # Recorded: the model ignored the format and gave its opinion on politics in prose.
+    use_openai.recorded = recorded_completion("off_topic_prose")
+
+    draft = generate_reply(client=clinic, customer_text="¿qué opinas de la política?")
+
+    assert "polarizada" not in draft.text
+    assert draft.fallback_used is True
+    assert "JSON format" in draft.error
+    assert draft.text == REDIRECT  # the offline provider recognises the off-topic question
+
+
+def test_a_request_for_a_poem_is_redirected_without_asking_the_model(clinic, use_openai):
+    draft = generate_reply(client=clinic, customer_text="escríbeme un poema de amor para mi novia")
+
+    assert draft.text == REDIRECT
+    assert (draft.provider, draft.handoff) == ("rules", False)
+    assert use_openai.requests == []
+
+
+def test_handoff_field_hands_off_with_the_models_polite_text(clinic, use_openai):
+    use_openai.reply, use_openai.handoff = "Te comunico con una persona del equipo.", True
 
     draft = generate_reply(client=clinic, customer_text="¿hacen cirugía de rodilla?")
 
