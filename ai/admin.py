@@ -16,7 +16,10 @@ class PersonaAdmin(admin.ModelAdmin):
     autocomplete_fields = ["client"]
     fieldsets = [
         (None, {"fields": ["client", "enabled", "assistant_name"]}),
-        (_("Business"), {"fields": ["business_description", "business_hours", "timezone", "booking_instructions"]}),
+        (
+            _("Business"),
+            {"fields": ["business_description", "business_hours", "timezone", "booking_instructions", "address"]},
+        ),
         (_("Voice"), {"fields": ["tone", "language", "greeting", "max_reply_chars", "never_say"]}),
         (
             _("Goal and handoff"),
