@@ -299,6 +299,11 @@ ONBOARDING_RESEND_COOLDOWN_SECONDS = env.int("ONBOARDING_RESEND_COOLDOWN_SECONDS
 # Demos and test runs with the sandbox sign up many clients from one address; production stays strict.
 ONBOARDING_SIGNUP_RATE = env("ONBOARDING_SIGNUP_RATE", default="1000/hour" if WHATSAPP_SANDBOX else "20/hour")
 ONBOARDING_SETUP_CODE_RATE = env("ONBOARDING_SETUP_CODE_RATE", default="60/minute")
+# Hosted numbers (docs/onboarding.md, "Onboarding abuse" in docs/security.md): distinct numbers one client may
+# try by itself over its lifetime, and hours a hosted number may stay not live before it is removed from the
+# operator's WhatsApp Business Account (its place in the portfolio is given back).
+ONBOARDING_MAX_NUMBER_ATTEMPTS = env.int("ONBOARDING_MAX_NUMBER_ATTEMPTS", default=3)
+ONBOARDING_NUMBER_TTL_HOURS = env.int("ONBOARDING_NUMBER_TTL_HOURS", default=24)
 # Numbers the operator's portfolio may hold in hosted mode: 2 until Meta verifies the business, then 20.
 # With the sandbox it follows the sandbox's own portfolio (verified by default), so the demo can onboard.
 WHATSAPP_PORTFOLIO_NUMBER_CAP = env.int(

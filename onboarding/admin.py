@@ -21,7 +21,6 @@ from onboarding.links import onboarding_url
 from onboarding.meta_errors import OnboardingError, user_message
 from tenants.admin import ClientAdmin
 from tenants.models import Client
-from tenants.selectors import hosted_capacity
 
 URL_NAME = "tenants_client_register_number"
 
@@ -48,7 +47,7 @@ def _run(request: HttpRequest, client: Client, form: forms.Form) -> bool:
             number = numbers.verify_hosted_number(client=client, code=form.cleaned_data["code"])
             messages.success(request, _("%(phone)s is active.") % {"phone": number.phone_number})
         else:
-            number = numbers.add_hosted_number(client=client, **form.cleaned_data)
+            number = numbers.add_hosted_number(client=client, by_operator=True, **form.cleaned_data)
             messages.success(
                 request,
                 _("Code sent to %(phone)s. The client types it on its onboarding page, or type it here.")
@@ -79,7 +78,7 @@ def register_number_view(model_admin, request: HttpRequest, client_id: int) -> H
         "opts": model_admin.model._meta,
         "title": _("Register a WhatsApp number for %(client)s") % {"client": client},
         "client": client,
-        "capacity": hosted_capacity(),
+        "capacity": selectors.hosted_capacity(),
         "number": number,
         "number_problem": (user_message(number.failure_code) or number.status_reason) if number else "",
         "awaiting_code": selectors.number_awaiting_code(client=client),

@@ -25,6 +25,9 @@ ERRORS: dict[str, ErrorSpec] = {
     # Setup codes and requests.
     "invalid_setup_code": ErrorSpec(404, _("This setup link is not valid. Check it or ask for a new one.")),
     "setup_code_expired": ErrorSpec(410, _("This setup link has expired. Ask us for a new one.")),
+    "setup_code_used": ErrorSpec(
+        410, _("This setup link was already used: your number is live. Log in to manage your account.")
+    ),
     "email_in_use": ErrorSpec(400, _("There is already an account with this email. Log in instead.")),
     "client_not_found": ErrorSpec(404, _("No such client.")),
     "weak_password": ErrorSpec(400, _("Choose a stronger password.")),
@@ -38,6 +41,19 @@ ERRORS: dict[str, ErrorSpec] = {
     "number_already_active": ErrorSpec(409, _("This number is already connected and working.")),
     "no_pending_number": ErrorSpec(409, _("There is no number waiting for a code. Add your number first.")),
     "number_failed": ErrorSpec(409, _("Connecting this number failed. Add the number again to retry.")),
+    # Limits that keep one sign-up from filling the operator's WhatsApp account (docs/security.md).
+    "number_pending": ErrorSpec(
+        409, _("Another number of yours is still waiting for its code. Finish that one or wait a moment.")
+    ),
+    "number_expired": ErrorSpec(
+        409, _("This number was not confirmed in time and was removed. Add it again in a few minutes.")
+    ),
+    "number_attempts_exhausted": ErrorSpec(
+        429, _("You have tried too many different numbers. Contact us and we will connect yours.")
+    ),
+    "onboarding_complete": ErrorSpec(
+        409, _("Your number is already live. To connect another number, contact us from your account.")
+    ),
     # Verification codes.
     "wrong_code": ErrorSpec(
         400, _("That code is not right. Check the last SMS (or call) with the code and try again.")

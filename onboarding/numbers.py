@@ -21,12 +21,21 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from billing.selectors import free_messages_remaining
+from onboarding import reservations
+from onboarding.cleanup import release_reservation
 from onboarding.meta_errors import OnboardingError, error_for_graph, onboarding_error
-from onboarding.selectors import latest_number, number_awaiting_code
+from onboarding.models import HostedReservation
+from onboarding.selectors import (
+    client_went_live,
+    latest_number,
+    number_awaiting_code,
+    reservation_held,
+    reservation_of,
+)
 from tenants import services as tenant_services
 from tenants.models import Client, WhatsAppNumber
 from whatsapp.client import GraphClient
-from whatsapp.errors import GraphError
+from whatsapp.errors import GraphError, TransientGraphError
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +54,7 @@ TERMINAL_FAILURES = {
     "needs_verification",
     "meta_refused",
     "reconnect_required",
+    "number_expired",
 }
 DEFAULT_REGION = "CO"
 
@@ -98,6 +108,7 @@ def _activate(number: WhatsAppNumber, graph: GraphClient) -> WhatsAppNumber:
     except GraphError as exc:
         raise _record_failure(number, error_for_graph(exc, step=step)) from exc
     tenant_services.number_mark_active(number)
+    reservations.reservations_mark_live(number=number)
     return number
 
 
@@ -132,13 +143,30 @@ def _abandon_other_attempts(*, client: Client, e164: str) -> None:
     tenant_services.numbers_abandon_attempts(client=client, keep_phone=e164)
 
 
-def _hosted_row(*, client: Client, e164: str, display_name: str) -> WhatsAppNumber:
-    """The row for this number: reused when this client tried it before; another client's number is refused."""
+def _hosted_target(*, client: Client, e164: str, by_operator: bool) -> WhatsAppNumber | None:
+    """The existing row for this number, after the checks that change nothing when they refuse."""
+    if not by_operator and client_went_live(client=client):
+        raise onboarding_error("onboarding_complete")  # more numbers are the operator's call, not a setup link's
     number = WhatsAppNumber.objects.filter(phone_number=e164).first()
     if number is not None and number.client_id != client.pk:
         raise onboarding_error("number_in_use")
     if number is not None and number.status in (Status.ACTIVE, Status.SUSPENDED):
         raise onboarding_error("number_already_active")
+    return number
+
+
+def _replace_unverified(*, client: Client, e164: str) -> None:
+    """A client has one not-yet-live hosted number at a time: another one is removed from Meta first."""
+    held = reservation_held(client=client)
+    if held is None or held.phone_number == e164:
+        return
+    if not release_reservation(held, code="", reason=f"Replaced by {e164}"):
+        # Meta is unreachable (or another request is removing it): nothing new is added meanwhile.
+        raise onboarding_error("meta_unavailable")
+
+
+def _hosted_row(*, client: Client, number: WhatsAppNumber | None, e164: str, display_name: str) -> WhatsAppNumber:
+    """The row for this number: reused when this client tried it before."""
     _abandon_other_attempts(client=client, e164=e164)
     if number is None:
         number = WhatsAppNumber(client=client, phone_number=e164)
@@ -153,23 +181,60 @@ def _hosted_row(*, client: Client, e164: str, display_name: str) -> WhatsAppNumb
     return number
 
 
-def add_hosted_number(*, client: Client, phone_number: str, display_name: str = "") -> WhatsAppNumber:
+def _claim_place(*, client: Client, e164: str, by_operator: bool) -> HostedReservation:
+    """Hold a place in the operator's WABA for this number before Meta hears of it (see onboarding.reservations)."""
+    reservations.check_attempts_left(client=client, phone_number=e164, by_operator=by_operator)
+    _replace_unverified(client=client, e164=e164)
+    return reservations.reservation_claim(client=client, phone_number=e164, by_operator=by_operator)
+
+
+def add_hosted_number(
+    *, client: Client, phone_number: str, display_name: str = "", by_operator: bool = False
+) -> WhatsAppNumber:
     """Add the number to the operator's WABA and have Meta send the 6-digit code by SMS.
 
-    Asking again for a number whose code went out less than the cooldown ago sends nothing new.
+    A place is held first (cap, one unverified number per client, the client's lifetime attempts), so a
+    refusal changes nothing. Asking again for a number whose code went out less than the cooldown ago sends
+    nothing new. `by_operator` (staff) may add numbers for a live client and does not use the client's attempts.
     """
     e164, country_code, national = parse_phone_number(phone_number)
     display_name = (display_name or client.business_name).strip()[:200]
-    number = _hosted_row(client=client, e164=e164, display_name=display_name)
-    if number.status == Status.CODE_SENT and _code_sent_recently(number):
-        return number
+    existing = _hosted_target(client=client, e164=e164, by_operator=by_operator)
+    held = reservation_held(client=client)
+    if (
+        existing is not None
+        and existing.status == Status.CODE_SENT
+        and _code_sent_recently(existing)
+        and held is not None
+        and held.number_id == existing.pk
+    ):
+        return existing
+    reservation = _claim_place(client=client, e164=e164, by_operator=by_operator)
+    try:
+        number = _hosted_row(client=client, number=existing, e164=e164, display_name=display_name)
+    except OnboardingError:
+        reservations.reservation_drop(reservation, reason="number row taken")
+        raise
+    reservations.reservation_attach(reservation, number=number)
     graph = GraphClient.for_operator()
     try:
         added = graph.add_phone_number(settings.WHATSAPP_BUSINESS_ACCOUNT_ID, country_code, national, display_name)
     except GraphError as exc:
-        raise _record_failure(number, error_for_graph(exc, step="add")) from exc
-    tenant_services.number_set_meta_id(number, phone_number_id=str(added.get("id") or "") or None)
+        error = error_for_graph(exc, step="add")
+        if not isinstance(exc, TransientGraphError):  # Meta refused it: it is not in the account, the place is free
+            reservations.reservation_drop(reservation, reason=error.code)
+        raise _record_failure(number, error) from exc
+    phone_number_id = str(added.get("id") or "") or None
+    tenant_services.number_set_meta_id(number, phone_number_id=phone_number_id)
+    reservations.reservation_attach(reservation, number=number, phone_number_id=phone_number_id or "")
     return _send_code(number, graph, method="SMS")
+
+
+def _check_not_expired(number: WhatsAppNumber) -> None:
+    """A hosted number past its time to go live is about to be removed from Meta: it cannot go on."""
+    reservation = reservation_of(number) if number.connection_type == Connection.HOSTED else None
+    if reservation is not None and reservations.reservation_expired(reservation):
+        raise _record_failure(number, onboarding_error("number_expired"))
 
 
 def resend_code(*, client: Client, method: str = "SMS") -> WhatsAppNumber:
@@ -178,6 +243,7 @@ def resend_code(*, client: Client, method: str = "SMS") -> WhatsAppNumber:
     number = number_awaiting_code(client=client)
     if number is None or number.status != Status.CODE_SENT:
         raise onboarding_error("no_pending_number")
+    _check_not_expired(number)
     cooldown = timedelta(seconds=settings.ONBOARDING_RESEND_COOLDOWN_SECONDS)
     if not tenant_services.number_claim_resend(number, cooldown=cooldown):
         wait = cooldown - (timezone.now() - number.code_requested_at)
@@ -204,6 +270,7 @@ def verify_hosted_number(*, client: Client, code: str) -> WhatsAppNumber:
         if latest is not None and latest.status == Status.ACTIVE:
             raise onboarding_error("number_already_active")
         raise onboarding_error("number_failed" if latest and latest.status == Status.FAILED else "no_pending_number")
+    _check_not_expired(number)
     graph = GraphClient.for_operator()
     if number.status == Status.CODE_SENT:
         remaining = _claim_attempt(number)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.utils import timezone
 
 from ai.models import Persona
 from onboarding.meta_errors import onboarding_error
+from onboarding.models import HostedAccount, HostedReservation
 from tenants.models import Client, WhatsAppNumber
+from tenants.selectors import HostedCapacity
 
 Status = WhatsAppNumber.Status
+IN_PROGRESS = (Status.PENDING, Status.CODE_SENT, Status.VERIFIED)
+LIVE_STATUSES = (Status.ACTIVE, Status.SUSPENDED)
 
 
 def setup_code_digest(setup_code: str) -> str:
@@ -30,6 +35,11 @@ def client_for_setup_code(*, setup_code: str) -> Client:
     if client.setup_code_expires_at is None or client.setup_code_expires_at <= timezone.now():
         raise onboarding_error("setup_code_expired")
     return client
+
+
+def client_went_live(*, client: Client) -> bool:
+    """The client has a live number (active, or suspended by the operator): its setup code has done its job."""
+    return WhatsAppNumber.objects.for_client(client).filter(status__in=LIVE_STATUSES).exists()
 
 
 def latest_number(*, client: Client) -> WhatsAppNumber | None:
@@ -67,3 +77,59 @@ def onboarding_step(*, client: Client) -> str:
     if not business_described(client=client):
         return "describe_business"
     return "live"
+
+
+def hosted_places_used(*, account: HostedAccount | None = None) -> int:
+    """Places of the operator's WABA taken: every hold that is not released, plus hosted numbers Meta knows
+    that have no hold (added before holds existed, or by hand) — Meta counts them all, verified or not."""
+    waba_id = account.waba_id if account else settings.WHATSAPP_BUSINESS_ACCOUNT_ID
+    holds = HostedReservation.objects.filter(account__waba_id=waba_id, state__in=HostedReservation.OCCUPYING)
+    unheld = (
+        WhatsAppNumber.objects.filter(
+            connection_type=WhatsAppNumber.ConnectionType.HOSTED, waba_id=waba_id, phone_number_id__isnull=False
+        )
+        .exclude(status=Status.DISCONNECTED)
+        .exclude(pk__in=holds.exclude(number__isnull=True).values("number_id"))
+    )
+    return holds.count() + unheld.count()
+
+
+def hosted_capacity() -> HostedCapacity:
+    """Places used against the portfolio cap, as the onboarding checks them (holds included)."""
+    return HostedCapacity(used=hosted_places_used(), cap=settings.WHATSAPP_PORTFOLIO_NUMBER_CAP)
+
+
+def reservation_of(number: WhatsAppNumber) -> HostedReservation | None:
+    """The hold a hosted number occupies (None for numbers from before holds existed)."""
+    return (
+        HostedReservation.objects.for_client(number.client_id)
+        .filter(number=number, state__in=HostedReservation.OCCUPYING)
+        .first()
+    )
+
+
+def reservation_held(*, client: Client) -> HostedReservation | None:
+    """The client's one hosted number that is not live yet, if any."""
+    return HostedReservation.objects.for_client(client).filter(state=HostedReservation.State.HELD).first()
+
+
+def reservations_to_release(*, older_than, limit: int = 100) -> list[HostedReservation]:
+    """Holds the sweep removes from Meta: expired (reserved before `older_than`) or abandoned (their
+    number failed, was replaced or is gone). Live and already released ones are never picked."""
+    held = (
+        HostedReservation.objects.filter(state=HostedReservation.State.HELD)
+        .exclude(number__status__in=LIVE_STATUSES)  # a live number is never removed, whatever its hold says
+        .select_related("number")
+    )
+    abandoned = held.filter(number__isnull=False).exclude(number__status__in=IN_PROGRESS)
+    expired = held.filter(reserved_at__lt=older_than)
+    return list((abandoned | expired).order_by("reserved_at", "id")[:limit])
+
+
+def holds_of_live_numbers() -> list[WhatsAppNumber]:
+    """Numbers that went live while their hold still says held (the request died in between)."""
+    return list(
+        WhatsAppNumber.objects.filter(
+            status__in=LIVE_STATUSES, hosted_reservations__state=HostedReservation.State.HELD
+        ).distinct()
+    )

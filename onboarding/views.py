@@ -26,7 +26,7 @@ from onboarding.meta_errors import OnboardingError, user_message
 from onboarding.throttles import SetupCodeThrottle, SignupThrottle
 from tenants.access import operator_required
 from tenants.models import Membership, WhatsAppNumber
-from tenants.selectors import hosted_capacity, memberships_of, owner_of
+from tenants.selectors import memberships_of, owner_of
 from whatsapp.links import click_to_chat_qr_text, click_to_chat_url
 
 # The signup page is step 1; these follow it.
@@ -299,4 +299,4 @@ def capacity(request: HttpRequest) -> HttpResponse:
         .select_related("client")
         .order_by("-updated_at")
     )
-    return render(request, "onboarding/capacity.html", {"capacity": hosted_capacity(), "numbers": numbers})
+    return render(request, "onboarding/capacity.html", {"capacity": selectors.hosted_capacity(), "numbers": numbers})

@@ -178,6 +178,14 @@ def deregister(*, number: SandboxPhoneNumber) -> None:
         number.save(update_fields=["registered", "deregistered_at", "register_calls"])
 
 
+def delete_number(*, number: SandboxPhoneNumber) -> None:
+    """DELETE /{pnid}: the number leaves its account, which then holds one number fewer against its cap.
+
+    Its chats stay in the sandbox's log; adding the same number again later gives it a new id.
+    """
+    SandboxPhoneNumber.objects.filter(pk=number.pk).delete()
+
+
 def update_number(*, number: SandboxPhoneNumber, body: dict[str, Any]) -> None:
     """POST /{pnid}: change the two-step PIN and/or the webhook override."""
     changed: list[str] = []

@@ -155,6 +155,17 @@ def numbers_abandon_attempts(*, client: Client, keep_phone: str) -> int:
     )
 
 
+def number_mark_removed(number: WhatsAppNumber, *, code: str, reason: str) -> None:
+    """Onboarding removed this never-live number from the operator's WABA: Meta no longer knows its id."""
+    WhatsAppNumber.objects.filter(pk=number.pk).exclude(status__in=(Status.ACTIVE, Status.SUSPENDED)).update(
+        status=Status.FAILED,
+        failure_code=code[:40],
+        status_reason=reason[:300],
+        phone_number_id=None,
+        updated_at=timezone.now(),
+    )
+
+
 def number_claim_resend(number: WhatsAppNumber, *, cooldown: timedelta) -> bool:
     """Claim the right to send a new code: two quick taps send one code. False while the cooldown runs."""
     now = timezone.now()

@@ -126,6 +126,10 @@ class GraphClient:
     def deregister(self, phone_number_id: str) -> dict[str, Any]:
         return self.request("POST", f"{phone_number_id}/deregister")
 
+    def delete_phone_number(self, phone_number_id: str) -> dict[str, Any]:
+        """DELETE /{PNID}: remove the number from its WhatsApp Business Account (frees its place in the portfolio)."""
+        return self.request("DELETE", phone_number_id)
+
     def get_phone_number(self, phone_number_id: str, fields: list[str] | None = None) -> dict[str, Any]:
         fields = fields or [
             "display_phone_number",

@@ -19,7 +19,6 @@ from onboarding.links import onboarding_png_url, onboarding_url
 from onboarding.meta_errors import onboarding_error
 from onboarding.throttles import SetupCodeThrottle, SignupThrottle
 from tenants.models import Client
-from tenants.selectors import hosted_capacity
 
 
 class SetupCodeApi(APIView):
@@ -221,6 +220,7 @@ class RegisterClientNumberApi(APIView):
             client=client,
             phone_number=data.validated_data["phone_number"],
             display_name=data.validated_data.get("display_name", ""),
+            by_operator=True,
         )
         return code_sent_response(number)
 
@@ -232,5 +232,5 @@ class HostedCapacityApi(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request):
-        capacity = hosted_capacity()
+        capacity = selectors.hosted_capacity()
         return Response({"used": capacity.used, "cap": capacity.cap, "available": capacity.available})

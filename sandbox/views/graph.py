@@ -151,6 +151,11 @@ def _update_number(request: HttpRequest, number: SandboxPhoneNumber) -> dict[str
     return SUCCESS
 
 
+def _delete_number(request: HttpRequest, number: SandboxPhoneNumber) -> dict[str, Any]:
+    accounts.delete_number(number=number)
+    return SUCCESS
+
+
 def _get_account(request: HttpRequest, account: SandboxBusinessAccount) -> dict[str, Any]:
     return {"id": account.waba_id, "name": account.name, "timezone_id": "1", "message_template_namespace": ""}
 
@@ -169,6 +174,7 @@ def _delete_media(request: HttpRequest, item: SandboxMedia) -> dict[str, Any]:
 NODE_ROUTES: dict[tuple[str, str], Handler] = {
     ("number", "GET"): _get_number,
     ("number", "POST"): _update_number,
+    ("number", "DELETE"): _delete_number,
     ("account", "GET"): _get_account,
     ("media", "GET"): _get_media,
     ("media", "DELETE"): _delete_media,

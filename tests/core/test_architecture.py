@@ -74,6 +74,7 @@ def test_every_task_of_ours_has_an_explicit_name():
         "billing.send_usage_alert",
         "billing.settle_template_categories",
         "onboarding.notify_existing_account",
+        "onboarding.release_expired_numbers",
         "whatsapp.answer_inbound_message",
         "whatsapp.apply_stale_webhook_events",
         "whatsapp.apply_webhook_events",

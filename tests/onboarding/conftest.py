@@ -34,11 +34,20 @@ class OnboardingApi:
         assert response.status_code == 201, response.text
         return response.json()
 
-    def add(self, setup_code: str, phone: str, **extra) -> requests.Response:
-        return self.post("/api/clients/add-whatsapp", {"setup_code": setup_code, "phone_number": phone, **extra})
+    def add(self, setup_code: str, phone: str, headers: dict | None = None, **extra) -> requests.Response:
+        body = {"setup_code": setup_code, "phone_number": phone, **extra}
+        return self.post("/api/clients/add-whatsapp", body, headers=headers)
 
     def verify(self, setup_code: str, code: str) -> requests.Response:
         return self.post("/api/clients/verify-whatsapp", {"setup_code": setup_code, "code": code})
+
+    def staff_headers(self) -> dict:
+        """An operator's API token (staff), for the operator-only endpoints."""
+        from rest_framework.authtoken.models import Token
+
+        from tests.factories import UserFactory
+
+        return {"Authorization": f"Token {Token.objects.create(user=UserFactory(is_staff=True)).key}"}
 
     def otp(self, phone: str) -> str:
         response = requests.get(f"{self.base_url}/sandbox/api/otp", params={"phone_number": phone}, timeout=10)

@@ -114,6 +114,26 @@ def test_unverified_portfolio_holds_two_numbers(operator, settings):
     assert operator.get_phone_number(pnid)["whatsapp_business_manager_messaging_limit"] == "TIER_250"
 
 
+def test_deleting_a_number_frees_its_place_in_the_portfolio(operator, embedded_number, settings):
+    settings.SANDBOX_OPERATOR_VERIFIED = False
+    first = operator.add_phone_number(WABA, "57", "3000000021", "Uno")["id"]
+    operator.add_phone_number(WABA, "57", "3000000022", "Dos")
+    with pytest.raises(PermanentGraphError):
+        operator.add_phone_number(WABA, "57", "3000000023", "Tres")
+    token, _, es_pnid = embedded_number()
+    with pytest.raises(AuthenticationError):
+        GraphClient(token).delete_phone_number(first)  # only the owning account's token may delete it
+
+    assert operator.delete_phone_number(first) == {"success": True}
+    assert first not in {n["id"] for n in operator.list_phone_numbers(WABA)["data"]}
+    with pytest.raises(PermanentGraphError) as gone:
+        operator.get_phone_number(first)
+    assert gone.value.code == 100
+    assert operator.add_phone_number(WABA, "57", "3000000023", "Tres")["id"]  # the place is free again
+    assert len(operator.list_phone_numbers(WABA)["data"]) == 2
+    assert GraphClient(token).get_phone_number(es_pnid)["id"] == es_pnid
+
+
 def test_tokens_are_checked_per_account(operator, embedded_number):
     token, waba_id, es_pnid = embedded_number()
     hosted_pnid = operator.add_phone_number(WABA, "57", "3001231234", "Hosted")["id"]
