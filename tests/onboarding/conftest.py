@@ -43,11 +43,10 @@ class OnboardingApi:
 
     def staff_headers(self) -> dict:
         """An operator's API token (staff), for the operator-only endpoints."""
-        from rest_framework.authtoken.models import Token
-
+        from tenants.tokens import api_token_issue
         from tests.factories import UserFactory
 
-        return {"Authorization": f"Token {Token.objects.create(user=UserFactory(is_staff=True)).key}"}
+        return {"Authorization": f"Token {api_token_issue(user=UserFactory(is_staff=True))}"}
 
     def otp(self, phone: str) -> str:
         response = requests.get(f"{self.base_url}/sandbox/api/otp", params={"phone_number": phone}, timeout=10)
