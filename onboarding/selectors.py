@@ -22,8 +22,10 @@ def setup_code_digest(setup_code: str) -> str:
     return hashlib.sha256(setup_code.strip().encode()).hexdigest()
 
 
-def client_for_setup_code(*, setup_code: str) -> Client:
-    """The one client a setup code belongs to; unknown → 404 error, expired → 410 error.
+def client_for_setup_code(*, setup_code: str, allow_used: bool = False) -> Client:
+    """The one client a setup code belongs to; unknown → 404 error, expired → 410 error, and once the client
+    has a live number → 410 `setup_code_used` (the code is retired: it would otherwise keep every power of
+    onboarding for days). `allow_used` is only for the onboarding pages of the browser that went live with it.
 
     Only the SHA-256 digest is stored, so the lookup is by digest (a unique index, no timing oracle on the code).
     """
@@ -34,6 +36,8 @@ def client_for_setup_code(*, setup_code: str) -> Client:
         raise onboarding_error("invalid_setup_code")
     if client.setup_code_expires_at is None or client.setup_code_expires_at <= timezone.now():
         raise onboarding_error("setup_code_expired")
+    if not allow_used and client_went_live(client=client):
+        raise onboarding_error("setup_code_used")
     return client
 
 

@@ -22,7 +22,7 @@ from core.qr import qr_png, qr_svg
 from onboarding import numbers, selectors, services
 from onboarding.forms import BusinessForm, HostedNumberForm, PasswordForm, SignupForm, VerifyCodeForm
 from onboarding.links import onboarding_url
-from onboarding.meta_errors import OnboardingError, user_message
+from onboarding.meta_errors import OnboardingError, onboarding_error, user_message
 from onboarding.throttles import SetupCodeThrottle, SignupThrottle
 from tenants.access import operator_required
 from tenants.models import Membership, WhatsAppNumber
@@ -38,18 +38,38 @@ def _too_many_requests(request: HttpRequest) -> HttpResponse:
     return render(request, "onboarding/problem.html", {"error_code": "rate_limited"}, status=429)
 
 
-def with_setup_code(view):
-    """Resolve the setup code in the URL to its one client; an unknown or expired code shows a problem page."""
+SESSION_KEY = "onboarding_client_id"
+
+
+def _problem(request: HttpRequest, exc: OnboardingError) -> HttpResponse:
+    context = {"error": exc.message, "error_code": exc.code}
+    return render(request, "onboarding/problem.html", context, status=exc.status_code)
+
+
+def with_setup_code(view=None, *, after_live: bool = False):
+    """Resolve the setup code in the URL to its one client; an unknown or expired code shows a problem page.
+
+    Once the client has a live number the code is retired (410 `setup_code_used`). Only the browser that
+    used it before going live (its session remembers the client) still reaches the `after_live` pages:
+    describe the business, the live page and its QR, set the first password. Adding numbers is over.
+    """
+    if view is None:
+        return lambda actual: with_setup_code(actual, after_live=after_live)
 
     @wraps(view)
     def wrapper(request: HttpRequest, setup_code: str, *args, **kwargs):
         if request.method == "POST" and not SetupCodeThrottle().allow_request(request, None):
             return _too_many_requests(request)
         try:
-            client = selectors.client_for_setup_code(setup_code=setup_code)
+            client = selectors.client_for_setup_code(setup_code=setup_code, allow_used=True)
         except OnboardingError as exc:
-            context = {"error": exc.message, "error_code": exc.code}
-            return render(request, "onboarding/problem.html", context, status=exc.status_code)
+            return _problem(request, exc)
+        if selectors.client_went_live(client=client):
+            if not after_live or request.session.get(SESSION_KEY) != client.pk:
+                return _problem(request, onboarding_error("setup_code_used"))
+        elif request.session.get(SESSION_KEY) != client.pk:
+            request.session.cycle_key()  # a fresh session id for the browser that holds the code
+            request.session[SESSION_KEY] = client.pk
         return view(request, client, setup_code, *args, **kwargs)
 
     return wrapper
@@ -97,7 +117,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "onboarding/signup.html", {"form": form, "step_index": 1, "step_count": STEP_COUNT})
 
 
-@with_setup_code
+@with_setup_code(after_live=True)
 def home(request: HttpRequest, client, setup_code: str) -> HttpResponse:
     step = selectors.onboarding_step(client=client)
     if step == "describe_business":
@@ -196,7 +216,7 @@ def connect(request: HttpRequest, client, setup_code: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@with_setup_code
+@with_setup_code(after_live=True)
 def business(request: HttpRequest, client, setup_code: str) -> HttpResponse:
     persona = getattr(client, "persona", None)
     initial = {
@@ -239,7 +259,7 @@ def _live_page(request, client, setup_code: str, number: WhatsAppNumber, passwor
     )
 
 
-@with_setup_code
+@with_setup_code(after_live=True)
 def live(request: HttpRequest, client, setup_code: str) -> HttpResponse:
     number = _live_number(client)
     if number is None:
@@ -247,7 +267,7 @@ def live(request: HttpRequest, client, setup_code: str) -> HttpResponse:
     return _live_page(request, client, setup_code, number, PasswordForm())
 
 
-@with_setup_code
+@with_setup_code(after_live=True)
 def chat_qr_png(request: HttpRequest, client, setup_code: str) -> HttpResponse:
     number = _live_number(client)
     if number is None:
@@ -260,7 +280,7 @@ def chat_qr_png(request: HttpRequest, client, setup_code: str) -> HttpResponse:
 
 
 @require_POST
-@with_setup_code
+@with_setup_code(after_live=True)
 def set_password(request: HttpRequest, client, setup_code: str) -> HttpResponse:
     form = PasswordForm(request.POST)
     if form.is_valid():

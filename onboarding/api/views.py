@@ -34,7 +34,12 @@ class SetupCodeApi(APIView):
         return serializer.validated_data
 
     def onboarding_client(self, data: dict) -> Client:
-        return selectors.client_for_setup_code(setup_code=data["setup_code"])
+        """The code from the JSON body (design.md's contract) or the `X-Setup-Code` header, never a query string
+        (access logs keep those). Retired once the client's number is live: 410 `setup_code_used`."""
+        return selectors.client_for_setup_code(setup_code=data.get("setup_code") or self.header_code())
+
+    def header_code(self) -> str:
+        return str(self.request.headers.get("X-Setup-Code", "")).strip()
 
 
 def number_state(number) -> dict | None:
@@ -96,7 +101,7 @@ class RegisterClientApi(APIView):
 
 
 class AddWhatsAppInput(serializers.Serializer):
-    setup_code = serializers.CharField(max_length=128)
+    setup_code = serializers.CharField(max_length=128, required=False, allow_blank=True)
     phone_number = serializers.CharField(max_length=32)
     display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
@@ -118,7 +123,7 @@ class ResendCodeApi(SetupCodeApi):
     """A new code by SMS, or by a voice call (`method: "VOICE"`), once the cooldown has passed."""
 
     class InputSerializer(serializers.Serializer):
-        setup_code = serializers.CharField(max_length=128)
+        setup_code = serializers.CharField(max_length=128, required=False, allow_blank=True)
         method = serializers.ChoiceField(choices=["SMS", "VOICE"], default="SMS")
 
     @extend_schema(request=InputSerializer, responses=responses(202, CODE_SENT_SCHEMA))
@@ -132,7 +137,7 @@ class VerifyWhatsAppApi(SetupCodeApi):
     """Check the code the client received, register the number with its stored PIN, subscribe webhooks."""
 
     class InputSerializer(serializers.Serializer):
-        setup_code = serializers.CharField(max_length=128)
+        setup_code = serializers.CharField(max_length=128, required=False, allow_blank=True)
         code = serializers.CharField(max_length=12)
 
     @extend_schema(request=InputSerializer, responses=responses(200, ACTIVE_SCHEMA))
@@ -146,7 +151,7 @@ class EmbeddedSignupApi(SetupCodeApi):
     """Embedded Signup finished in the browser: exchange its code, subscribe, register. No code = cancelled."""
 
     class InputSerializer(serializers.Serializer):
-        setup_code = serializers.CharField(max_length=128)
+        setup_code = serializers.CharField(max_length=128, required=False, allow_blank=True)
         code = serializers.CharField(max_length=1024, required=False, allow_blank=True, default="")
         waba_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
         phone_number_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
@@ -165,7 +170,7 @@ class BusinessProfileApi(SetupCodeApi):
     """Describe the business for the assistant (the persona's first fields)."""
 
     class InputSerializer(serializers.Serializer):
-        setup_code = serializers.CharField(max_length=128)
+        setup_code = serializers.CharField(max_length=128, required=False, allow_blank=True)
         business_description = serializers.CharField(max_length=4000)
         greeting = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
         business_hours = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
@@ -188,7 +193,9 @@ class OnboardingStatusApi(SetupCodeApi):
 
     @extend_schema(responses={200: dict})
     def get(self, request):
-        client = selectors.client_for_setup_code(setup_code=str(request.query_params.get("setup_code", "")))
+        # The header is the way to send it; the query parameter is kept for existing callers (docs/onboarding.md).
+        code = self.header_code() or str(request.query_params.get("setup_code", ""))
+        client = selectors.client_for_setup_code(setup_code=code)
         return Response(
             {
                 "client_id": client.pk,

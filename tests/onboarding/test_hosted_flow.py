@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from django.db import connection
 
 from sandbox.models import SandboxBusinessAccount, SandboxPhoneNumber
@@ -44,7 +45,11 @@ def test_hosted_number_goes_live(api, settings):
         cursor.execute("SELECT pin FROM tenants_whatsappnumber WHERE id = %s", [number.pk])
         assert number.pin not in cursor.fetchone()[0]  # encrypted at rest
     assert Client.objects.get(pk=signup["client_id"]).status == "active"
-    assert api.status(signup["setup_code"])["next_step"] == "describe_business"
+    # The number is live: the setup code is retired (410), nothing more can be done with it.
+    retired = requests.get(
+        f"{api.base_url}/api/clients/onboarding-status", params={"setup_code": signup["setup_code"]}, timeout=10
+    )
+    assert retired.status_code == 410 and retired.json()["error"]["code"] == "setup_code_used"
 
 
 def test_wrong_code_counts_attempts_and_five_is_the_limit(api):
