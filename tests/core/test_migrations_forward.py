@@ -29,6 +29,7 @@ BEFORE_REFACTOR = {
     "sandbox": "0003_free_entry_point",
     # Apps added since then: not installed yet.
     "audit": None,
+    "onboarding": None,
 }
 # Just before the migrations that schedule beat jobs: re-applying them writes the rows the old code wrote, even
 # when an earlier transactional test has flushed the ones the test database was created with.
@@ -48,7 +49,7 @@ RENAMED_TASKS = {
 }
 
 # Beat jobs of apps added since the refactor.
-NEW_JOBS = {"audit: purge expired entries"}
+NEW_JOBS = {"audit: purge expired entries", "onboarding: release expired hosted numbers"}
 
 
 def migrate_to(apps_at: dict[str, str | None]) -> list[tuple[str, str | None]]:
