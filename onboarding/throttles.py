@@ -8,27 +8,14 @@ operator tunes them without code. The signup page uses the same throttle as the 
 
 from __future__ import annotations
 
-from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
-
-from core.client_ip import ClientIpThrottleMixin
+from core.throttles import ClientIpRateThrottle
 
 
-class SettingRateThrottle(ClientIpThrottleMixin, SimpleRateThrottle):
-    setting_name = ""
-
-    def get_rate(self) -> str:
-        return getattr(settings, self.setting_name)
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class SignupThrottle(SettingRateThrottle):
+class SignupThrottle(ClientIpRateThrottle):
     scope = "onboarding-signup"
     setting_name = "ONBOARDING_SIGNUP_RATE"
 
 
-class SetupCodeThrottle(SettingRateThrottle):
+class SetupCodeThrottle(ClientIpRateThrottle):
     scope = "onboarding-setup-code"
     setting_name = "ONBOARDING_SETUP_CODE_RATE"
