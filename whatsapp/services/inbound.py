@@ -73,7 +73,7 @@ def record_inbound_message(
         last_message_at=now,
         last_inbound_at=Case(When(later_than_known, then=Value(sent_at)), default=F("last_inbound_at")),
     )
-    inbound_message_recorded.send(sender=Message, number=number, wa_id=identity.key, sent_at=sent_at)
+    inbound_message_recorded.send(sender=Message, number=number, wa_id=identity.key, sent_at=sent_at, message=inbound)
     if kind != "reaction":
         enqueue_on_commit("whatsapp.answer_inbound_message", inbound.pk, countdown=settings.AI_REPLY_QUIET_SECONDS)
     return inbound

@@ -17,6 +17,7 @@ from core.queue import enqueue, enqueue_on_commit
 from whatsapp.client import GraphClient
 from whatsapp.errors import AuthenticationError, GraphError, GraphTimeoutError, WindowClosedError
 from whatsapp.models import Conversation, Message
+from whatsapp.signals import outbound_message_sent
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ def send_claimed_message(message: Message) -> SendOutcome:
             sent_at=Case(When(still_sending, then=Value(timezone.now())), default=F("sent_at")),
         )
         count_accepted_message(message.pk)
+        outbound_message_sent.send(sender=Message, message=message)
     return SendOutcome(sent=True)
 
 

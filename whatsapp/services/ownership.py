@@ -21,6 +21,7 @@ from core.mail import header_text
 from core.queue import enqueue_on_commit
 from tenants.selectors import owner_emails
 from whatsapp.models import Conversation
+from whatsapp.signals import conversation_handed_off, conversation_taken_over
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def hand_off(*, conversation: Conversation, reason: str) -> bool:
     if moved:
         conversation.owner, conversation.needs_attention, conversation.handoff_reason = "human", True, reason[:200]
         enqueue_on_commit("whatsapp.notify_handoff", conversation.pk)  # an e-mail never holds up the reply
+        conversation_handed_off.send(sender=Conversation, conversation=conversation, reason=reason[:200])
     return bool(moved)
 
 
@@ -44,6 +46,7 @@ def take_over(*, conversation: Conversation, user) -> Conversation:
     )
     audit_record(action="conversation.taken_over", client=conversation.client_id, obj=conversation)
     conversation.refresh_from_db()
+    conversation_taken_over.send(sender=Conversation, conversation=conversation, user=user)
     return conversation
 
 

@@ -13,6 +13,7 @@ from tenants.models import WhatsAppNumber
 from whatsapp.models import Message
 from whatsapp.services.inbound import _timestamp
 from whatsapp.services.outbound import count_accepted_message
+from whatsapp.signals import message_statuses_applied
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,9 @@ def apply_status_update(*, number: WhatsAppNumber, status: dict[str, Any]) -> Me
     if name in ("sent", "delivered", "read") and not message.usage_counted:
         count_accepted_message(message.pk)  # guarded again inside: concurrent statuses count once
     message.refresh_from_db()
+    message_statuses_applied.send(
+        sender=Message, statuses=[(message.client_id, message.pk, name, _timestamp(status.get("timestamp")))]
+    )
     return message
 
 
@@ -111,6 +115,7 @@ def apply_status_batch(items: list[StatusItem]) -> int:
     target: dict[int, str] = {}
     pricing: dict[int, tuple[str, str, bool | None]] = {}
     one_by_one: list[StatusItem] = []
+    seen: list[tuple[int, int, str, Any]] = []  # for observers: (client id, message id, status, timestamp)
     applied = 0
     rank = Message.STATUS_RANK
     for number, status in sorted(items, key=lambda item: rank.get(str(item[1].get("status")), 9)):
@@ -123,6 +128,7 @@ def apply_status_batch(items: list[StatusItem]) -> int:
         if name == "failed" or (name in ("sent", "delivered", "read") and not message.usage_counted):
             one_by_one.append((number, status))
             continue
+        seen.append((message.client_id, message.pk, name, _timestamp(status.get("timestamp"))))
         column = changes.setdefault(message.pk, {})
         if not message.wamid and status.get("id"):
             column["wamid"] = message.wamid = str(status["id"])
@@ -148,6 +154,8 @@ def apply_status_batch(items: list[StatusItem]) -> int:
             Message.objects.filter(pk__in=ids, status__in=lower).update(status=name)
     if pricing:
         usage_record_pricing_batch(pricing)
+    if seen:
+        message_statuses_applied.send(sender=Message, statuses=seen)
     for number, status in one_by_one:
         apply_status_update(number=number, status=status)
     return applied
