@@ -216,7 +216,10 @@ def acknowledge_non_text(*, kind: str, persona: Persona, language: str) -> Reply
             language=language,
             provider="rules",
         )
-    if kind in MEDIA_NAMES:
+    if kind == "request_welcome":
+        # The customer opened the chat for the first time (Meta's welcome-message event): greet them.
+        text = persona.greeting or phrase("greeting", language, business=brief.business_name)
+    elif kind in MEDIA_NAMES:
         text = phrase("media", language, what=MEDIA_NAMES[kind].get(language, MEDIA_NAMES[kind]["es"]))
     elif kind in ("audio", "sticker", "location", "contacts"):
         text = phrase(kind, language)

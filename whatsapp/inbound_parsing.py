@@ -60,4 +60,6 @@ def describe_inbound(message: dict[str, Any]) -> tuple[str, str]:
         return kind, _order_text(body)
     if kind == "system":
         return kind, str(body.get("body", ""))
+    if kind == "request_welcome":
+        return kind, "[opened the chat]"  # Meta's welcome-message event: the customer's first visit
     return kind, f"[{kind}]"

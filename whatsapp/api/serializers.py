@@ -53,7 +53,10 @@ class SendMessageInputSerializer(serializers.Serializer):
 
 class StartMessageInputSerializer(SendMessageInputSerializer):
     phone_number_id = serializers.CharField(max_length=64, help_text="The sending number's Meta phone number id.")
-    to = serializers.CharField(max_length=32, help_text="Recipient phone, E.164 (`+57…`); national numbers are CO.")
+    to = serializers.CharField(
+        max_length=128,
+        help_text="Recipient phone, E.164 (`+57…`; national numbers are CO), or a BSUID such as `CO.1349…`.",
+    )
 
 
 class ConversationFilterSerializer(serializers.Serializer):
@@ -172,6 +175,10 @@ class MessageOutputSerializer(serializers.Serializer):
     delivered_at = serializers.DateTimeField(allow_null=True)
     read_at = serializers.DateTimeField(allow_null=True)
     failed_at = serializers.DateTimeField(allow_null=True)
+    edited_at = serializers.DateTimeField(
+        allow_null=True, help_text="The customer edited it; `text` is the latest version."
+    )
+    deleted_at = serializers.DateTimeField(allow_null=True, help_text="The customer deleted it (WhatsApp's revoke).")
 
     def get_sent_by_user(self, message: Message) -> str | None:
         user = message.sent_by_user

@@ -15,6 +15,7 @@ from tenants.models import WhatsAppNumber
 from whatsapp.identity import identity_from_inbound
 from whatsapp.inbound_parsing import describe_inbound
 from whatsapp.models import Conversation, Message
+from whatsapp.services import customer_events
 from whatsapp.services.contacts import contact_upsert, conversation_for
 from whatsapp.signals import inbound_message_recorded
 
@@ -53,6 +54,8 @@ def record_inbound_message(
         raise ValueError("inbound message without sender")
     contact = contact_upsert(client=number.client, identity=identity)
     conversation = conversation_for(number=number, contact=contact)
+    if customer_events.consume_event(conversation=conversation, message=message):
+        return None  # an edit or a deletion of an earlier message: applied to it, nothing new to answer
     sent_at = _timestamp(message.get("timestamp"))
     kind, text = describe_inbound(message)
     inbound = Message.objects.create(
@@ -66,6 +69,8 @@ def record_inbound_message(
         status=Message.Status.RECEIVED,
         sent_at=sent_at,
     )
+    if kind == "system":
+        customer_events.link_changed_number(contact=contact, message=message)
     now = timezone.now()
     # The window counts from the customer's message; deliveries can arrive out of order.
     later_than_known = Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=sent_at)

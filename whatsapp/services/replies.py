@@ -24,6 +24,7 @@ from billing.selectors import ai_may_reply
 from whatsapp.client import GraphClient
 from whatsapp.errors import GraphError
 from whatsapp.models import Conversation, Message
+from whatsapp.services.customer_events import is_silent, may_acknowledge_unsupported
 from whatsapp.services.outbound import record_outbound_message
 from whatsapp.services.ownership import flag_for_people, hand_off, record_conversion_if_confirmed
 
@@ -33,7 +34,6 @@ HISTORY_MESSAGES = 10
 BURST_GAP = timedelta(minutes=2)
 TEXT_KINDS = frozenset({"text", "interactive", "button"})
 MEDIA_WITH_CAPTION = frozenset({"image", "video", "document"})
-SILENT_KINDS = frozenset({"reaction", "system"})
 UNSCHEDULED_KINDS = ("reaction",)  # whatsapp/services/inbound.py enqueues no reply task for these
 
 
@@ -66,12 +66,15 @@ def answer_inbound_message(message_id: int) -> Message | None:
     if not ai_may_reply(number=number):
         hand_off(conversation=conversation, reason="Monthly free messages used up")
         return None
-    if all(m.kind in SILENT_KINDS for m in burst):
-        return None
+    if all(is_silent(m) for m in burst):
+        return None  # reactions, notices, deleted messages, kinds we do not know: never answered
     if not conversation.window_open():
         # A delivery Meta retried for more than a day: only templates may go now, so a person decides.
         hand_off(conversation=conversation, reason="The customer wrote over 24 hours ago; only templates can be sent")
         return None
+    unsupported_only = not customer_text and _last_answered_kind(burst) == "unsupported"
+    if unsupported_only and not may_acknowledge_unsupported(conversation=conversation):
+        return None  # told once today already
     show_typing(number=number, inbound=inbound)
     draft = draft_for_burst(conversation=conversation, burst=burst, persona=persona, customer_text=customer_text)
     return _record_reply(inbound=inbound, draft=draft)
@@ -151,6 +154,8 @@ def unanswered_burst(*, conversation: Conversation, last: Message) -> list[Messa
 
 
 def _readable(message: Message) -> str:
+    if message.deleted_at is not None:
+        return ""  # the customer deleted it (revoke)
     if message.kind in TEXT_KINDS:
         return message.text.strip()
     if message.kind in MEDIA_WITH_CAPTION and message.text and not message.text.startswith("["):
@@ -163,7 +168,11 @@ def burst_text(burst: list[Message]) -> str:
 
 
 def conversation_history(*, conversation: Conversation, before: Message) -> list[ChatTurn]:
-    earlier = conversation.messages.filter(pk__lt=before.pk).exclude(text="").order_by("-pk")[:HISTORY_MESSAGES]
+    earlier = (
+        conversation.messages.filter(pk__lt=before.pk, deleted_at__isnull=True)
+        .exclude(text="")
+        .order_by("-pk")[:HISTORY_MESSAGES]
+    )
     return [
         ChatTurn(role="customer" if m.direction == Message.Direction.INBOUND else "business", text=m.text)
         for m in reversed(earlier)
@@ -178,5 +187,8 @@ def draft_for_burst(
     if customer_text:
         return generate_reply(client=conversation.client, customer_text=customer_text, history=history, persona=persona)
     language = answer_language(persona, [t.text for t in history if t.role == "customer"])
-    last_kind = next((m.kind for m in reversed(burst) if m.kind not in SILENT_KINDS), "unknown")
-    return acknowledge_non_text(kind=last_kind, persona=persona, language=language)
+    return acknowledge_non_text(kind=_last_answered_kind(burst), persona=persona, language=language)
+
+
+def _last_answered_kind(burst: list[Message]) -> str:
+    return next((m.kind for m in reversed(burst) if not is_silent(m)), "unknown")
