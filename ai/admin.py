@@ -20,7 +20,10 @@ class PersonaAdmin(admin.ModelAdmin):
             _("Business"),
             {"fields": ["business_description", "business_hours", "timezone", "booking_instructions", "address"]},
         ),
-        (_("Voice"), {"fields": ["tone", "language", "greeting", "max_reply_chars", "never_say"]}),
+        (
+            _("Voice"),
+            {"fields": ["tone", "language", "greeting", "click_to_chat_text", "max_reply_chars", "never_say"]},
+        ),
         (
             _("Goal and handoff"),
             {"fields": ["conversion_goal", "conversion_keywords", "handoff_keywords", "handoff_message"]},

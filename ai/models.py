@@ -33,7 +33,20 @@ class Persona(models.Model):
         default=Language.AUTO,
         help_text=_("'auto' answers in the customer's language."),
     )
-    greeting = models.TextField(_("greeting"), blank=True)
+    # Two texts that were once one field ("greeting") and meant opposite things (issue 12):
+    greeting = models.TextField(
+        _("assistant's welcome"),
+        blank=True,
+        help_text=_("The assistant's own answer when a customer just says hello; empty uses ours."),
+    )
+    click_to_chat_text = models.TextField(
+        _("click-to-chat text"),
+        blank=True,
+        help_text=_(
+            "What the customer's phone types for them when they scan the QR code or open the wa.me link; "
+            "the assistant answers it with the welcome."
+        ),
+    )
     business_hours = models.TextField(_("business hours"), blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="America/Bogota")
     booking_instructions = models.TextField(_("how to book or buy"), blank=True)

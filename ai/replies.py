@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
+from ai.greetings import is_click_to_chat_text
 from ai.matching import KnowledgeIndex, KnowledgeItem
 from ai.models import Persona
 from ai.phrases import MEDIA_NAMES, OFF_TOPIC_REASON, handoff_text, phrase, redirect_text
@@ -164,6 +165,10 @@ def generate_reply(
     customer_turns = [t.text for t in history if t.role == "customer"]
     language = answer_language(persona, [*customer_turns, customer_text])
     limit = reply_limit(persona)
+    if is_click_to_chat_text(customer_text, persona.click_to_chat_text):
+        # The line the QR code typed for the customer: they are saying hello, whatever words it holds.
+        text = persona.greeting.strip() or phrase("greeting", language, business=brief.business_name)
+        return ReplyDraft(text=cut_on_sentence(text, limit), language=language, provider="rules")
     if customer_wants_person(customer_text, persona):
         text = cut_on_sentence(handoff_text(brief, language), limit)
         return ReplyDraft(

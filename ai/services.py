@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from ai.costs import estimate_cost
+from ai.greetings import is_click_to_chat_text
 from ai.models import AiReplyLog, KnowledgeEntry, Persona
 from ai.replies import ReplyDraft, generate_reply
 from ai.selectors import persona_for
@@ -30,6 +31,7 @@ PERSONA_FIELDS = (
     "tone",
     "language",
     "greeting",
+    "click_to_chat_text",
     "business_hours",
     "timezone",
     "booking_instructions",
@@ -45,6 +47,7 @@ PERSONA_FIELDS = (
 PERSONA_TEXT_FIELDS = (
     "business_description",
     "greeting",
+    "click_to_chat_text",
     "business_hours",
     "booking_instructions",
     "address",
@@ -98,6 +101,11 @@ def persona_update(*, client: Client, data: dict[str, Any]) -> Persona:
     for name in PERSONA_TEXT_FIELDS:
         if len(str(getattr(persona, name) or "")) > PERSONA_TEXT_LIMIT:
             errors.setdefault(name, []).append(f"Ensure this field has no more than {PERSONA_TEXT_LIMIT} characters.")
+    if persona.greeting.strip() and is_click_to_chat_text(persona.greeting, persona.click_to_chat_text):
+        # The bug this split fixed: a customer who sent the QR's line got their own line back.
+        errors.setdefault("greeting", []).append(
+            "The welcome is the assistant's answer; it cannot be the customer's click-to-chat text."
+        )
     if errors:
         raise ApplicationError("The persona has invalid fields.", code="validation_error", details=errors)
     persona.save()

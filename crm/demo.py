@@ -29,7 +29,8 @@ class DemoBusiness:
     phone_number: str
     phone_number_id: str
     description: str
-    greeting: str
+    greeting: str  # the assistant's welcome
+    click_to_chat_text: str  # what the customer's phone pre-types from the QR code
     hours: str
     booking: str
     goal: str
@@ -44,7 +45,8 @@ BUSINESSES = (
         phone_number="+573005550101",
         phone_number_id="109000000000101",
         description="Cafetería de especialidad en Medellín: café de origen, desayunos, repostería y domicilios.",
-        greeting="¡Hola! Soy el asistente de Café La Montaña ☕",
+        greeting="¡Hola! Soy el asistente de Café La Montaña ☕ ¿En qué te ayudo?",
+        click_to_chat_text="Hola Café La Montaña, quisiera hacer un pedido.",
         hours="Lunes a sábado de 7:00 a 19:00; domingos de 8:00 a 14:00.",
         booking="Pedidos a domicilio por este chat: nombre, dirección y lo que deseas.",
         goal="El cliente confirma un pedido a domicilio.",
@@ -64,6 +66,7 @@ BUSINESSES = (
         phone_number_id="109000000000202",
         description="Centro de estética en Bogotá: limpiezas faciales, depilación, manicure y masajes.",
         greeting="¡Hola! Bienvenida a Estética Bella Piel 💆‍♀️",
+        click_to_chat_text="Hola Estética Bella Piel, quisiera agendar una cita.",
         hours="Lunes a viernes de 9:00 a 19:00; sábados de 9:00 a 15:00.",
         booking="Citas por este chat: servicio, día y hora preferidos.",
         goal="La clienta confirma una cita.",
@@ -125,6 +128,7 @@ def _seed_business(business: DemoBusiness) -> None:
         defaults={
             "business_description": business.description,
             "greeting": business.greeting,
+            "click_to_chat_text": business.click_to_chat_text,
             "business_hours": business.hours,
             "booking_instructions": business.booking,
             "conversion_goal": business.goal,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ai.greetings import is_click_to_chat_text
 from onboarding.meta_errors import OnboardingError
 from onboarding.numbers import parse_phone_number
 
@@ -61,13 +62,34 @@ class BusinessForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Products, prices, delivery, anything customers often ask."),
     )
-    greeting = forms.CharField(
-        label=_("Greeting"),
+    click_to_chat_text = forms.CharField(
+        label=_("Message your customers send you from the QR code"),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("The first message customers send you from your QR code."),
+        help_text=_(
+            "Their phone types it for them when they scan your QR code or open your link; they only press send."
+        ),
     )
+    greeting = forms.CharField(
+        label=_("Your assistant's welcome"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "What the assistant answers when a customer says hello or sends the message above. Empty uses ours."
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if is_click_to_chat_text(cleaned.get("greeting", ""), cleaned.get("click_to_chat_text", "")):
+            self.add_error(
+                "greeting",
+                _("The welcome is what your assistant says; write it differently from your customers' message."),
+            )
+        return cleaned
+
     business_hours = forms.CharField(label=_("Opening hours"), max_length=1000, required=False)
 
 

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from ai.greetings import split_greeting
 from ai.models import Persona
 from ai.services import persona_update
 from core.mail import header_text
@@ -156,13 +157,36 @@ def set_owner_password(*, client: Client, password: str) -> None:
     user.save(update_fields=["password"])
 
 
-def save_business_profile(*, client: Client, business_description: str, greeting: str, business_hours: str) -> Persona:
-    """What the assistant needs to start: what the business does, how to greet, when it is open."""
+def default_click_to_chat_text(client: Client) -> str:
+    """The customer's line the QR code types for them until the owner writes their own."""
+    return gettext("Hello %(business)s, I would like more information.") % {"business": client.business_name}
+
+
+def save_business_profile(
+    *,
+    client: Client,
+    business_description: str,
+    business_hours: str,
+    greeting: str = "",
+    click_to_chat_text: str | None = None,
+) -> Persona:
+    """What the assistant needs to start: what the business does, when it is open, the line customers send
+    from the QR code (`click_to_chat_text`) and the assistant's own welcome (`greeting`).
+
+    A caller that sends only the old one-field `greeting` (the API before the split) gets it placed the way
+    the data migration placed stored ones (ai.greetings.split_greeting): a business line is the welcome,
+    any other line is the click-to-chat text."""
+    if click_to_chat_text is None:
+        greeting, click_to_chat_text = split_greeting(greeting)
+        if not click_to_chat_text:
+            current = getattr(client, "persona", None)
+            click_to_chat_text = (current.click_to_chat_text if current else "") or default_click_to_chat_text(client)
     return persona_update(
         client=client,
         data={
             "business_description": business_description.strip(),
             "greeting": greeting.strip(),
+            "click_to_chat_text": click_to_chat_text.strip(),
             "business_hours": business_hours.strip(),
         },
     )

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.ids import parse_id
@@ -221,7 +221,9 @@ def business(request: HttpRequest, client, setup_code: str) -> HttpResponse:
     persona = getattr(client, "persona", None)
     initial = {
         "business_description": persona.business_description if persona else "",
-        "greeting": (persona.greeting if persona else "") or _default_greeting(client),
+        "click_to_chat_text": (persona.click_to_chat_text if persona else "")
+        or services.default_click_to_chat_text(client),
+        "greeting": persona.greeting if persona else "",
         "business_hours": persona.business_hours if persona else "",
     }
     form = BusinessForm(request.POST or None, initial=initial)
@@ -231,10 +233,6 @@ def business(request: HttpRequest, client, setup_code: str) -> HttpResponse:
     return _page(request, "business.html", client, setup_code, "describe_business", form=form)
 
 
-def _default_greeting(client) -> str:
-    return gettext("Hello %(business)s, I would like more information.") % {"business": client.business_name}
-
-
 def _live_number(client) -> WhatsAppNumber | None:
     number = selectors.latest_number(client=client)
     return number if number and number.is_active else None
@@ -242,8 +240,8 @@ def _live_number(client) -> WhatsAppNumber | None:
 
 def _live_page(request, client, setup_code: str, number: WhatsAppNumber, password_form, status: int = 200):
     persona = getattr(client, "persona", None)
-    greeting = persona.greeting if persona else ""
-    chat_url = click_to_chat_url(number.phone_number, greeting)
+    chat_text = persona.click_to_chat_text if persona else ""
+    chat_url = click_to_chat_url(number.phone_number, chat_text)
     owner = owner_of(client=client)
     return _page(
         request,
@@ -252,7 +250,7 @@ def _live_page(request, client, setup_code: str, number: WhatsAppNumber, passwor
         setup_code,
         "live",
         chat_url=chat_url,
-        chat_qr=qr_svg(click_to_chat_qr_text(number.phone_number, greeting), scale=5),
+        chat_qr=qr_svg(click_to_chat_qr_text(number.phone_number, chat_text), scale=5),
         needs_password=bool(owner and not owner.has_usable_password()),
         password_form=password_form,
         status=status,
@@ -273,7 +271,7 @@ def chat_qr_png(request: HttpRequest, client, setup_code: str) -> HttpResponse:
     if number is None:
         return HttpResponse(status=404)
     persona = getattr(client, "persona", None)
-    png = qr_png(click_to_chat_qr_text(number.phone_number, persona.greeting if persona else ""))
+    png = qr_png(click_to_chat_qr_text(number.phone_number, persona.click_to_chat_text if persona else ""))
     response = HttpResponse(png, content_type="image/png")
     response["Content-Disposition"] = f'attachment; filename="whatsapp-{number.phone_number.lstrip("+")}.png"'
     return response

@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from ai.greetings import is_click_to_chat_text
 from ai.models import Persona
 from ai.services import PERSONA_FIELDS, PERSONA_TEXT_FIELDS, PERSONA_TEXT_LIMIT
 from ai.text import WHATSAPP_TEXT_LIMIT
@@ -99,7 +100,8 @@ class PersonaForm(forms.ModelForm):
             "business_description": _("What your business is and sells"),
             "tone": _("Tone"),
             "language": _("Language of the replies"),
-            "greeting": _("Greeting"),
+            "greeting": _("Your assistant's welcome"),
+            "click_to_chat_text": _("Message your customers send you from the QR code"),
             "business_hours": _("Opening hours"),
             "timezone": _("Time zone"),
             "booking_instructions": _("How customers book or buy"),
@@ -112,6 +114,13 @@ class PersonaForm(forms.ModelForm):
         }
         help_texts = {
             "language": _("'The customer's language' answers in the language the customer writes in."),
+            "greeting": _(
+                "What the assistant answers when a customer says hello or sends the QR code's message. Empty uses ours."
+            ),
+            "click_to_chat_text": _(
+                "Their phone types it for them when they scan your QR code or open your link. "
+                "Changing it changes the QR code: print it again."
+            ),
             "handoff_keywords": _("One per line. When a customer writes one, a person is called."),
             "max_reply_chars": _("Between 80 and 4096. Replies are cut at the end of a sentence."),
             "handoff_message": _("Empty uses ours."),
@@ -130,6 +139,15 @@ class PersonaForm(forms.ModelForm):
         self.fields["language"].choices = [
             (value, names.get(value, label)) for value, label in Persona.Language.choices
         ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if is_click_to_chat_text(cleaned.get("greeting") or "", cleaned.get("click_to_chat_text") or ""):
+            self.add_error(
+                "greeting",
+                _("The welcome is what your assistant says; write it differently from your customers' message."),
+            )
+        return cleaned
 
     def clean_timezone(self) -> str:
         value = self.cleaned_data["timezone"].strip()

@@ -172,7 +172,10 @@ class BusinessProfileApi(SetupCodeApi):
     class InputSerializer(serializers.Serializer):
         setup_code = serializers.CharField(max_length=128, required=False, allow_blank=True)
         business_description = serializers.CharField(max_length=4000)
+        # `greeting` is the assistant's welcome (as in /api/v1/persona); sent alone it is placed as before the
+        # split (services.save_business_profile). `click_to_chat_text` is the customer's line on the QR code.
         greeting = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+        click_to_chat_text = serializers.CharField(max_length=1000, required=False, allow_blank=True)
         business_hours = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
     @extend_schema(request=InputSerializer, responses={200: dict})
@@ -183,6 +186,7 @@ class BusinessProfileApi(SetupCodeApi):
             client=client,
             business_description=data["business_description"],
             greeting=data["greeting"],
+            click_to_chat_text=data.get("click_to_chat_text"),
             business_hours=data["business_hours"],
         )
         return Response({"next_step": selectors.onboarding_step(client=client)})

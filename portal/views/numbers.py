@@ -19,10 +19,10 @@ from whatsapp.selectors import number_list
 @portal_view
 def numbers(request: HttpRequest, portal: PortalContext) -> HttpResponse:
     rows = []
-    greeting = persona_for(client=portal.client).greeting
+    chat_text = persona_for(client=portal.client).click_to_chat_text
     for number in number_list(client=portal.client):
-        url = click_to_chat_url(number.phone_number, greeting)  # the written link keeps the whole greeting
-        qr = qr_svg(click_to_chat_qr_text(number.phone_number, greeting), scale=5) if number.is_active else ""
+        url = click_to_chat_url(number.phone_number, chat_text)  # the written link keeps the whole text
+        qr = qr_svg(click_to_chat_qr_text(number.phone_number, chat_text), scale=5) if number.is_active else ""
         rows.append({"number": number, "chat_url": url, "qr": qr})
     return render(request, "portal/numbers.html", {"rows": rows, "nav": "numbers"})
 
@@ -31,7 +31,7 @@ def numbers(request: HttpRequest, portal: PortalContext) -> HttpResponse:
 @portal_view
 def number_qr_png(request: HttpRequest, portal: PortalContext, number_id: int) -> HttpResponse:
     number = found(number_get, client=portal.client, number_id=number_id)
-    greeting = persona_for(client=portal.client).greeting
-    response = HttpResponse(qr_png(click_to_chat_qr_text(number.phone_number, greeting)), content_type="image/png")
+    chat_text = persona_for(client=portal.client).click_to_chat_text
+    response = HttpResponse(qr_png(click_to_chat_qr_text(number.phone_number, chat_text)), content_type="image/png")
     response["Content-Disposition"] = f'attachment; filename="whatsapp-{number.phone_number.lstrip("+")}.png"'
     return response

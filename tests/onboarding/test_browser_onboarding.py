@@ -61,7 +61,13 @@ def test_hosted_onboarding_on_a_phone(sandbox_live, phone_page):
     page.click("#verify-form button[type=submit]")
 
     page.wait_for_selector("#business-form")
+    # Two texts, two labels: the customer's line on the QR code and the assistant's own welcome (issue 12).
+    form = page.inner_text("#business-form")
+    assert "Mensaje que tus clientes te envían desde el código QR" in form
+    assert "Bienvenida de tu asistente" in form
+    assert page.input_value("#id_click_to_chat_text") == "Hola Panadería Ana, quisiera más información."
     page.fill("#id_business_description", "Pan artesanal, tortas por encargo y domicilios en el barrio.")
+    page.fill("#id_greeting", "¡Hola! Soy el asistente de Panadería Ana. ¿Qué se te antoja hoy?")
     page.fill("#id_business_hours", "Lunes a sábado, 7:00 a 19:00")
     shot(page, "05-business")
     page.click("#business-form button[type=submit]")
@@ -70,6 +76,11 @@ def test_hosted_onboarding_on_a_phone(sandbox_live, phone_page):
     assert page.get_attribute("#live-number", "data-phone") == phone
     assert page.inner_text("#live-number").replace(" ", "") == phone
     assert page.locator("#chat-qr svg").count() == 1
+    chat_link = page.get_attribute("#open-chat", "href")
+    assert chat_link.endswith("?text=Hola%20Panader%C3%ADa%20Ana%2C%20quisiera%20m%C3%A1s%20informaci%C3%B3n.")
+    qr, frame = page.locator("#chat-qr svg").bounding_box(), page.locator("#chat-qr").bounding_box()
+    assert qr["x"] >= frame["x"] and qr["x"] + qr["width"] <= frame["x"] + frame["width"] + 0.5  # not clipped
+    assert qr["y"] >= frame["y"] and qr["y"] + qr["height"] <= frame["y"] + frame["height"] + 0.5
     href = page.get_attribute("#download-chat-qr", "href")
     assert href and href.endswith("whatsapp-qr.png")
     shot(page, "06-live")

@@ -45,14 +45,16 @@ def test_hosted_onboarding_through_the_pages(client, api, onboarding):
 
     business = {
         "business_description": "Pan artesanal y tortas",
-        "greeting": "Hola, quiero pedir pan",
+        "click_to_chat_text": "Hola, quiero pedir pan",
+        "greeting": "¡Hola! Soy Lupe, de la panadería. ¿Qué se te antoja?",
         "business_hours": "7-19",
     }
     assert client.post(f"{onboarding}business/", business).status_code == 302
     persona = Persona.objects.get(client__email="ana@example.com")
-    assert (persona.business_description, persona.greeting, persona.business_hours) == (
+    assert (persona.business_description, persona.click_to_chat_text, persona.greeting, persona.business_hours) == (
         "Pan artesanal y tortas",
         "Hola, quiero pedir pan",
+        "¡Hola! Soy Lupe, de la panadería. ¿Qué se te antoja?",
         "7-19",
     )
 
@@ -60,6 +62,7 @@ def test_hosted_onboarding_through_the_pages(client, api, onboarding):
     html = live.content.decode()
     assert live.status_code == 200 and phone in html and "<svg" in html
     assert f"https://wa.me/{phone.lstrip('+')}?text={quote('Hola, quiero pedir pan')}" in html
+    assert quote("Soy Lupe") not in html  # the QR and link carry the customer's line, never the welcome
     png = client.get(f"{onboarding}whatsapp-qr.png")
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
 

@@ -43,7 +43,9 @@ def _persona_post(**overrides) -> dict:
     return data | overrides
 
 
-@pytest.mark.parametrize("field", ["business_description", "greeting", "never_say", "handoff_message"])
+@pytest.mark.parametrize(
+    "field", ["business_description", "greeting", "click_to_chat_text", "never_say", "handoff_message"]
+)
 def test_portal_persona_form_refuses_what_the_api_refuses(client, field):
     number = connected_number()
     owner = MembershipFactory(client=number.client, role=Membership.Role.OWNER).user
@@ -67,7 +69,7 @@ def test_persona_service_refuses_an_oversized_text_from_any_caller():
 # --- 5. the click-to-chat QR code is capped, the link stays whole --------------------------------
 def test_numbers_page_with_a_huge_greeting_shows_a_plain_link_qr(client):
     number = connected_number()
-    Persona.objects.update_or_create(client=number.client, defaults={"greeting": EMOJI_GREETING})
+    Persona.objects.update_or_create(client=number.client, defaults={"click_to_chat_text": EMOJI_GREETING})
     client.force_login(MembershipFactory(client=number.client, role=Membership.Role.OWNER).user)
     response = client.get("/app/numbers/")
     assert response.status_code == 200
