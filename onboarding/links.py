@@ -7,8 +7,8 @@ from django.urls import reverse
 
 
 def onboarding_url(setup_code: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}{reverse('onboarding:home', args=[setup_code])}"
+    return f"{settings.PUBLIC_BASE_URL}{reverse('onboarding:link', args=[setup_code])}"
 
 
 def onboarding_png_url(setup_code: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}{reverse('onboarding:setup-qr', args=[setup_code])}"
+    return f"{settings.PUBLIC_BASE_URL}{reverse('onboarding:link-qr', args=[setup_code])}"

@@ -28,6 +28,9 @@ ERRORS: dict[str, ErrorSpec] = {
     "setup_code_used": ErrorSpec(
         410, _("This setup link was already used: your number is live. Log in to manage your account.")
     ),
+    "onboarding_link_needed": ErrorSpec(
+        403, _("Open the setup link you received (or scan its QR code) in this browser to go on.")
+    ),
     "email_in_use": ErrorSpec(400, _("There is already an account with this email. Log in instead.")),
     "client_not_found": ErrorSpec(404, _("No such client.")),
     "weak_password": ErrorSpec(400, _("Choose a stronger password.")),

@@ -31,7 +31,17 @@ def client_for_setup_code(*, setup_code: str, allow_used: bool = False) -> Clien
     """
     if not isinstance(setup_code, str) or not 8 <= len(setup_code.strip()) <= 128:
         raise onboarding_error("invalid_setup_code")
-    client = Client.objects.filter(setup_code_digest=setup_code_digest(setup_code)).first()
+    return client_for_setup_code_digest(digest=setup_code_digest(setup_code), allow_used=allow_used)
+
+
+def client_for_setup_code_digest(*, digest: str, client_id: int | None = None, allow_used: bool = False) -> Client:
+    """`client_for_setup_code` from the code's digest (what an onboarding browser session keeps): the same 404,
+    410 `setup_code_expired` and 410 `setup_code_used`. With `client_id`, the digest must still be that client's
+    code, so a session bound to a code that was replaced (a fresh link from the portal) opens nothing."""
+    clients = Client.objects.filter(setup_code_digest=digest)
+    if client_id is not None:
+        clients = clients.filter(pk=client_id)
+    client = clients.first() if digest else None
     if client is None:
         raise onboarding_error("invalid_setup_code")
     if client.setup_code_expires_at is None or client.setup_code_expires_at <= timezone.now():

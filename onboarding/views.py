@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import ngettext
@@ -38,7 +38,10 @@ def _too_many_requests(request: HttpRequest) -> HttpResponse:
     return render(request, "onboarding/problem.html", {"error_code": "rate_limited"}, status=429)
 
 
-SESSION_KEY = "onboarding_client_id"
+# The browser's onboarding state: {"client": id, "digest": the setup code's digest, "code": the code itself
+# while the client is not live (the choose page shows the link as a QR to go on on a phone; the Embedded
+# Signup page posts it to the API)}. It is only ever set by opening the onboarding link or signing up.
+SESSION_KEY = "onboarding"
 
 
 def _problem(request: HttpRequest, exc: OnboardingError) -> HttpResponse:
@@ -46,40 +49,90 @@ def _problem(request: HttpRequest, exc: OnboardingError) -> HttpResponse:
     return render(request, "onboarding/problem.html", context, status=exc.status_code)
 
 
-def with_setup_code(view=None, *, after_live: bool = False):
-    """Resolve the setup code in the URL to its one client; an unknown or expired code shows a problem page.
+def _bind(request: HttpRequest, client, setup_code: str) -> None:
+    """Remember in this browser's session which client it onboards; a fresh session id when that changes."""
+    state = request.session.get(SESSION_KEY) or {}
+    if state.get("client") != client.pk:
+        request.session.cycle_key()
+    request.session[SESSION_KEY] = {"client": client.pk, "digest": client.setup_code_digest, "code": setup_code}
+
+
+def _session_client(request: HttpRequest, *, after_live: bool):
+    """The client this browser's session onboards, checked as the setup code would be (expired, replaced,
+    retired once live); raises the `OnboardingError` to show."""
+    state = request.session.get(SESSION_KEY)
+    if not isinstance(state, dict) or not state.get("client"):
+        raise onboarding_error("onboarding_link_needed")
+    client = selectors.client_for_setup_code_digest(
+        digest=str(state.get("digest") or ""), client_id=state["client"], allow_used=True
+    )
+    if selectors.client_went_live(client=client):
+        if state.get("code"):  # the code has done its job: the session no longer keeps it
+            request.session[SESSION_KEY] = {**state, "code": ""}
+        if not after_live:
+            raise onboarding_error("setup_code_used")
+    return client
+
+
+def onboarding_page(view=None, *, after_live: bool = False):
+    """Resolve this browser's onboarding session to its one client; no session, an expired or replaced code
+    shows a problem page. The URL never carries the setup code: `link` trades it for the session.
 
     Once the client has a live number the code is retired (410 `setup_code_used`). Only the browser that
-    used it before going live (its session remembers the client) still reaches the `after_live` pages:
+    used it before going live (its session is bound to the client) still reaches the `after_live` pages:
     describe the business, the live page and its QR, set the first password. Adding numbers is over.
     """
     if view is None:
-        return lambda actual: with_setup_code(actual, after_live=after_live)
+        return lambda actual: onboarding_page(actual, after_live=after_live)
 
     @wraps(view)
-    def wrapper(request: HttpRequest, setup_code: str, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args, **kwargs):
         if request.method == "POST" and not SetupCodeThrottle().allow_request(request, None):
             return _too_many_requests(request)
         try:
-            client = selectors.client_for_setup_code(setup_code=setup_code, allow_used=True)
+            client = _session_client(request, after_live=after_live)
         except OnboardingError as exc:
             return _problem(request, exc)
-        if selectors.client_went_live(client=client):
-            if not after_live or request.session.get(SESSION_KEY) != client.pk:
-                return _problem(request, onboarding_error("setup_code_used"))
-        elif request.session.get(SESSION_KEY) != client.pk:
-            request.session.cycle_key()  # a fresh session id for the browser that holds the code
-            request.session[SESSION_KEY] = client.pk
-        return view(request, client, setup_code, *args, **kwargs)
+        return view(request, client, *args, **kwargs)
 
     return wrapper
 
 
-def _page(request: HttpRequest, template: str, client, setup_code: str, step: str, **context) -> HttpResponse:
+def _see_other(url: str) -> HttpResponse:
+    """A 303 to a code-free page, never cached (the request that led here carried the setup code)."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def link(request: HttpRequest, setup_code: str, page: str = "home") -> HttpResponse:
+    """The onboarding link (`/onboarding/<code>/`, and the old per-page paths that carried the code): trade
+    the code for this browser's onboarding session and go on at the code-free page, so no later URL, form
+    or redirect carries it. A POST to an old path (a page rendered before) lands on its page to send again.
+
+    After the client went live only a browser already bound to it gets through (to its live pages).
+    """
+    if request.method == "POST" and not SetupCodeThrottle().allow_request(request, None):
+        return _too_many_requests(request)
+    try:
+        client = selectors.client_for_setup_code(setup_code=setup_code, allow_used=True)
+    except OnboardingError as exc:
+        return _problem(request, exc)
+    if selectors.client_went_live(client=client):
+        state = request.session.get(SESSION_KEY) or {}
+        if state.get("client") != client.pk or state.get("digest") != client.setup_code_digest:
+            return _problem(request, onboarding_error("setup_code_used"))
+    else:
+        _bind(request, client, setup_code)
+    return _see_other(reverse(f"onboarding:{page}"))
+
+
+def _page(request: HttpRequest, template: str, client, step: str, **context) -> HttpResponse:
     number = selectors.latest_number(client=client)
     context.update(
         client=client,
-        setup_code=setup_code,
         number=number,
         phone_display=display_phone(number.phone_number) if number else "",
         number_problem=(user_message(number.failure_code) or number.status_reason) if number else "",
@@ -90,6 +143,11 @@ def _page(request: HttpRequest, template: str, client, setup_code: str, step: st
     return render(request, f"onboarding/{template}", context, status=context.pop("status", 200))
 
 
+def _session_code(request: HttpRequest) -> str:
+    """The setup code this session was given (only before the client is live)."""
+    return str((request.session.get(SESSION_KEY) or {}).get("code") or "")
+
+
 def _show_error(form, exc: OnboardingError, *, field: str | None = None) -> None:
     """The error on the form; a weak password lists each of Django's reasons."""
     details = exc.details if isinstance(exc.details, dict) else {}
@@ -97,8 +155,22 @@ def _show_error(form, exc: OnboardingError, *, field: str | None = None) -> None
         form.add_error(field, message)
 
 
-def _home(setup_code: str) -> HttpResponse:
-    return redirect("onboarding:home", setup_code)
+def _home() -> HttpResponse:
+    return redirect("onboarding:home")
+
+
+def _start(request: HttpRequest, setup_code: str) -> HttpResponse:
+    """After a sign-up or a fresh link from the portal: bind this session and open onboarding, code-free.
+
+    A code that opens nothing (a sign-up with an e-mail that has an account) unbinds the session and goes
+    to the same URL, so the answer looks alike."""
+    try:
+        client = selectors.client_for_setup_code(setup_code=setup_code)
+    except OnboardingError:
+        request.session.pop(SESSION_KEY, None)
+    else:
+        _bind(request, client, setup_code)
+    return _home()
 
 
 @require_http_methods(["GET", "POST"])
@@ -113,37 +185,48 @@ def signup(request: HttpRequest) -> HttpResponse:
             _show_error(form, exc, field={"weak_password": "password"}.get(exc.code))
         else:
             # Alike for a new e-mail and one with an account (whose holder is e-mailed instead).
-            return _home(registration.setup_code)
+            return _start(request, registration.setup_code)
     return render(request, "onboarding/signup.html", {"form": form, "step_index": 1, "step_count": STEP_COUNT})
 
 
-@with_setup_code(after_live=True)
-def home(request: HttpRequest, client, setup_code: str) -> HttpResponse:
+@onboarding_page(after_live=True)
+def home(request: HttpRequest, client) -> HttpResponse:
     step = selectors.onboarding_step(client=client)
     if step == "describe_business":
-        return redirect("onboarding:business", setup_code)
+        return redirect("onboarding:business")
     if step == "live":
-        return redirect("onboarding:live", setup_code)
+        return redirect("onboarding:live")
     if step == "verify_code":
-        return _page(request, "verify.html", client, setup_code, step, form=VerifyCodeForm())
-    url = onboarding_url(setup_code)
-    return _page(request, "choose.html", client, setup_code, step, setup_qr=qr_svg(url, scale=4), onboarding_url=url)
+        return _page(request, "verify.html", client, step, form=VerifyCodeForm())
+    url = onboarding_url(_session_code(request))
+    return _page(request, "choose.html", client, step, setup_qr=qr_svg(url, scale=4))
 
 
-def setup_qr_png(request: HttpRequest, setup_code: str) -> HttpResponse:
-    """The setup link as a PNG to download or print (it only encodes the URL the holder already has)."""
+@onboarding_page
+def setup_qr_png(request: HttpRequest, client) -> HttpResponse:
+    """The setup link as a PNG to download or print (it only encodes the link this browser opened)."""
+    return _setup_qr_response(_session_code(request))
+
+
+def link_qr_png(request: HttpRequest, setup_code: str) -> HttpResponse:
+    """The setup link as a PNG for API callers (`qr_code_png_url`): it only encodes the URL the holder has."""
     try:
         selectors.client_for_setup_code(setup_code=setup_code)
     except OnboardingError as exc:
         return HttpResponse(exc.message, status=exc.status_code, content_type="text/plain; charset=utf-8")
+    return _setup_qr_response(setup_code)
+
+
+def _setup_qr_response(setup_code: str) -> HttpResponse:
     response = HttpResponse(qr_png(onboarding_url(setup_code)), content_type="image/png")
     response["Content-Disposition"] = 'attachment; filename="setup-qr.png"'
+    response["Cache-Control"] = "no-store"
     return response
 
 
 @require_http_methods(["GET", "POST"])
-@with_setup_code
-def hosted(request: HttpRequest, client, setup_code: str) -> HttpResponse:
+@onboarding_page
+def hosted(request: HttpRequest, client) -> HttpResponse:
     form = HostedNumberForm(request.POST or None, initial={"display_name": client.business_name})
     if request.method == "POST" and form.is_valid():
         try:
@@ -151,13 +234,13 @@ def hosted(request: HttpRequest, client, setup_code: str) -> HttpResponse:
         except OnboardingError as exc:
             form.add_error(None, exc.message)
         else:
-            return _home(setup_code)
-    return _page(request, "hosted.html", client, setup_code, "add_whatsapp", form=form)
+            return _home()
+    return _page(request, "hosted.html", client, "add_whatsapp", form=form)
 
 
 @require_POST
-@with_setup_code
-def verify(request: HttpRequest, client, setup_code: str) -> HttpResponse:
+@onboarding_page
+def verify(request: HttpRequest, client) -> HttpResponse:
     form = VerifyCodeForm(request.POST)
     if form.is_valid():
         try:
@@ -168,11 +251,11 @@ def verify(request: HttpRequest, client, setup_code: str) -> HttpResponse:
             if remaining is not None:
                 form.add_error("code", _attempts_left(remaining))
         else:
-            return _home(setup_code)
+            return _home()
     step = selectors.onboarding_step(client=client)
     if step != "verify_code":
-        return _home(setup_code)
-    return _page(request, "verify.html", client, setup_code, step, form=form, status=400)
+        return _home()
+    return _page(request, "verify.html", client, step, form=form, status=400)
 
 
 def _attempts_left(remaining: int) -> str:
@@ -180,8 +263,8 @@ def _attempts_left(remaining: int) -> str:
 
 
 @require_POST
-@with_setup_code
-def resend(request: HttpRequest, client, setup_code: str) -> HttpResponse:
+@onboarding_page
+def resend(request: HttpRequest, client) -> HttpResponse:
     try:
         numbers.resend_code(client=client, method=request.POST.get("method", "SMS"))
     except OnboardingError as exc:
@@ -189,24 +272,25 @@ def resend(request: HttpRequest, client, setup_code: str) -> HttpResponse:
             request,
             "verify.html",
             client,
-            setup_code,
             "verify_code",
             form=VerifyCodeForm(),
             page_error=exc.message,
             status=exc.status_code,
         )
-    return redirect(reverse("onboarding:home", args=[setup_code]) + "?resent=1")
+    return redirect(reverse("onboarding:home") + "?resent=1")
 
 
-@with_setup_code
-def connect(request: HttpRequest, client, setup_code: str) -> HttpResponse:
-    """Embedded Signup: Meta's SDK in production, the sandbox's stand-in popup when the sandbox is on."""
+@onboarding_page
+def connect(request: HttpRequest, client) -> HttpResponse:
+    """Embedded Signup: Meta's SDK in production, the sandbox's stand-in popup when the sandbox is on.
+
+    The page's script posts the session's setup code to the API in the JSON body (design.md's contract)."""
     return _page(
         request,
         "connect.html",
         client,
-        setup_code,
         "add_whatsapp",
+        setup_code=_session_code(request),
         sandbox=settings.WHATSAPP_SANDBOX,
         app_id=settings.WHATSAPP_APP_ID,
         config_id=settings.WHATSAPP_EMBEDDED_SIGNUP_CONFIG_ID,
@@ -216,8 +300,8 @@ def connect(request: HttpRequest, client, setup_code: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@with_setup_code(after_live=True)
-def business(request: HttpRequest, client, setup_code: str) -> HttpResponse:
+@onboarding_page(after_live=True)
+def business(request: HttpRequest, client) -> HttpResponse:
     persona = getattr(client, "persona", None)
     initial = {
         "business_description": persona.business_description if persona else "",
@@ -229,8 +313,8 @@ def business(request: HttpRequest, client, setup_code: str) -> HttpResponse:
     form = BusinessForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.save_business_profile(client=client, **form.cleaned_data)
-        return _home(setup_code)
-    return _page(request, "business.html", client, setup_code, "describe_business", form=form)
+        return _home()
+    return _page(request, "business.html", client, "describe_business", form=form)
 
 
 def _live_number(client) -> WhatsAppNumber | None:
@@ -238,7 +322,7 @@ def _live_number(client) -> WhatsAppNumber | None:
     return number if number and number.is_active else None
 
 
-def _live_page(request, client, setup_code: str, number: WhatsAppNumber, password_form, status: int = 200):
+def _live_page(request, client, number: WhatsAppNumber, password_form, status: int = 200):
     persona = getattr(client, "persona", None)
     chat_text = persona.click_to_chat_text if persona else ""
     chat_url = click_to_chat_url(number.phone_number, chat_text)
@@ -247,7 +331,6 @@ def _live_page(request, client, setup_code: str, number: WhatsAppNumber, passwor
         request,
         "live.html",
         client,
-        setup_code,
         "live",
         chat_url=chat_url,
         chat_qr=qr_svg(click_to_chat_qr_text(number.phone_number, chat_text), scale=5),
@@ -257,16 +340,16 @@ def _live_page(request, client, setup_code: str, number: WhatsAppNumber, passwor
     )
 
 
-@with_setup_code(after_live=True)
-def live(request: HttpRequest, client, setup_code: str) -> HttpResponse:
+@onboarding_page(after_live=True)
+def live(request: HttpRequest, client) -> HttpResponse:
     number = _live_number(client)
     if number is None:
-        return _home(setup_code)
-    return _live_page(request, client, setup_code, number, PasswordForm())
+        return _home()
+    return _live_page(request, client, number, PasswordForm())
 
 
-@with_setup_code(after_live=True)
-def chat_qr_png(request: HttpRequest, client, setup_code: str) -> HttpResponse:
+@onboarding_page(after_live=True)
+def chat_qr_png(request: HttpRequest, client) -> HttpResponse:
     number = _live_number(client)
     if number is None:
         return HttpResponse(status=404)
@@ -278,8 +361,8 @@ def chat_qr_png(request: HttpRequest, client, setup_code: str) -> HttpResponse:
 
 
 @require_POST
-@with_setup_code(after_live=True)
-def set_password(request: HttpRequest, client, setup_code: str) -> HttpResponse:
+@onboarding_page(after_live=True)
+def set_password(request: HttpRequest, client) -> HttpResponse:
     form = PasswordForm(request.POST)
     if form.is_valid():
         try:
@@ -287,11 +370,11 @@ def set_password(request: HttpRequest, client, setup_code: str) -> HttpResponse:
         except OnboardingError as exc:
             _show_error(form, exc, field="password")
         else:
-            return redirect(reverse("onboarding:live", args=[setup_code]) + "?password=1")
+            return redirect(reverse("onboarding:live") + "?password=1")
     number = _live_number(client)
     if number is None:
-        return _home(setup_code)
-    return _live_page(request, client, setup_code, number, form, status=400)
+        return _home()
+    return _live_page(request, client, number, form, status=400)
 
 
 @require_POST
@@ -306,7 +389,7 @@ def resume(request: HttpRequest) -> HttpResponse:
     client = owned.get(client_id) if client_id else None
     if client is None:
         raise Http404("No such client.")
-    return _home(services.issue_setup_code(client=client))
+    return _start(request, services.issue_setup_code(client=client))
 
 
 @operator_required
