@@ -132,17 +132,22 @@ CASES: dict[str, Case] = {
     "api-v1-conversation-takeover": Case(conversation, ("POST",), API_CALLERS, api=True),
     "api-v1-conversation-handback": Case(conversation, ("POST",), API_CALLERS, api=True),
     "api-v1-conversation-convert": Case(conversation, ("POST", "DELETE"), API_CALLERS, api=True),
-    # onboarding pages: the parameter is A's (retired) setup code
-    "onboarding:home": Case(setup_code, ALL, expect=410),
-    "onboarding:setup-qr": Case(setup_code, ALL, expect=410),
-    "onboarding:hosted": Case(setup_code, ("GET", "POST"), data={"phone_number": "+573009998877"}, expect=410),
-    "onboarding:verify": Case(setup_code, ("POST",), data={"code": "123456"}, expect=410),
-    "onboarding:resend": Case(setup_code, ("POST",), expect=410),
-    "onboarding:connect": Case(setup_code, ALL, expect=410),
-    "onboarding:business": Case(setup_code, ("GET", "POST"), data={"business_description": "B"}, expect=410),
-    "onboarding:live": Case(setup_code, ALL, expect=410),
-    "onboarding:chat-qr": Case(setup_code, ALL, expect=410),
-    "onboarding:password": Case(setup_code, ("POST",), data={"password1": "x", "password2": "x"}, expect=410),
+    # onboarding: the link and the old per-page paths take A's (retired) setup code; the pages are code-free
+    "onboarding:link": Case(setup_code, ("GET", "POST"), expect=410),
+    "onboarding:link-qr": Case(setup_code, ALL, expect=410),
+    **{
+        f"onboarding:link-{page}": Case(setup_code, ("GET", "POST"), data=data, expect=410)
+        for page, data in {
+            "hosted": {"phone_number": "+573009998877"},
+            "verify": {"code": "123456"},
+            "resend": {},
+            "connect": {},
+            "business": {"business_description": "B"},
+            "live": {},
+            "chat-qr": {},
+            "password": {"password1": "x", "password2": "x"},
+        }.items()
+    },
 }
 
 # Routes for staff only. B's owner is refused (admin: sent to the admin login; operator pages: 403) and
