@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "whatsapp",
     "ai",
     "billing",
+    "integrations",
     "onboarding",
     "portal",
     "sandbox",
@@ -309,6 +310,14 @@ ONBOARDING_NUMBER_TTL_HOURS = env.int("ONBOARDING_NUMBER_TTL_HOURS", default=24)
 WHATSAPP_PORTFOLIO_NUMBER_CAP = env.int(
     "WHATSAPP_PORTFOLIO_NUMBER_CAP", default=20 if WHATSAPP_SANDBOX and SANDBOX_OPERATOR_VERIFIED else 2
 )
+
+# --- Outgoing webhooks (integrations/, docs/api.md#outgoing-webhooks) -------------------------------
+# Seconds one delivery attempt may take; retries back off from BASE doubling up to MAX_DELAY (with jitter)
+# for up to RETRY_FOR seconds after the event, then the delivery fails; an endpoint failing that long is disabled.
+OUTGOING_WEBHOOK_TIMEOUT_SECONDS = env.float("OUTGOING_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+OUTGOING_WEBHOOK_RETRY_BASE_SECONDS = env.float("OUTGOING_WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+OUTGOING_WEBHOOK_RETRY_MAX_DELAY_SECONDS = env.float("OUTGOING_WEBHOOK_RETRY_MAX_DELAY_SECONDS", default=4 * 3600.0)
+OUTGOING_WEBHOOK_RETRY_FOR_SECONDS = env.int("OUTGOING_WEBHOOK_RETRY_FOR_SECONDS", default=24 * 3600)
 
 # --- Audit ------------------------------------------------------------------------------------
 # Audit entries older than this many days are deleted by the daily beat job (0 keeps them forever).

@@ -28,6 +28,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("api/v1/", include("ai.api.urls")),
     path("api/v1/", include("whatsapp.api.urls")),
+    path("api/v1/", include("integrations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

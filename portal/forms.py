@@ -14,6 +14,7 @@ from ai.greetings import is_click_to_chat_text
 from ai.models import Persona
 from ai.services import PERSONA_FIELDS, PERSONA_TEXT_FIELDS, PERSONA_TEXT_LIMIT
 from ai.text import WHATSAPP_TEXT_LIMIT
+from integrations.events import EVENT_CHOICES
 from whatsapp.models import Conversation
 from whatsapp.templates import TemplateInputError, TemplateMessage
 
@@ -173,3 +174,18 @@ class PreviewForm(forms.Form):
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("Key name"), max_length=100, help_text=_("Where it will be used, e.g. 'website'."))
+
+
+class WebhookEndpointForm(forms.Form):
+    """An outgoing webhook endpoint; the URL's safety (public addresses only) is checked by the service."""
+
+    url = forms.CharField(
+        label=_("URL"),
+        max_length=2000,
+        widget=forms.URLInput(attrs={"placeholder": "https://example.com/webhooks/crm", "inputmode": "url"}),
+    )
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    events = forms.MultipleChoiceField(
+        label=_("Events"), choices=EVENT_CHOICES, widget=forms.CheckboxSelectMultiple, required=True
+    )
+    is_enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)

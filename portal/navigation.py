@@ -32,6 +32,7 @@ PORTAL_TABS: list[Tab] = [
     Tab("numbers", "portal:numbers", _("Numbers")),
     Tab("usage", "portal:usage", _("Usage")),
     Tab("api_keys", "portal:api-keys", _("API keys"), who="owner"),
+    Tab("webhooks", "portal:webhooks", _("Webhooks"), who="owner", also=("portal:webhook",)),
     Tab("activity", "portal:activity", _("Activity"), who="owner"),
 ]
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import activity, api_keys, assistant, auth, dashboard, home, inbox, numbers, usage
+from portal.views import activity, api_keys, assistant, auth, dashboard, home, inbox, numbers, usage, webhooks
 
 app_name = "portal"
 
@@ -34,6 +34,15 @@ urlpatterns = [
     path("app/usage/usage.csv", usage.usage_csv_download, name="usage-csv"),
     path("app/settings/api-keys/", api_keys.api_keys, name="api-keys"),
     path("app/settings/api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke_view, name="api-key-revoke"),
+    path("app/settings/webhooks/", webhooks.webhooks, name="webhooks"),
+    path("app/settings/webhooks/<int:endpoint_id>/", webhooks.webhook, name="webhook"),
+    path("app/settings/webhooks/<int:endpoint_id>/rotate/", webhooks.rotate_secret, name="webhook-rotate"),
+    path("app/settings/webhooks/<int:endpoint_id>/delete/", webhooks.delete, name="webhook-delete"),
+    path(
+        "app/settings/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/",
+        webhooks.redeliver,
+        name="webhook-redeliver",
+    ),
     path("app/settings/activity/", activity.activity, name="activity"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
 ]

@@ -9,7 +9,19 @@ from __future__ import annotations
 import grimp
 from celery import current_app
 
-APPS = ["core", "audit", "tenants", "ai", "billing", "whatsapp", "onboarding", "portal", "sandbox", "crm"]
+APPS = [
+    "core",
+    "audit",
+    "tenants",
+    "ai",
+    "billing",
+    "whatsapp",
+    "integrations",
+    "onboarding",
+    "portal",
+    "sandbox",
+    "crm",
+]
 
 
 def _module_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
@@ -73,6 +85,10 @@ def test_every_task_of_ours_has_an_explicit_name():
         "billing.open_new_month",
         "billing.send_usage_alert",
         "billing.settle_template_categories",
+        "integrations.deliver_webhook",
+        "integrations.emit_events",
+        "integrations.notify_endpoint_disabled",
+        "integrations.sweep_deliveries",
         "onboarding.notify_existing_account",
         "onboarding.release_expired_numbers",
         "whatsapp.answer_inbound_message",

@@ -30,6 +30,7 @@ BEFORE_REFACTOR = {
     # Apps added since then: not installed yet.
     "audit": None,
     "onboarding": None,
+    "integrations": None,
 }
 # Just before the migrations that schedule beat jobs: re-applying them writes the rows the old code wrote, even
 # when an earlier transactional test has flushed the ones the test database was created with.
@@ -49,7 +50,11 @@ RENAMED_TASKS = {
 }
 
 # Beat jobs of apps added since the refactor.
-NEW_JOBS = {"audit: purge expired entries", "onboarding: release expired hosted numbers"}
+NEW_JOBS = {
+    "audit: purge expired entries",
+    "onboarding: release expired hosted numbers",
+    "integrations: due webhook deliveries",
+}
 
 
 def migrate_to(apps_at: dict[str, str | None]) -> list[tuple[str, str | None]]:
