@@ -104,6 +104,24 @@ def setup_code(a: Tenant) -> dict[str, str]:
     return {"setup_code": issue_setup_code(client=a.client)}
 
 
+def webhook(a: Tenant) -> dict[str, str]:
+    from integrations.services import endpoint_create
+
+    endpoint, _secret = endpoint_create(
+        client=a.client, url=f"http://127.0.0.1:9/{a.marker}", events=["message.received"], description=a.marker
+    )
+    return {"endpoint_id": str(endpoint.pk)}
+
+
+def webhook_delivery(a: Tenant) -> dict[str, str]:
+    from integrations.services import events_emit
+
+    values = webhook(a)
+    [delivery_id] = events_emit([[a.client.pk, "message.received", {"message_id": a.message.pk}]])
+    return {**values, "delivery_id": str(delivery_id)}
+
+
+WEBHOOK_EDIT = {"url": "https://example.com/b", "events": ["message.sent"], "description": "B"}
 SEND = {"text": "hola desde B"}
 ALL = METHODS
 
@@ -122,12 +140,21 @@ CASES: dict[str, Case] = {
     "portal:knowledge-delete": Case(entry, ("POST",)),
     "portal:number-qr": Case(lambda a: {"number_id": str(a.number.pk)}, ("GET",)),
     "portal:api-key-revoke": Case(lambda a: {"key_id": str(a.api_key.pk)}, ("POST",)),
+    "portal:webhook": Case(webhook, ("GET", "POST"), data=WEBHOOK_EDIT),
+    "portal:webhook-rotate": Case(webhook, ("POST",)),
+    "portal:webhook-delete": Case(webhook, ("POST",)),
+    "portal:webhook-redeliver": Case(webhook_delivery, ("POST",)),
     # the REST API
     "api-client-stats": Case(lambda a: {"client_id": str(a.client.pk)}, ("GET",), API_CALLERS, api=True),
     "api-v1-knowledge-entry": Case(
         entry, ("GET", "PUT", "PATCH", "DELETE"), API_CALLERS, {"question": "¿B?", "answer": "B"}, api=True
     ),
     "api-v1-conversation": Case(conversation, ("GET",), API_CALLERS, api=True),
+    "api-v1-webhook": Case(webhook, ("GET", "PATCH", "DELETE"), API_CALLERS, WEBHOOK_EDIT, api=True),
+    "api-v1-webhook-rotate-secret": Case(webhook, ("POST",), API_CALLERS, api=True),
+    "api-v1-webhook-deliveries": Case(webhook, ("GET",), API_CALLERS, api=True),
+    "api-v1-webhook-delivery": Case(webhook_delivery, ("GET",), API_CALLERS, api=True),
+    "api-v1-webhook-redeliver": Case(webhook_delivery, ("POST",), API_CALLERS, api=True),
     "api-v1-conversation-messages": Case(conversation, ("GET", "POST"), API_CALLERS, SEND, api=True),
     "api-v1-conversation-takeover": Case(conversation, ("POST",), API_CALLERS, api=True),
     "api-v1-conversation-handback": Case(conversation, ("POST",), API_CALLERS, api=True),
