@@ -9,13 +9,24 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from sandbox import accounts, media
+from sandbox import accounts, identities, media
 from sandbox.delivery import post_webhook, retry_in_background
+from sandbox.identities import Customer
 from sandbox.meta import MetaError, digits, envelope, new_wamid, now_ts
 from sandbox.models import SandboxConversation, SandboxMessage, SandboxPhoneNumber
 from sandbox.services import open_window
 
-INBOUND_TYPES = ("text", "button", "location", "image")
+INBOUND_TYPES = (
+    "text",
+    "button",
+    "location",
+    "image",
+    "edit",
+    "revoke",
+    "request_welcome",
+    "unsupported",
+    "changed_number",
+)
 
 
 class InvalidInbound(ValueError):
@@ -95,6 +106,42 @@ def _image_message(number: SandboxPhoneNumber, body: dict[str, Any]) -> tuple[di
     return {"type": "image", "image": payload}, caption or "📷"
 
 
+def _last_inbound(number: SandboxPhoneNumber, wa_id: str, body: dict[str, Any]) -> str:
+    """The customer message an edit or a deletion is about: `original_wamid`, else their latest one."""
+    wamid = str(body.get("original_wamid") or "")
+    mine = SandboxMessage.objects.filter(
+        phone_number_id=number.phone_number_id, wa_id=wa_id, direction=SandboxMessage.Direction.IN
+    ).exclude(type__in=("edit", "revoke", "system", "request_welcome"))
+    found = (mine.filter(wamid=wamid) if wamid else mine.order_by("-created_at", "-id")).first()
+    if found is None:
+        raise InvalidInbound("There is no earlier message of this customer to edit or delete.")
+    return found.wamid
+
+
+def _edit_message(number: SandboxPhoneNumber, wa_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The customer edits what they sent (Meta's `edit`, 2026): the new version of an earlier text."""
+    new, text = _text_message(body)
+    original = _last_inbound(number, wa_id, body)
+    return {"type": "edit", "edit": {"original_message_id": original, "message": new}}, f"✏️ {text}"
+
+
+def _revoke_message(number: SandboxPhoneNumber, wa_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    original = _last_inbound(number, wa_id, body)
+    return {"type": "revoke", "revoke": {"original_message_id": original}}, "🚫"
+
+
+def _unsupported_message(body: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Something Meta cannot pass on (a poll, a view-once photo…): Meta's 131051 error item."""
+    what = str(body.get("unsupported_type") or "poll")[:30]
+    error = {
+        "code": 131051,
+        "title": "Message type unknown",
+        "message": "Message type unknown",
+        "error_data": {"details": "Message type is currently not supported."},
+    }
+    return {"type": "unsupported", "unsupported": {"type": what}, "errors": [error]}, f"[{what}]"
+
+
 def build_message(number: SandboxPhoneNumber, wa_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """The Meta `messages[]` item (without from/id/timestamp) and a one-line summary."""
     kind = str(body.get("type") or "text")
@@ -106,6 +153,16 @@ def build_message(number: SandboxPhoneNumber, wa_id: str, body: dict[str, Any]) 
         message, text = _location_message(body)
     elif kind == "image":
         message, text = _image_message(number, body)
+    elif kind == "edit":
+        message, text = _edit_message(number, wa_id, body)
+    elif kind == "revoke":
+        message, text = _revoke_message(number, wa_id, body)
+    elif kind == "request_welcome":
+        message, text = {"type": "request_welcome"}, "👋"
+    elif kind == "unsupported":
+        message, text = _unsupported_message(body)
+    elif kind == "changed_number":
+        raise InvalidInbound("`changed_number` is posted with customer_changes_number, not as a message.")
     else:
         raise InvalidInbound(f"`type` must be one of {', '.join(INBOUND_TYPES)}.")
     if body.get("from_ad"):
@@ -129,28 +186,35 @@ def _ad_referral(ad: Any) -> dict[str, Any]:
 
 
 def customer_sends(
-    number: SandboxPhoneNumber, *, wa_id: str, message: dict[str, Any], text: str, profile_name: str = ""
+    number: SandboxPhoneNumber, *, customer: Customer, message: dict[str, Any], text: str, profile_name: str = ""
 ) -> tuple[SandboxMessage, int | None]:
     """An end customer writes to a number: store it, open the window, post the signed webhook now.
 
-    Meta only delivers webhooks for accounts that subscribed the app, so nothing is posted (None) otherwise.
+    Like Meta since 2026 the webhook names the customer by BSUID (`contacts[].user_id`, `from_user_id`), plus
+    the phone (`wa_id`, `from`) unless they hide it behind a username. Meta only delivers webhooks for accounts
+    that subscribed the app, so nothing is posted (None) otherwise.
     """
     wamid = new_wamid()
-    item = {"from": wa_id, "id": wamid, "timestamp": now_ts(), **message}
+    sender = {"from": customer.wa_id} if customer.wa_id else {}
+    item = {**sender, "from_user_id": customer.user_id, "id": wamid, "timestamp": now_ts(), **message}
+    contact = customer.contact(profile_name)
     stored = SandboxMessage.objects.create(
         phone_number_id=number.phone_number_id,
         direction=SandboxMessage.Direction.IN,
-        wa_id=wa_id,
+        wa_id=customer.key,
         type=str(message.get("type", "text")),
         text=text,
-        body=item,
+        body={**item, "_contact": {"username": customer.username}},
         wamid=wamid,
         status="delivered",
     )
-    open_window(phone_number_id=number.phone_number_id, wa_id=wa_id, free_entry="referral" in message)
+    if message.get("type") not in ("edit", "revoke", "system"):
+        open_window(phone_number_id=number.phone_number_id, wa_id=customer.key, free_entry="referral" in message)
     if not accounts.is_subscribed(number.account):
         return stored, None
-    value = {"contacts": [{"profile": {"name": profile_name or f"+{wa_id}"}, "wa_id": wa_id}], "messages": [item]}
+    value: dict[str, Any] = {"contacts": [contact], "messages": [item]}
+    if message.get("type") == "system":
+        value = {"messages": [item]}  # Meta sends a changed-number notice without contacts
     payload = envelope(number.account.waba_id, number.phone_number_id, number.display_phone_number, value)
     url = number.webhook_override_url or settings.WEBHOOK_URL
     status = post_webhook(payload, url=url)
@@ -158,11 +222,43 @@ def customer_sends(
     return stored, status
 
 
+def customer_changes_number(
+    number: SandboxPhoneNumber, *, customer: Customer, new_phone: Any
+) -> tuple[Customer, SandboxMessage, int | None]:
+    """The customer moves to another phone: Meta's `system` `user_changed_number` notice, with the new BSUID."""
+    new_wa_id = customer_wa_id(new_phone)
+    if not customer.wa_id or new_wa_id == customer.wa_id:
+        raise InvalidInbound("`new_phone` must differ from the phone of a customer who has one.")
+    moved = identities.customer_with_phone(number, new_wa_id, username=customer.username)
+    system = {
+        "body": f"User A changed from {customer.wa_id} to {new_wa_id}",
+        "wa_id": new_wa_id,
+        "user_id": moved.user_id,
+        "type": "user_changed_number",
+    }
+    stored, status = customer_sends(
+        number, customer=customer, message={"type": "system", "system": system}, text=system["body"]
+    )
+    return moved, stored, status
+
+
 def customer_wa_id(value: Any) -> str:
     wa_id = digits(value)
     if not 8 <= len(wa_id) <= 15:
         raise InvalidInbound("`from` must be the customer's phone number with country code, e.g. +573001234567.")
     return wa_id
+
+
+def customer_from(number: SandboxPhoneNumber, body: Any) -> Customer:
+    """The customer the helper API names: `from` (a phone, optionally with `username`) or `username` alone
+    (a customer who hides their phone; `country`, ISO, defaults to CO)."""
+    try:
+        if body.get("from") or not body.get("username"):
+            username = identities.clean_username(body["username"]) if body.get("username") else ""
+            return identities.customer_with_phone(number, customer_wa_id(body.get("from")), username=username)
+        return identities.customer_with_username(number, str(body["username"]), country=str(body.get("country") or ""))
+    except identities.UnknownCustomer as error:
+        raise InvalidInbound(str(error)) from error
 
 
 # --- what the customer's phone shows -------------------------------------------------------------

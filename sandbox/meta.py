@@ -16,6 +16,7 @@ ERROR_MESSAGES = {
     100: "Invalid parameter",
     101: "Error validating client secret.",
     190: "Invalid OAuth access token - Cannot parse access token",
+    200: "(#200) Permissions error",
     80007: "Rate limit issues",
     130429: "Rate limit hit",
     131000: "Something went wrong",

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from sandbox import media, message_templates
+from sandbox import identities, media, message_templates
 from sandbox.delivery import post_later
 from sandbox.meta import MetaError, digits, envelope, new_wamid, now_ts
 from sandbox.models import SandboxConversation, SandboxMessage, SandboxPhoneNumber
@@ -30,6 +30,23 @@ SEND_KINDS = ("text", "template", "interactive", "reaction", "location", "contac
 STATUS_DELAYS = (("sent", 0.2), ("delivered", 0.5), ("read", 1.0))
 # Magic (docs/sandbox.md): recipients whose digits end like this are undeliverable (131026).
 UNDELIVERABLE_SUFFIX = "9999"
+UNDELIVERABLE = {
+    "code": 131026,
+    "title": "Message undeliverable",
+    "message": "Message undeliverable",
+    "error_data": {"details": "The recipient is not on WhatsApp or cannot receive this message."},
+    "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+}
+WINDOW_CLOSED = {
+    "code": 131047,
+    "title": "Re-engagement message",
+    "message": "Re-engagement message",
+    "error_data": {
+        "details": "Message failed to send because more than 24 hours have passed since the customer last "
+        "replied to this number."
+    },
+    "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+}
 # From this day Meta bills service messages; before it they were free_customer_service.
 SERVICE_BILLING_STARTS = date(2026, 10, 1)
 
@@ -113,32 +130,47 @@ def mark_read(*, number: SandboxPhoneNumber, body: dict[str, Any]) -> None:
         _set_typing(phone_number_id=number.phone_number_id, wa_id=message.wa_id, until=timezone.now() + TYPING_FOR)
 
 
+def _recipient(number: SandboxPhoneNumber, body: dict[str, Any]) -> tuple[str, str]:
+    """(what the caller addressed, the customer's key): a phone in `to`, a BSUID only in `recipient` (2026)."""
+    to, recipient = str(body.get("to") or "").strip(), str(body.get("recipient") or "").strip()
+    if to:
+        if identities.is_bsuid(to):
+            raise MetaError(100, "to takes a phone number; send to a business-scoped user id with recipient")
+        wa_id = digits(to)
+        if not 8 <= len(wa_id) <= 15:
+            raise MetaError(100, "to must be a phone number with country code, e.g. +573001234567")
+        return to, wa_id
+    if recipient:
+        try:
+            return recipient, identities.recipient_key(number, recipient)
+        except identities.UnknownCustomer as error:
+            raise MetaError(100, str(error)) from error
+    raise MetaError(100, "to (a phone number) or recipient (a business-scoped user id) is required")
+
+
 def send(*, number: SandboxPhoneNumber, body: dict[str, Any]) -> dict[str, Any]:
-    to = str(body.get("to") or "")
-    wa_id = digits(to)
-    if not 8 <= len(wa_id) <= 15:
-        raise MetaError(100, "to must be a phone number with country code, e.g. +573001234567")
+    addressed, wa_id = _recipient(number, body)
     kind = str(body.get("type") or "text")
     if kind not in SEND_KINDS:
         raise MetaError(100, f"type must be one of {', '.join(SEND_KINDS)}")
     if not isinstance(body.get(kind), dict):
         raise MetaError(131008, f"The {kind} object is required")
-    category = "service"
+    category, failure = "service", None
     if kind == "template":
         category = message_templates.check_send(account=number.account, template=body["template"]).category.lower()
     else:
         _check_free_form(number=number, kind=kind, obj=body[kind])
         if not window_open(phone_number_id=number.phone_number_id, wa_id=wa_id):
-            raise MetaError(
-                131047,
-                "Message failed to send because more than 24 hours have passed since the customer last replied "
-                "to this number.",
-            )
-    message = accept_outbound(number=number, body=body, wa_id=wa_id, category=category)
+            failure = WINDOW_CLOSED  # Meta accepts the call and reports the failure in a status webhook
+    message = accept_outbound(number=number, body=body, wa_id=wa_id, category=category, failure=failure)
     result: dict[str, Any] = {"id": message.wamid}
     if kind == "template":
         result["message_status"] = "accepted"
-    return {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": wa_id}], "messages": [result]}
+    customer = identities.customer_for_key(number, wa_id)
+    contact = {"input": addressed, "user_id": customer.user_id}
+    if customer.wa_id:
+        contact["wa_id"] = customer.wa_id
+    return {"messaging_product": "whatsapp", "contacts": [contact], "messages": [result]}
 
 
 def _check_free_form(*, number: SandboxPhoneNumber, kind: str, obj: dict[str, Any]) -> None:
@@ -188,9 +220,14 @@ def _check_interactive(obj: dict[str, Any]) -> None:
 
 
 def accept_outbound(
-    *, number: SandboxPhoneNumber, body: dict[str, Any], wa_id: str, category: str = "service"
+    *,
+    number: SandboxPhoneNumber,
+    body: dict[str, Any],
+    wa_id: str,
+    category: str = "service",
+    failure: dict[str, Any] | None = None,
 ) -> SandboxMessage:
-    """Store a send from the product and schedule its status webhooks."""
+    """Store a send from the product and schedule its status webhooks (a `failed` one carrying `failure`)."""
     message = SandboxMessage.objects.create(
         phone_number_id=number.phone_number_id,
         direction=SandboxMessage.Direction.OUT,
@@ -202,7 +239,7 @@ def accept_outbound(
     )
     _set_typing(phone_number_id=number.phone_number_id, wa_id=wa_id, until=None)  # a reply ends "typing…"
     if settings.SANDBOX_STATUS_WEBHOOKS:
-        schedule_statuses(number=number, message=message, category=category)
+        schedule_statuses(number=number, message=message, category=category, failure=failure)
     return message
 
 
@@ -221,29 +258,37 @@ def pricing(category: str, *, on: date | None = None, free_entry: bool = False) 
 
 
 def status_payload(
-    *, number: SandboxPhoneNumber, message: SandboxMessage, status: str, category: str, free_entry: bool = False
+    *,
+    number: SandboxPhoneNumber,
+    message: SandboxMessage,
+    status: str,
+    category: str,
+    free_entry: bool = False,
+    failure: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": message.wamid, "status": status, "timestamp": now_ts(), "recipient_id": message.wa_id}
+    """One `statuses[]` webhook as Meta posts it since 2026: the customer in `contacts`, `recipient_id` (the
+    phone, when known) and `recipient_user_id` (the BSUID); Meta's pricing on sent and delivered."""
+    customer = identities.customer_for_key(number, message.wa_id)
+    item: dict[str, Any] = {"id": message.wamid, "status": status, "timestamp": now_ts()}
+    if customer.wa_id:
+        item["recipient_id"] = customer.wa_id
+    item["recipient_user_id"] = customer.user_id
     if message.body.get("biz_opaque_callback_data"):
         item["biz_opaque_callback_data"] = message.body["biz_opaque_callback_data"]
     if status in ("sent", "delivered"):
         item["pricing"] = pricing(category, free_entry=free_entry)
     if status == "failed":
-        item["errors"] = [
-            {
-                "code": 131026,
-                "title": "Message undeliverable",
-                "message": "Message undeliverable",
-                "error_data": {"details": "The recipient is not on WhatsApp or cannot receive this message."},
-                "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
-            }
-        ]
-    value = {"statuses": [item]}
+        item["errors"] = [failure or UNDELIVERABLE]
+    value = {"contacts": [customer.contact()], "statuses": [item]}
     return envelope(number.account.waba_id, number.phone_number_id, number.display_phone_number, value)
 
 
-def schedule_statuses(*, number: SandboxPhoneNumber, message: SandboxMessage, category: str) -> None:
-    plan = (("failed", 0.3),) if message.wa_id.endswith(UNDELIVERABLE_SUFFIX) else STATUS_DELAYS
+def schedule_statuses(
+    *, number: SandboxPhoneNumber, message: SandboxMessage, category: str, failure: dict[str, Any] | None = None
+) -> None:
+    if message.wa_id.endswith(UNDELIVERABLE_SUFFIX):
+        failure = failure or UNDELIVERABLE
+    plan = (("failed", 0.3),) if failure else STATUS_DELAYS
     free_entry = in_free_entry_point(phone_number_id=number.phone_number_id, wa_id=message.wa_id)
     steps = []
     previous = 0.0
@@ -253,7 +298,7 @@ def schedule_statuses(*, number: SandboxPhoneNumber, message: SandboxMessage, ca
             SandboxMessage.objects.filter(pk=message.pk).update(status=status)
 
         payload = status_payload(
-            number=number, message=message, status=status, category=category, free_entry=free_entry
+            number=number, message=message, status=status, category=category, free_entry=free_entry, failure=failure
         )
         steps.append((max(at - previous, 0.0), payload, mark))
         previous = at

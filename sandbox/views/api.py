@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.exceptions import json_error
 from core.jsonbody import json_loads_limited
-from sandbox import accounts, customers, message_templates
+from sandbox import accounts, customers, identities, message_templates
 from sandbox.meta import digits
 from sandbox.models import SandboxFault, SandboxMessage, SandboxPhoneNumber, SandboxTemplate
 
@@ -37,7 +37,7 @@ def _malformed() -> JsonResponse:
 @csrf_exempt
 @require_POST
 def api_inbound(request: HttpRequest) -> JsonResponse:
-    """An end customer writes: `{phone_number_id, from, type?: text|button|location|image, ...}`."""
+    """An end customer writes: `{phone_number_id, from | username, type?, ...}` (docs/sandbox.md)."""
     body = _json_body(request)
     if body is None:
         return _malformed()
@@ -45,14 +45,19 @@ def api_inbound(request: HttpRequest) -> JsonResponse:
     if number is None:
         return json_error("unknown_number", "No sandbox number has that phone_number_id.", 404)
     try:
-        wa_id = customers.customer_wa_id(body.get("from"))
-        message, text = customers.build_message(number, wa_id, body)
+        customer = customers.customer_from(number, body)
+        if body.get("type") == "changed_number":
+            moved, stored, status = customers.customer_changes_number(
+                number, customer=customer, new_phone=body.get("new_phone")
+            )
+            return JsonResponse({"wamid": stored.wamid, "webhook_status": status, "user_id": moved.user_id})
+        message, text = customers.build_message(number, customer.key, body)
     except customers.InvalidInbound as error:
         return json_error("invalid", str(error), 400)
     stored, status = customers.customer_sends(
-        number, wa_id=wa_id, message=message, text=text, profile_name=str(body.get("profile_name") or "")[:100]
+        number, customer=customer, message=message, text=text, profile_name=str(body.get("profile_name") or "")[:100]
     )
-    result: dict[str, Any] = {"wamid": stored.wamid, "webhook_status": status}
+    result: dict[str, Any] = {"wamid": stored.wamid, "webhook_status": status, "user_id": customer.user_id}
     if message.get("type") == "image":
         result["media_id"] = message["image"]["id"]
     return JsonResponse(result, status=200)
@@ -65,14 +70,15 @@ def api_messages(request: HttpRequest) -> JsonResponse:
     if request.GET.get("phone_number_id"):
         messages = messages.filter(phone_number_id=request.GET["phone_number_id"])
     if request.GET.get("to"):
-        messages = messages.filter(wa_id=digits(request.GET["to"]))
+        to = request.GET["to"]
+        messages = messages.filter(wa_id=to if identities.is_bsuid(to) else digits(to))
     return JsonResponse(
         {
             "results": [
                 {
                     "wamid": m.wamid,
                     "phone_number_id": m.phone_number_id,
-                    "to": f"+{m.wa_id}",
+                    "to": m.wa_id if identities.is_bsuid(m.wa_id) else f"+{m.wa_id}",
                     "type": m.type,
                     "text": m.text,
                     "status": m.status,
@@ -271,7 +277,7 @@ def api_chat(request: HttpRequest) -> JsonResponse:
     if number is None:
         return json_error("unknown_number", "No sandbox number has that phone_number_id.", 404)
     try:
-        wa_id = customers.customer_wa_id(request.GET.get("from"))
+        customer = customers.customer_from(number, request.GET)
     except customers.InvalidInbound as error:
         return json_error("invalid", str(error), 400)
-    return JsonResponse(customers.chat(number=number, wa_id=wa_id))
+    return JsonResponse(customers.chat(number=number, wa_id=customer.key))

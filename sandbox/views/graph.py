@@ -30,6 +30,9 @@ NO_SUCH_OBJECT = (
 )
 
 
+PERMISSION_DETAILS = "The access token does not have permission to act on object {node}."
+
+
 def bearer(request: HttpRequest) -> str:
     header = request.headers.get("Authorization", "")
     return header[7:].strip() if header.startswith("Bearer ") else ""
@@ -124,7 +127,12 @@ def _dispatch(request: HttpRequest, node: str, routes: dict[tuple[str, str], Han
             return graph_error(190, 401)
         return graph_error(100, 400, NO_SUCH_OBJECT.format(method=request.method.lower(), node=node))
     if token != accounts.token_of(_owner(kind, obj)):
-        return graph_error(190, 401)  # not this account's token: Meta's "invalid token" for our purposes
+        if not _token_known(token):
+            return graph_error(190, 401)  # no token, or one Meta never issued
+        # A valid token of another business: Meta does not say the object exists. Reads get 100, writes 200.
+        if request.method == "GET":
+            return graph_error(100, 400, NO_SUCH_OBJECT.format(method="get", node=node))
+        return graph_error(200, 403, "(#200) Permissions error", PERMISSION_DETAILS.format(node=node))
     handler = routes.get((kind, request.method))
     if handler is None:
         return graph_error(100, 400, NO_SUCH_OBJECT.format(method=request.method.lower(), node=node))

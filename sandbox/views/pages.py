@@ -91,7 +91,9 @@ def phone(request: HttpRequest) -> HttpResponse:
         "typing": _("typing…"),
         "send_failed": _("Could not send. Try again."),
         "no_number": _("Choose a number first."),
-        "bad_phone": _("Type your phone number with the country code, e.g. +573001234567."),
+        "bad_phone": _(
+            "Type your phone number with the country code, e.g. +573001234567, or a username such as @lucia.m."
+        ),
         "location_name": _("My location"),
         "yes": _("Yes"),
         "no": _("No"),

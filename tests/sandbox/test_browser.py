@@ -47,6 +47,20 @@ def test_customer_writes_sees_the_ai_reply_and_the_read_ticks(page, sandbox_live
     page.screenshot(path=str(ARTIFACTS / "sandbox-phone.png"), full_page=True)
 
 
+def test_a_username_customer_writes_without_a_phone_and_is_answered(page, sandbox_live, number):
+    page.goto(f"{sandbox_live}/sandbox/")
+    page.select_option("#number", number.phone_number_id)
+    page.fill("#me", "@Lucia.M")
+    page.fill("#text", "Hola, ¿tienen citas mañana?")
+    page.click("#send")
+
+    page.locator(".bubble.mine", has_text="¿tienen citas mañana?").wait_for()
+    page.locator(".bubble.theirs").first.wait_for()
+    written = SandboxMessage.objects.get(direction="in")
+    assert "from" not in written.body and written.body["from_user_id"] == written.wa_id  # the BSUID only
+    assert SandboxMessage.objects.get(direction="out").body["recipient"] == written.wa_id
+
+
 def test_popup_posts_meta_events_to_its_opener(page, sandbox_live):
     page.goto(f"{sandbox_live}/sandbox/")  # any page of ours plays the product's onboarding page
     page.evaluate("window.received = []; window.addEventListener('message', e => window.received.push(e.data))")

@@ -9,8 +9,9 @@ from sandbox.models import SandboxFault, SandboxMessage
 from sandbox.services import open_window
 from tests.factories import ContactFactory, ConversationFactory, connected_number
 from tests.sandbox.conftest import live_db
+from tests.support import wait_for
 from whatsapp.client import GraphClient
-from whatsapp.errors import GraphTimeoutError, PermanentGraphError, RateLimitedError, TransientGraphError
+from whatsapp.errors import GraphTimeoutError, RateLimitedError, TransientGraphError
 from whatsapp.models import Message
 from whatsapp.services.outbound import record_outbound_message
 
@@ -168,10 +169,12 @@ def test_send_task_records_a_permanent_fault_on_the_message(sandbox_live, sandbo
     assert Message.objects.filter(status="sent").count() == 0
 
 
-def test_window_closed_is_permanent_without_a_fault(sandbox_live, number):
+def test_window_closed_is_reported_after_the_fact_without_a_fault(sandbox_live, number, settings):
+    """Like Meta, the sandbox accepts a free-form send outside the window, then posts a failed 131047 status."""
+    settings.SANDBOX_STATUS_WEBHOOKS = True
     contact = ContactFactory(client=number.client, wa_id="573005550000")
     message = record_outbound_message(conversation=ConversationFactory(number=number, contact=contact), text="Hola")
+    assert wait_for(lambda: Message.objects.get(pk=message.pk).status == "failed")
     message.refresh_from_db()
-    assert (message.status, message.error_code) == ("failed", "131047")
-    with pytest.raises(PermanentGraphError):
-        GraphClient("sandbox-master-token").send_text(number.phone_number_id, "+573005550000", "Hola")
+    assert message.error_code == "131047" and message.wamid.startswith("wamid.")
+    assert wait_for(lambda: SandboxMessage.objects.get(wamid=message.wamid).status == "failed")

@@ -11,7 +11,7 @@ from sandbox.models import SandboxConversation, SandboxMessage, SandboxPhoneNumb
 from sandbox.services import open_window
 from tests.sandbox.conftest import live_db
 from whatsapp.client import GraphClient
-from whatsapp.errors import AuthenticationError, PermanentGraphError, WindowClosedError
+from whatsapp.errors import PermanentGraphError
 
 pytestmark = live_db
 
@@ -31,7 +31,9 @@ def stored(wamid):
 
 def test_text_is_accepted_and_recorded(operator, pnid):
     answer = operator.send_text(pnid, CUSTOMER, "Hola, ¿en qué te ayudo?", biz_opaque_callback_data="job-1")
-    assert answer["contacts"] == [{"input": CUSTOMER, "wa_id": "573001112233"}]
+    [contact] = answer["contacts"]
+    assert (contact["input"], contact["wa_id"]) == (CUSTOMER, "573001112233")
+    assert contact["user_id"].startswith("CO.") and len(contact["user_id"]) == 23  # the customer's BSUID
     wamid = answer["messages"][0]["id"]
     assert wamid.startswith("wamid.")
     message = stored(wamid)
@@ -52,13 +54,12 @@ def test_text_limits_and_bad_requests_are_code_100(operator, pnid):
     assert SandboxMessage.objects.count() == 1
 
 
-def test_free_form_outside_the_window_is_131047_but_templates_go(operator, pnid):
+def test_free_form_outside_the_window_is_accepted_and_fails_later_but_templates_go(operator, pnid):
+    """Meta takes the call and reports 131047 in a `failed` status webhook (test_status_webhooks checks it)."""
     SandboxConversation.objects.update(last_inbound_at=timezone.now() - timedelta(hours=24, minutes=1))
-    with pytest.raises(WindowClosedError) as error:
-        operator.send_text(pnid, CUSTOMER, "¿Sigues ahí?")
-    assert error.value.code == 131047
-    with pytest.raises(WindowClosedError):
-        operator.send_text(pnid, "+573009998888", "A stranger")
+    late = operator.send_text(pnid, CUSTOMER, "¿Sigues ahí?")
+    stranger = operator.send_text(pnid, "+573009998888", "A stranger")
+    assert late["messages"][0]["id"].startswith("wamid.") and stranger["messages"][0]["id"].startswith("wamid.")
     answer = operator.send_template(pnid, CUSTOMER, "hello_world", "en_US")
     assert answer["messages"][0]["message_status"] == "accepted"
 
@@ -165,8 +166,9 @@ def test_media_upload_download_and_send_by_id_or_link(operator, pnid, embedded_n
     assert unsupported.value.code == 131053
 
     token, _, _ = embedded_number()
-    with pytest.raises(AuthenticationError):
-        GraphClient(token).get_media(media_id)  # another account's media
+    with pytest.raises(PermanentGraphError) as foreign:
+        GraphClient(token).get_media(media_id)  # another account's media: "does not exist", as Meta says
+    assert foreign.value.code == 100
     assert operator.delete_media(media_id) == {"success": True}
 
 

@@ -121,8 +121,9 @@ def test_deleting_a_number_frees_its_place_in_the_portfolio(operator, embedded_n
     with pytest.raises(PermanentGraphError):
         operator.add_phone_number(WABA, "57", "3000000023", "Tres")
     token, _, es_pnid = embedded_number()
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(PermanentGraphError) as refused:
         GraphClient(token).delete_phone_number(first)  # only the owning account's token may delete it
+    assert refused.value.code == 200
 
     assert operator.delete_phone_number(first) == {"success": True}
     assert first not in {n["id"] for n in operator.list_phone_numbers(WABA)["data"]}
@@ -137,16 +138,22 @@ def test_deleting_a_number_frees_its_place_in_the_portfolio(operator, embedded_n
 def test_tokens_are_checked_per_account(operator, embedded_number):
     token, waba_id, es_pnid = embedded_number()
     hosted_pnid = operator.add_phone_number(WABA, "57", "3001231234", "Hosted")["id"]
+    for client, node in [(GraphClient("not-a-token"), hosted_pnid), (GraphClient(""), es_pnid)]:
+        with pytest.raises(AuthenticationError) as error:
+            client.get_phone_number(node)
+        assert (error.value.code, error.value.http_status) == (190, 401)
+    # A valid token of another business: like Meta, 100 on reads (the object "does not exist"), 200 on writes.
     for client, node in [
-        (GraphClient("not-a-token"), hosted_pnid),
         (GraphClient(token), hosted_pnid),  # a client's token on the operator's number
         (operator, es_pnid),  # the master token on a client's own number
         (operator, waba_id),
-        (GraphClient(""), es_pnid),
     ]:
-        with pytest.raises(AuthenticationError) as error:
+        with pytest.raises(PermanentGraphError) as error:
             client.get_phone_number(node) if node != waba_id else client.list_subscribed_apps(node)
-        assert (error.value.code, error.value.http_status) == (190, 401)
+        assert (error.value.code, error.value.http_status) == (100, 400)
+    with pytest.raises(PermanentGraphError) as error:
+        GraphClient(token).send_text(hosted_pnid, "+573001112233", "Hola")
+    assert (error.value.code, error.value.http_status) == (200, 403)
     assert GraphClient(token).get_phone_number(es_pnid)["status"] == "CONNECTED"
     with pytest.raises(PermanentGraphError) as error:
         operator.get_phone_number("123456789")  # a known token, an object that does not exist
@@ -164,8 +171,9 @@ def test_one_client_token_cannot_touch_another_clients_account(embedded_number):
         lambda: a.list_templates(waba_b),
         lambda: a.upload_media(pnid_b, b"x", "text/plain"),
     ):
-        with pytest.raises(AuthenticationError):
+        with pytest.raises(PermanentGraphError) as error:
             call()
+        assert error.value.code in (100, 200)  # Meta's answers to a valid token on another business's object
     assert b.get_phone_number(pnid_b)["id"] == pnid_b and a.get_phone_number(pnid_a)["id"] == pnid_a
     assert b.request("DELETE", f"{waba_b}/subscribed_apps") == {"success": True}  # B unsubscribes only itself
     assert b.list_subscribed_apps(waba_b) == {"data": []}

@@ -13,6 +13,18 @@
   if (savedNumber && numberSelect.querySelector('option[value="' + savedNumber + '"]')) numberSelect.value = savedNumber;
 
   function digits(value) { return (value || "").replace(/\D/g, ""); }
+  // "@lucia.m" plays a customer who hides their phone behind a username (known to the business by BSUID only).
+  function username(value) { var v = (value || "").trim(); return v.charAt(0) === "@" ? v.slice(1).toLowerCase() : ""; }
+  function who() {
+    var name = username(me.value);
+    return name ? { username: name } : { from: "+" + digits(me.value) };
+  }
+  function whoIsValid() {
+    var name = username(me.value);
+    if (name) return /^[a-z0-9._]{3,35}$/.test(name);
+    var d = digits(me.value);
+    return d.length >= 8 && d.length <= 15;
+  }
 
   function showError(message) {
     el("error").textContent = message;
@@ -21,8 +33,7 @@
 
   function ready() {
     if (!numberSelect.value) { showError(strings.no_number); return false; }
-    var d = digits(me.value);
-    if (d.length < 8 || d.length > 15) { showError(strings.bad_phone); return false; }
+    if (!whoIsValid()) { showError(strings.bad_phone); return false; }
     window.localStorage.setItem("sandbox-phone-me", me.value);
     window.localStorage.setItem("sandbox-phone-number", numberSelect.value);
     showError("");
@@ -32,7 +43,8 @@
   function send(payload) {
     if (!ready()) return Promise.resolve();
     payload.phone_number_id = numberSelect.value;
-    payload.from = "+" + digits(me.value);
+    var sender = who();
+    Object.keys(sender).forEach(function (key) { payload[key] = sender[key]; });
     return fetch("/sandbox/api/inbound", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -87,8 +99,10 @@
   }
 
   function poll() {
-    if (!numberSelect.value || digits(me.value).length < 8) return Promise.resolve();
-    var query = "?phone_number_id=" + encodeURIComponent(numberSelect.value) + "&from=" + encodeURIComponent("+" + digits(me.value));
+    if (!numberSelect.value || !whoIsValid()) return Promise.resolve();
+    var sender = who();
+    var query = "?phone_number_id=" + encodeURIComponent(numberSelect.value) +
+      (sender.username ? "&username=" + encodeURIComponent(sender.username) : "&from=" + encodeURIComponent(sender.from));
     return fetch("/sandbox/api/chat" + query)
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) { if (data) render(data); })
