@@ -244,7 +244,7 @@ WHATSAPP_BUSINESS_ACCOUNT_ID = env(
 # With the sandbox on, the Graph client talks HTTP to our own /sandbox/graph unless told otherwise.
 _default_graph_url = f"http://127.0.0.1:{PORT}/sandbox/graph" if WHATSAPP_SANDBOX else "https://graph.facebook.com"
 WHATSAPP_GRAPH_URL = env("WHATSAPP_GRAPH_URL", default=_default_graph_url).rstrip("/")
-WHATSAPP_GRAPH_VERSION = env("WHATSAPP_GRAPH_VERSION", default="v24.0")
+WHATSAPP_GRAPH_VERSION = env("WHATSAPP_GRAPH_VERSION", default="v26.0")
 WHATSAPP_GRAPH_TIMEOUT = env.float("WHATSAPP_GRAPH_TIMEOUT", default=10.0)
 WHATSAPP_EMBEDDED_SIGNUP_CONFIG_ID = env("WHATSAPP_EMBEDDED_SIGNUP_CONFIG_ID", default="")
 # The sandbox posts sent/delivered/read webhooks after each accepted send.

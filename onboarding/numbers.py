@@ -313,9 +313,10 @@ def complete_embedded_signup(*, client: Client, code: str, waba_id: str, phone_n
     if not waba_id or not phone_number_id:
         raise onboarding_error("meta_refused", message="waba_id and phone_number_id are required.")
     try:
-        token = str(GraphClient("").exchange_code(code).get("access_token") or "")
+        exchanged = GraphClient("").exchange_code(code)
     except GraphError as exc:
         raise error_for_graph(exc, step="exchange") from exc
+    token = str(exchanged.get("access_token") or "")
     graph = GraphClient(token)
     try:
         info = graph.get_phone_number(phone_number_id, fields=["display_phone_number", "verified_name"])
@@ -325,7 +326,7 @@ def complete_embedded_signup(*, client: Client, code: str, waba_id: str, phone_n
     number = _embedded_row(client=client, phone_number_id=phone_number_id, e164=e164)
     number.phone_number, number.phone_number_id, number.waba_id = e164, phone_number_id, waba_id
     number.connection_type = Connection.EMBEDDED
-    number.business_token = token
+    tenant_services.number_set_business_token(number, token=token, expires_in=exchanged.get("expires_in"))
     number.display_name = str(info.get("verified_name") or client.business_name)[:200]
     _save_new_row(number, status=Status.VERIFIED)
     return _activate(number, graph)

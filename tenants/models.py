@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedTextField
 from tenants.scoping import TenantQuerySet
+
+# Warn the client and the operator this long before a client's business token runs out (60-day tokens).
+TOKEN_EXPIRY_WARNING = timedelta(days=7)
 
 
 class Client(models.Model):
@@ -120,6 +125,10 @@ class WhatsAppNumber(models.Model):
     )
     pin = EncryptedTextField(_("two-step verification PIN"), blank=True, editable=False)
     business_token = EncryptedTextField(_("business token"), blank=True, editable=False)
+    # Meta's `expires_in` from the code exchange (empty: the token does not expire). Before that day the
+    # client reconnects through Embedded Signup; `business_token_warned_at` keeps the warning to once.
+    business_token_expires_at = models.DateTimeField(_("business token expires"), null=True, blank=True)
+    business_token_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
     verification_attempts = models.PositiveSmallIntegerField(default=0)
     code_requested_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
@@ -149,6 +158,14 @@ class WhatsAppNumber(models.Model):
             if value is not None:
                 return value
         return settings.DEFAULT_MONTHLY_FREE_MESSAGES
+
+    @property
+    def token_expires_soon(self) -> bool:
+        """The client's own token runs out within TOKEN_EXPIRY_WARNING (or has): time to reconnect."""
+        expires = self.business_token_expires_at
+        return bool(expires and self.connection_type == self.ConnectionType.EMBEDDED) and (
+            expires <= timezone.now() + TOKEN_EXPIRY_WARNING
+        )
 
     @property
     def access_token(self) -> str:

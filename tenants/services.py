@@ -278,3 +278,33 @@ def api_key_revoke(*, key: ApiKey) -> ApiKey:
         audit_record(action="api_key.revoked", client=key.client_id, obj=key)
     key.refresh_from_db(fields=["revoked_at"])
     return key
+
+
+def number_set_business_token(number: WhatsAppNumber, *, token: str, expires_in: Any) -> None:
+    """Keep the client's token from the Embedded Signup code exchange and when it runs out (Meta's
+    `expires_in`, seconds; 0 or missing: it does not expire). Saved with the number by the caller."""
+    try:
+        seconds = int(expires_in or 0)
+    except (TypeError, ValueError):
+        seconds = 0
+    number.business_token = token
+    number.business_token_expires_at = timezone.now() + timedelta(seconds=seconds) if seconds > 0 else None
+    number.business_token_warned_at = None
+
+
+def numbers_claim_token_warnings(*, within: timedelta) -> list[WhatsAppNumber]:
+    """Embedded numbers whose token runs out within `within` and were not warned yet, marked warned now
+    (a conditional UPDATE per number: two runs never warn twice)."""
+    due = WhatsAppNumber.objects.filter(
+        connection_type=WhatsAppNumber.ConnectionType.EMBEDDED,
+        business_token_expires_at__isnull=False,
+        business_token_expires_at__lte=timezone.now() + within,
+        business_token_warned_at__isnull=True,
+    ).exclude(status=WhatsAppNumber.Status.DISCONNECTED)
+    claimed = []
+    for number in due.select_related("client"):
+        if WhatsAppNumber.objects.filter(pk=number.pk, business_token_warned_at__isnull=True).update(
+            business_token_warned_at=timezone.now()
+        ):
+            claimed.append(number)
+    return claimed

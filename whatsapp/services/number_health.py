@@ -5,9 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from core.mail import header_text
 from tenants import services as tenant_services
-from tenants.models import WhatsAppNumber
-from tenants.selectors import active_numbers_to_check
+from tenants.models import TOKEN_EXPIRY_WARNING, WhatsAppNumber
+from tenants.selectors import active_numbers_to_check, owner_emails
 from whatsapp.client import GraphClient
 from whatsapp.errors import AuthenticationError, GraphError
 
@@ -47,5 +53,37 @@ def sync_number(*, number_id: int) -> bool:
 
 
 def sync_all_numbers() -> int:
-    """Refresh every active number one by one; one failing number does not stop the others."""
-    return sum(sync_number(number_id=pk) for pk in active_numbers_to_check().values_list("pk", flat=True))
+    """Refresh every active number one by one; one failing number does not stop the others. Then warn about
+    business tokens that run out soon (the same beat run, every 6 hours)."""
+    synced = sum(sync_number(number_id=pk) for pk in active_numbers_to_check().values_list("pk", flat=True))
+    warn_expiring_tokens()
+    return synced
+
+
+def warn_expiring_tokens() -> int:
+    """Email the client's owners and the operator once when a client's business token (Embedded Signup;
+    60-day tokens go silent on day 60) runs out within TOKEN_EXPIRY_WARNING. The way out is to run Embedded
+    Signup again from the portal, which reconnects the number with a new token. Returns how many were warned."""
+    numbers = tenant_services.numbers_claim_token_warnings(within=TOKEN_EXPIRY_WARNING)
+    messages = []
+    for number in numbers:
+        logger.warning("business token of number %s expires at %s", number.pk, number.business_token_expires_at)
+        with translation.override(settings.LANGUAGE_CODE):
+            values = {
+                "number": number.phone_number,
+                "business": number.client.business_name,
+                "date": formats.date_format(number.business_token_expires_at, "DATE_FORMAT"),
+            }
+            subject = header_text(_("%(business)s: WhatsApp access for %(number)s ends on %(date)s") % values)
+            body = (
+                _(
+                    "Meta's access for %(number)s ends on %(date)s; after that day no message goes out or comes in. "
+                    "Open the portal's Numbers page and connect the number with Meta again (it takes a minute)."
+                )
+                % values
+            )
+        recipients = [*owner_emails(client=number.client), *settings.OPERATOR_EMAILS]
+        messages += [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to]) for to in recipients]
+    if messages:
+        get_connection().send_messages(messages)
+    return len(numbers)
