@@ -34,12 +34,16 @@ def alert_limit(*, allowance: int, threshold: int) -> int:
     return max(math.ceil(allowance * threshold / 100), 1)
 
 
-def raise_crossed_alerts(*, period_id: int, just_counted: int) -> list[UsageAlert]:
+def raise_crossed_alerts(
+    *, period_id: int, just_counted: int, used: int | None = None, allowance: int | None = None
+) -> list[UsageAlert]:
     """Raise the alerts the last `just_counted` messages crossed. Call right after the increment.
 
-    The caller's UPDATE holds the row lock until commit, so the value read here is its own.
+    The caller's UPDATE holds the row lock until commit, so the value read here is its own; a caller whose
+    statement returned the counters already (billing.usage_sql) passes them and nothing is read.
     """
-    used, allowance = UsagePeriod.objects.values_list("service_messages", "allowance").get(pk=period_id)
+    if used is None or allowance is None:
+        used, allowance = UsagePeriod.objects.values_list("service_messages", "allowance").get(pk=period_id)
     crossed = [t for t in THRESHOLDS if used - just_counted < alert_limit(allowance=allowance, threshold=t) <= used]
     if not crossed:
         return []

@@ -69,7 +69,7 @@ def send_now_or_hand_over(message_id: int, *, loaded=None) -> None:
         send_outbound_message.apply_async(args=[message_id], countdown=random.uniform(1, 2))
         return
     if outbound.send_claimed_message(message).retry:
-        send_outbound_message.apply_async(args=[message_id], countdown=backoff_with_jitter(message.attempts + 1))
+        send_outbound_message.apply_async(args=[message_id], countdown=backoff_with_jitter(message.attempts))
 
 
 @shared_task(
@@ -95,7 +95,7 @@ def send_outbound_message(self, message_id: int):
     result = outbound.send_claimed_message(message)
     if not result.retry:
         return None
-    attempts = message.attempts + 1
+    attempts = message.attempts  # this one included (the claim counted it)
     if attempts > settings.WHATSAPP_SEND_MAX_RETRIES:
         outbound.mark_failed(message_id, result.error)
         return None

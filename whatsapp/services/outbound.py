@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from billing.services import record_outbound_usage
+from billing.usage_sql import after_outbound_count, outbound_count
 from core.queue import enqueue, enqueue_on_commit
 from whatsapp.client import GraphClient
 from whatsapp.errors import AuthenticationError, GraphError, GraphTimeoutError, WindowClosedError
@@ -71,23 +72,28 @@ class SendOutcome:
 
 
 def claim_for_sending(message_id: int, *, loaded: Message | None = None) -> Message | None:
-    """Move pending → sending atomically; None if another run has it or it left pending already.
+    """Move pending → sending atomically, counting the attempt; None if another run has it or it left pending.
 
     `loaded`: the caller holds the message with its conversation, number, client and contact (the reply
     task that just wrote it), so it is not read again.
     """
-    claimed = Message.objects.filter(pk=message_id, status=Message.Status.PENDING).update(status=Message.Status.SENDING)
+    claimed = Message.objects.filter(pk=message_id, status=Message.Status.PENDING).update(
+        status=Message.Status.SENDING, attempts=F("attempts") + 1
+    )
     if not claimed:
         return None
     if loaded is not None:
-        loaded.status = Message.Status.SENDING
+        loaded.status, loaded.attempts = Message.Status.SENDING, loaded.attempts + 1
         return loaded
     return Message.objects.select_related("conversation__number__client", "conversation__contact").get(pk=message_id)
 
 
-def release_claim(message_id: int) -> None:
-    """Give a claimed message back (sending → pending) so a later run can send it."""
-    Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(status=Message.Status.PENDING)
+def release_claim(message_id: int, *, attempted: bool = False) -> None:
+    """Give a claimed message back (sending → pending) so a later run can send it. Unless Meta was
+    `attempted` (a transient error), the claim's attempt is taken back: the send was only deferred."""
+    Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(
+        status=Message.Status.PENDING, attempts=F("attempts") if attempted else F("attempts") - 1
+    )
 
 
 def send_claimed_message(message: Message) -> SendOutcome:
@@ -97,7 +103,6 @@ def send_claimed_message(message: Message) -> SendOutcome:
     if not number.is_active or number.client.is_suspended:
         fail_message(message.pk, code="number_inactive", title="The number or its client is not active")
         return SendOutcome(sent=False)
-    Message.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1)
     to = conversation.contact.address  # the phone in `to` when known, else the BSUID in `recipient`
     try:
         response = GraphClient.for_number(number).send_message(
@@ -112,11 +117,14 @@ def send_claimed_message(message: Message) -> SendOutcome:
         return SendOutcome(sent=False, error=error)
     except GraphError as error:
         if error.transient:
-            release_claim(message.pk)
+            release_claim(message.pk, attempted=True)
             return SendOutcome(sent=False, retry=True, error=error)
         mark_failed(message.pk, error)
         return SendOutcome(sent=False, error=error)
     wamid = ((response.get("messages") or [{}])[0]).get("id")
+    if connection.vendor == "postgresql" and not message.is_template:
+        settle_sent_in_one_statement(message, wamid)
+        return SendOutcome(sent=True)
     with transaction.atomic():
         # One UPDATE: keep a wamid a status stored first; move sending → sent only (a status may be ahead).
         still_sending = Q(status=Message.Status.SENDING)
@@ -128,6 +136,40 @@ def send_claimed_message(message: Message) -> SendOutcome:
         count_accepted_message(message.pk)
         outbound_message_sent.send(sender=Message, message=message)
     return SendOutcome(sent=True)
+
+
+def settle_sent_in_one_statement(message: Message, wamid: str | None) -> None:
+    """Mark a free-form message Meta accepted as sent and count it, in one PostgreSQL statement.
+
+    What the ORM path below does in a dozen statements: keep a wamid a status stored first, move sending →
+    sent only (a status may be ahead), flip `usage_counted`, and let billing count the message (its CTEs are
+    gated on the flip, so it is counted exactly once, whichever path sees it first). When a status webhook
+    counted the message already, the flip matches no row and a plain update settles it.
+    """
+    conversation = message.conversation
+    count = outbound_count(
+        gate="sent_message",
+        number=conversation.number,
+        sent_by=message.sent_by,
+        wa_id=conversation.contact.wa_id,
+        user_id=conversation.contact.user_id,
+    )
+    settle = (
+        f"UPDATE {Message._meta.db_table} SET wamid = COALESCE(wamid, %s), "
+        "status = CASE WHEN status = 'sending' THEN 'sent' ELSE status END, "
+        "sent_at = CASE WHEN status = 'sending' THEN %s ELSE sent_at END"
+    )
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH sent_message AS ({settle}, usage_counted = true WHERE id = %s AND NOT usage_counted "
+            f"RETURNING id, sent_at, pricing_category, pricing_type, billable), {count.sql} {count.select}",
+            [wamid, now, message.pk, *count.params],
+        )
+        counted = cursor.fetchone()
+        if counted is None:
+            cursor.execute(f"{settle} WHERE id = %s", [wamid, now, message.pk])
+    after_outbound_count(counted)
 
 
 def fail_message(message_id: int, *, code: str, title: str, details: str = "") -> None:

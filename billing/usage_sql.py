@@ -1,0 +1,103 @@
+"""Usage counting as parts of a caller's single PostgreSQL statement: the hot path's one round trip.
+
+Counting one accepted reply the ORM way costs a dozen statements (find or open the month's row, insert the
+ledger row in a savepoint, increment, read back for alerts). The messaging pipeline instead sends one
+statement whose first part flips its own row (the message's `usage_counted`, or the inbound messages just
+inserted) and whose later parts, written here, count what that first part returned. Billing still authors
+every write to its tables (one writer per table); the caller only names the part that gates them. A
+statement is atomic on its own, so the gate, the counters and the ledger row commit together or not at all.
+
+SQLite and the rarer cases (templates, whose category Meta settles later) keep the ORM path in
+`billing.services`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from billing.alerts import raise_crossed_alerts
+from billing.models import Category, CountedMessage, UsagePeriod
+from billing.months import month_start
+from billing.services import recipient_country_code
+from tenants.models import WhatsAppNumber
+
+PERIODS = UsagePeriod._meta.db_table
+LEDGER = CountedMessage._meta.db_table
+
+# Every counter of a new period row, in this order; the statements below name the ones they move.
+_COUNTERS = (
+    "service_messages",
+    "ai_replies",
+    "agent_replies",
+    "template_messages",
+    "template_marketing",
+    "template_utility",
+    "template_authentication",
+    "template_uncategorized",
+    "inbound_messages",
+)
+
+
+def _period_upsert(*, select_from: str, values: dict[str, str], conflict_set: list[str]) -> str:
+    """INSERT … SELECT … ON CONFLICT (number, month) DO UPDATE: opens the month on first use, else adds."""
+    columns = ", ".join(_COUNTERS)
+    selected = ", ".join(values.get(name, "0") for name in _COUNTERS)
+    updates = ", ".join(
+        [*(f"{name} = {PERIODS}.{name} + EXCLUDED.{name}" for name in conflict_set), "updated_at = EXCLUDED.updated_at"]
+    )
+    return (
+        f"INSERT INTO {PERIODS} (client_id, number_id, month, allowance, {columns}, opened_at, updated_at) "
+        f"SELECT %s, %s, %s, %s, {selected}, now(), now() FROM {select_from} "
+        # Callers count in the current month, whose stored allowance follows the number's settings (as
+        # usage_period_for keeps it).
+        f"ON CONFLICT (number_id, month) DO UPDATE SET {updates}, allowance = EXCLUDED.allowance"
+    )
+
+
+@dataclass(frozen=True)
+class OutboundCount:
+    """The CTEs that count one outbound service message gated by the caller's CTE `gate`, and their params.
+
+    `gate` returns at most one row with the message's `id`, `sent_at`, `pricing_category`, `pricing_type` and
+    `billable`; when it returns none (the message was counted before) nothing is written. The statement's
+    final SELECT reads `period_id, used, allowance` from `counted_usage` (no row: nothing counted).
+    """
+
+    sql: str
+    params: list[Any]
+    month: date
+    select: str = "SELECT id AS period_id, service_messages AS used, allowance FROM counted_usage"
+
+
+def outbound_count(*, gate: str, number: WhatsAppNumber, sent_by: str, wa_id: str, user_id: str) -> OutboundCount:
+    """Parts of a statement that count one free-form (service) message the number sent now."""
+    month = month_start()
+    moved = {"service_messages": "1"}
+    if sent_by in ("ai", "agent"):
+        moved[f"{sent_by}_replies"] = "1"
+    upsert = _period_upsert(select_from=gate, values=moved, conflict_set=list(moved))
+    sql = (
+        f"counted_usage AS ({upsert} RETURNING id, client_id, service_messages, allowance), "
+        f"counted_ledger AS (INSERT INTO {LEDGER} (message_id, client_id, period_id, category, country_code, "
+        "counted_at, sent_at, pricing_category, pricing_type, billable) "
+        "SELECT g.id, u.client_id, u.id, %s, %s, now(), g.sent_at, g.pricing_category, g.pricing_type, g.billable "
+        f"FROM {gate} g, counted_usage u ON CONFLICT DO NOTHING)"
+    )
+    params = [
+        number.client_id,
+        number.pk,
+        month,
+        number.monthly_allowance,
+        Category.SERVICE,
+        recipient_country_code(wa_id, user_id),
+    ]
+    return OutboundCount(sql=sql, params=params, month=month)
+
+
+def after_outbound_count(row: tuple[int, int, int] | None) -> None:
+    """What follows a counted message outside the statement: the usage alerts it crossed, if any."""
+    if row is not None:
+        period_id, used, allowance = row
+        raise_crossed_alerts(period_id=period_id, just_counted=1, used=used, allowance=allowance)
