@@ -19,7 +19,10 @@ from tenants.models import Client
 
 def persona_for(*, client: Client) -> Persona:
     """The client's persona, or an unsaved one with the defaults when none was written yet."""
-    persona = Persona.objects.for_client(client).first() or Persona(client=client)
+    try:
+        persona = client.persona  # read with the client when the caller selected it along (the reply task)
+    except Persona.DoesNotExist:
+        persona = Persona(client=client)
     persona.client = client  # the caller's row: the prompt reads the business name from it, no second read
     return persona
 

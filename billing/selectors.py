@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from billing.models import UsageAlert, UsagePeriod
 from billing.months import month_start
@@ -24,17 +24,26 @@ def _allowance(number: WhatsAppNumber, month: date, period: UsagePeriod | None) 
     return number.monthly_allowance
 
 
-def free_messages_remaining(*, number: WhatsAppNumber) -> int:
-    period = UsagePeriod.objects.filter(number=number, month=month_start()).first()
-    used = period.service_messages if period else 0
+def service_messages_used(number_ref: str) -> Subquery:
+    """This month's service messages of the number `number_ref` names (an OuterRef path): for a caller that
+    reads them in its own query (the reply task loads its message, number and usage in one)."""
+    this_month = UsagePeriod.objects.filter(number_id=OuterRef(number_ref), month=month_start())
+    return Subquery(this_month.values("service_messages")[:1])
+
+
+def free_messages_remaining(*, number: WhatsAppNumber, used: int | None = None) -> int:
+    """What is left of the month's allowance; `used`: the caller read it already (service_messages_used)."""
+    if used is None:
+        period = UsagePeriod.objects.filter(number=number, month=month_start()).first()
+        used = period.service_messages if period else 0
     return max(number.monthly_allowance - used, 0)
 
 
-def ai_may_reply(*, number: WhatsAppNumber) -> bool:
+def ai_may_reply(*, number: WhatsAppNumber, used: int | None = None) -> bool:
     """Under `pause_ai` the AI stops at the allowance; `allow_overage` keeps answering."""
     if number.client.quota_policy == Client.QuotaPolicy.ALLOW_OVERAGE:
         return True
-    return free_messages_remaining(number=number) > 0
+    return free_messages_remaining(number=number, used=used) > 0
 
 
 def primary_number(*, client: Client) -> WhatsAppNumber | None:

@@ -68,8 +68,13 @@ def send_now_or_hand_over(message_id: int, *, loaded=None) -> None:
         outbound.release_claim(message_id)
         send_outbound_message.apply_async(args=[message_id], countdown=random.uniform(1, 2))
         return
+    send_claimed(message)
+
+
+def send_claimed(message) -> None:
+    """Call Meta for a claimed message; after a transient error the send task retries it with backoff."""
     if outbound.send_claimed_message(message).retry:
-        send_outbound_message.apply_async(args=[message_id], countdown=backoff_with_jitter(message.attempts))
+        send_outbound_message.apply_async(args=[message.pk], countdown=backoff_with_jitter(message.attempts))
 
 
 @shared_task(

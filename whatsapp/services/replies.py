@@ -12,15 +12,16 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 
 from ai.models import Persona
 from ai.providers.base import ChatTurn
 from ai.replies import ReplyDraft, acknowledge_non_text, answer_language, generate_reply
 from ai.selectors import persona_for
 from ai.services import reply_log_record
-from billing.selectors import ai_may_reply
+from billing.selectors import ai_may_reply, service_messages_used
+from core.sql import insert_columns, insert_params, select_list
 from whatsapp.client import GraphClient
 from whatsapp.errors import GraphError
 from whatsapp.models import Conversation, Message
@@ -43,18 +44,14 @@ def answer_inbound_message(message_id: int) -> Message | None:
     Safe to run any number of times: a reply exists at most once per inbound message
     (database constraint), and only the latest message of a burst is answered.
     """
-    inbound = (
-        Message.objects.select_related("conversation__number__client", "conversation__contact")
-        .filter(pk=message_id, direction=Message.Direction.INBOUND)
-        .first()
-    )
-    if inbound is None or _superseded(inbound, or_answered=True):
+    inbound = load_inbound(message_id)
+    if inbound is None or inbound.superseded_or_answered:
         return None  # a later message's run answers the whole burst / already answered
     conversation = inbound.conversation
     number, client = conversation.number, conversation.number.client
     conversation.client = client  # the same row, already loaded: no second read of it below
     persona = persona_for(client=client)
-    burst = unanswered_burst(conversation=conversation, last=inbound)
+    burst, history = burst_and_history(inbound)
     customer_text = burst_text(burst)
     if customer_text:
         record_conversion_if_confirmed(conversation=conversation, text=customer_text, persona=persona)
@@ -63,7 +60,7 @@ def answer_inbound_message(message_id: int) -> Message | None:
     if not persona.enabled:
         flag_for_people(conversation=conversation)
         return None
-    if not ai_may_reply(number=number):
+    if not ai_may_reply(number=number, used=inbound.service_used or 0):
         hand_off(conversation=conversation, reason="Monthly free messages used up")
         return None
     if all(is_silent(m) for m in burst):
@@ -76,8 +73,45 @@ def answer_inbound_message(message_id: int) -> Message | None:
     if unsupported_only and not may_acknowledge_unsupported(conversation=conversation):
         return None  # told once today already
     show_typing(number=number, inbound=inbound)
-    draft = draft_for_burst(conversation=conversation, burst=burst, persona=persona, customer_text=customer_text)
+    draft = draft_for_burst(
+        conversation=conversation, burst=burst, history=history, persona=persona, customer_text=customer_text
+    )
+    if connection.vendor == "postgresql" and not draft.handoff:
+        return _record_reply_in_one_statement(inbound=inbound, draft=draft)
     return _record_reply(inbound=inbound, draft=draft)
+
+
+def load_inbound(message_id: int) -> Message | None:
+    """The inbound message with everything the decision reads, in one query: its conversation, number,
+    client, persona and contact; whether it is superseded or answered; how far the conversation is answered;
+    the number's usage this month."""
+    return (
+        Message.objects.select_related("conversation__number__client__persona", "conversation__contact")
+        .filter(pk=message_id, direction=Message.Direction.INBOUND)
+        .annotate(
+            superseded_or_answered=Exists(_later_or_reply(OuterRef("pk"), OuterRef("conversation_id"), answered=True)),
+            replied_up_to=_outbound_max("reply_to_id", reply_to__isnull=False),
+            spoken_up_to=_outbound_max("pk", reply_to__isnull=True),
+            service_used=service_messages_used("conversation__number_id"),
+        )
+        .first()
+    )
+
+
+def _outbound_max(column: str, **condition) -> Subquery:
+    outbound = Message.objects.filter(
+        conversation_id=OuterRef("conversation_id"), direction=Message.Direction.OUTBOUND, **condition
+    )
+    return Subquery(outbound.order_by().values("conversation_id").annotate(top=Max(column)).values("top")[:1])
+
+
+def _later_or_reply(inbound_id, conversation_id, *, answered: bool) -> QuerySet[Message]:
+    """A later message will be answered with this one (reactions schedule no reply, so they never supersede);
+    with `answered`, also an AI reply to this message."""
+    later = Q(direction=Message.Direction.INBOUND, pk__gt=inbound_id) & ~Q(kind__in=UNSCHEDULED_KINDS)
+    if answered:
+        later |= Q(reply_to_id=inbound_id, sent_by=Message.SentBy.AI)
+    return Message.objects.filter(later, conversation_id=conversation_id)
 
 
 def show_typing(*, number, inbound: Message) -> None:
@@ -88,13 +122,53 @@ def show_typing(*, number, inbound: Message) -> None:
         logger.info("mark-read/typing for %s failed: %s", inbound.wamid, error)
 
 
-def _superseded(inbound: Message, *, or_answered: bool = False) -> bool:
-    """A later message will be answered with this one (reactions schedule no reply, so they never supersede);
-    with `or_answered`, also true when the AI answered this message already. One EXISTS either way."""
-    later = Q(direction=Message.Direction.INBOUND, pk__gt=inbound.pk) & ~Q(kind__in=UNSCHEDULED_KINDS)
-    if or_answered:
-        later |= Q(reply_to_id=inbound.pk, sent_by=Message.SentBy.AI)
-    return Message.objects.filter(later, conversation_id=inbound.conversation_id).exists()
+def _superseded(inbound: Message) -> bool:
+    return _later_or_reply(inbound.pk, inbound.conversation_id, answered=False).exists()
+
+
+def _record_reply_in_one_statement(*, inbound: Message, draft: ReplyDraft) -> Message | None:
+    """Record the reply in one PostgreSQL statement: lock the conversation if the AI still owns it and no
+    later message supersedes this one, insert the reply (at most one per inbound message) and move the
+    conversation's last activity. Then log the draft (the assistant's own table).
+
+    The reply is recorded `pending`, like any other: the task claims it before calling Meta, so a run that
+    dies in between leaves it for its retry to send (a `sending` one may have reached Meta). The checks read
+    the statement's snapshot, so a customer message committed while the statement runs is answered by its
+    own run (as if it had come a moment later).
+    """
+    conversation = inbound.conversation
+    reply = Message(
+        client_id=conversation.client_id,
+        conversation_id=conversation.pk,
+        direction=Message.Direction.OUTBOUND,
+        kind="text",
+        text=draft.text,
+        status=Message.Status.PENDING,
+        sent_by=Message.SentBy.AI,
+        reply_to_id=inbound.pk,
+    )
+    messages, conversations = Message._meta.db_table, Conversation._meta.db_table
+    later = _later_or_reply(inbound.pk, conversation.pk, answered=False).values("pk")
+    later_sql, later_params = later.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH owned AS (SELECT id FROM {conversations} WHERE id = %s AND owner = %s "
+            f"AND NOT EXISTS ({later_sql}) FOR UPDATE), "
+            f"reply AS (INSERT INTO {messages} ({', '.join(insert_columns(Message))}) "
+            f"SELECT {select_list(Message)} FROM owned ON CONFLICT DO NOTHING RETURNING id, created_at), "
+            f"touched AS (UPDATE {conversations} c SET last_message_at = reply.created_at FROM reply WHERE c.id = %s) "
+            "SELECT id FROM reply",
+            [conversation.pk, Conversation.Owner.AI, *later_params, *insert_params(reply), conversation.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        draft.error = (draft.error + " | " if draft.error else "") + "discarded: not sent, see the next reply"
+        reply_log_record(client=conversation.client, draft=draft, conversation_id=conversation.pk)
+        return None  # superseded, taken over, or recorded by another run
+    reply.pk, reply._state.adding, reply._state.db = row[0], False, "default"
+    reply_log_record(client=conversation.client, draft=draft, conversation_id=conversation.pk, message_id=reply.pk)
+    reply.conversation = conversation  # with its number, client and contact loaded, for the send
+    return reply
 
 
 def unsent_reply_id(inbound_id: int) -> int | None:
@@ -133,16 +207,25 @@ def _record_reply(*, inbound: Message, draft: ReplyDraft) -> Message | None:
     return reply
 
 
-def unanswered_burst(*, conversation: Conversation, last: Message) -> list[Message]:
-    """The customer's messages after the last one we answered (or after a person's message), oldest first."""
-    # An AI reply answers everything up to its `reply_to`; a person's message everything before it.
-    answered = conversation.messages.filter(direction=Message.Direction.OUTBOUND).aggregate(
-        replied=Max("reply_to_id"), spoken=Max("pk", filter=Q(reply_to__isnull=True))
+WINDOW_MESSAGES = 4 * HISTORY_MESSAGES  # the burst, its history and replies in between, read at once
+
+
+def burst_and_history(inbound: Message) -> tuple[list[Message], list[ChatTurn]]:
+    """The customer's messages after the last one we answered (or after a person's message) up to `inbound`,
+    oldest first, and the conversation before them: one read of the conversation's latest messages.
+
+    `inbound` comes from load_inbound, which read how far the conversation is answered: an AI reply answers
+    everything up to its `reply_to`, a person's message everything before it.
+    """
+    answered_up_to = max(inbound.replied_up_to or 0, inbound.spoken_up_to or 0)
+    window = list(
+        Message.objects.filter(conversation_id=inbound.conversation_id, pk__lte=inbound.pk)
+        .only("id", "conversation_id", "direction", "kind", "text", "created_at", "deleted_at")
+        .order_by("-pk")[:WINDOW_MESSAGES]
     )
-    answered_up_to = max(answered["replied"] or 0, answered["spoken"] or 0)
-    unanswered = conversation.messages.filter(
-        direction=Message.Direction.INBOUND, pk__gt=answered_up_to, pk__lte=last.pk
-    ).order_by("-pk")[:HISTORY_MESSAGES]
+    unanswered = [m for m in window if m.direction == Message.Direction.INBOUND and m.pk > answered_up_to][
+        :HISTORY_MESSAGES
+    ]
     # A burst is messages close together: older unanswered ones (say, written while a person owned
     # the conversation) are context, not questions to answer again.
     burst: list[Message] = []
@@ -150,7 +233,14 @@ def unanswered_burst(*, conversation: Conversation, last: Message) -> list[Messa
         if burst and burst[-1].created_at - message.created_at > BURST_GAP:
             break
         burst.append(message)
-    return burst[::-1]
+    burst.reverse()
+    first = burst[0].pk if burst else inbound.pk + 1
+    earlier = [m for m in window if m.pk < first and m.text and m.deleted_at is None][:HISTORY_MESSAGES]
+    history = [
+        ChatTurn(role="customer" if m.direction == Message.Direction.INBOUND else "business", text=m.text)
+        for m in reversed(earlier)
+    ]
+    return burst, history
 
 
 def _readable(message: Message) -> str:
@@ -167,23 +257,15 @@ def burst_text(burst: list[Message]) -> str:
     return "\n".join(t for t in (_readable(m) for m in burst) if t)
 
 
-def conversation_history(*, conversation: Conversation, before: Message) -> list[ChatTurn]:
-    earlier = (
-        conversation.messages.filter(pk__lt=before.pk, deleted_at__isnull=True)
-        .exclude(text="")
-        .order_by("-pk")[:HISTORY_MESSAGES]
-    )
-    return [
-        ChatTurn(role="customer" if m.direction == Message.Direction.INBOUND else "business", text=m.text)
-        for m in reversed(earlier)
-    ]
-
-
 def draft_for_burst(
-    *, conversation: Conversation, burst: list[Message], persona: Persona, customer_text: str
+    *,
+    conversation: Conversation,
+    burst: list[Message],
+    history: list[ChatTurn],
+    persona: Persona,
+    customer_text: str,
 ) -> ReplyDraft:
     """Answer the text of the burst; a burst with no text (voice note, picture…) gets an acknowledgement."""
-    history = conversation_history(conversation=conversation, before=burst[0])
     if customer_text:
         return generate_reply(client=conversation.client, customer_text=customer_text, history=history, persona=persona)
     language = answer_language(persona, [t.text for t in history if t.role == "customer"])
