@@ -11,6 +11,7 @@ from tests.factories import ConversationFactory, MessageFactory
 from whatsapp.models import Message
 from whatsapp.services import replies
 from whatsapp.services.outbound import record_outbound_message
+from whatsapp.signals import outbound_message_sent
 from whatsapp.tasks import answer_inbound_message, send_outbound_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,6 +39,21 @@ def test_running_the_reply_task_twice_sends_one_reply(sandbox_live, number):
     assert SandboxMessage.objects.filter(direction="out").count() == 1
     assert Message.objects.filter(direction="out").count() == 1
     assert UsagePeriod.objects.get(number=number).service_messages == 1
+
+
+def test_a_sent_reply_tells_observers_once(sandbox_live, number):
+    """Integrators' `message.sent` hangs off this signal, on every database's send path."""
+    seen = []
+
+    def observer(sender, message, **kwargs):
+        seen.append((message.pk, message.conversation.number.pk))
+
+    outbound_message_sent.connect(observer, dispatch_uid="test.sent")
+    try:
+        reply_id = answer_inbound_message.delay(inbound(number).pk).get()
+    finally:
+        outbound_message_sent.disconnect(dispatch_uid="test.sent")
+    assert seen == [(reply_id, number.pk)]
 
 
 def test_a_burst_is_answered_once_by_the_latest_message(sandbox_live, number):

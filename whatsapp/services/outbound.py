@@ -124,6 +124,7 @@ def send_claimed_message(message: Message) -> SendOutcome:
     wamid = ((response.get("messages") or [{}])[0]).get("id")
     if connection.vendor == "postgresql" and not message.is_template:
         settle_sent_in_one_statement(message, wamid)
+        outbound_message_sent.send(sender=Message, message=message)
         return SendOutcome(sent=True)
     with transaction.atomic():
         # One UPDATE: keep a wamid a status stored first; move sending → sent only (a status may be ahead).
