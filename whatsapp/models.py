@@ -121,6 +121,15 @@ class Conversation(models.Model):
     def __str__(self) -> str:
         return f"{self.contact} ↔ {self.number.phone_number}"
 
+    @property
+    def pending_next_step(self) -> str:
+        """The next step people should take, unless the customer wrote again since (the label, or "")."""
+        if not self.next_step or (
+            self.last_inbound_at and self.next_step_at and self.next_step_at < self.last_inbound_at
+        ):
+            return ""
+        return self.get_next_step_display()
+
     def window_open(self, at=None) -> bool:
         """Free-form messages are allowed only within 24 h of the customer's last message."""
         if self.last_inbound_at is None:

@@ -206,3 +206,21 @@ def test_polled_header_shows_an_ai_handoff(owner_client, tenant):
     Conversation.objects.filter(pk=tenant.conversation.pk).update(owner="human", needs_attention=True)
     head = owner_client.get(url).content.decode()
     assert 'id="hand-back"' in head and "<html" not in head
+
+
+def test_the_thread_shows_the_next_step_and_hides_what_the_customer_deleted(owner_client, tenant):
+    from django.utils import timezone
+
+    conversation = tenant.conversation
+    Conversation.objects.filter(pk=conversation.pk).update(
+        next_step="send_template", next_step_at=timezone.now(), last_inbound_at=timezone.now().replace(year=2025)
+    )
+    gone = MessageFactory(conversation=conversation, text="Mi clave es 1234", deleted_at=timezone.now())
+    edited = MessageFactory(
+        conversation=conversation, text="¿Abren el sábado?", edited_at=timezone.now(), edits=[{"text": "¿domingo?"}]
+    )
+    html = owner_client.get(f"/app/inbox/{conversation.pk}/").content.decode()
+    assert 'id="next-step"' in html and "envía una plantilla aprobada" in html
+    assert "Mi clave es 1234" not in html and "El cliente eliminó este mensaje." in html
+    assert f'id="message-{gone.pk}"' in html and "¿Abren el sábado?" in html and "Editado" in html
+    assert f'id="message-{edited.pk}"' in html

@@ -133,3 +133,29 @@ def test_a_changed_number_links_the_old_identity_to_the_new_one(number, post_web
     assert Conversation.objects.get(contact=old).next_step == "changed_number"
     assert Message.objects.get(wamid="wamid.NEWNUM").conversation.contact == new
     assert Message.objects.get(wamid="wamid.SYS").conversation.contact == old  # the notice stays in the history
+
+
+@pytest.mark.parametrize(
+    ("code", "step", "opted_out"),
+    [("131047", "send_template", False), ("131026", "unreachable", False), ("131050", "marketing_opted_out", True)],
+)
+def test_a_failed_status_leaves_the_conversation_with_a_next_step(number, post_webhook, code, step, opted_out):
+    post_webhook(text_message(number, wamid="wamid.Q", text="Hola", ts=_now(-3600)))
+    conversation = Conversation.objects.get()
+    sent = Message.objects.create(
+        client=number.client, conversation=conversation, direction="out", status="sent", wamid="wamid.F", text="Hi"
+    )
+    error = {"code": int(code), "title": "Meta's title", "error_data": {"details": "why"}}
+    status = {"id": sent.wamid, "status": "failed", "timestamp": _now(), "recipient_id": SENDER, "errors": [error]}
+    envelope = messages_envelope(number, [])
+    value = envelope["entry"][0]["changes"][0]["value"]
+    value.pop("messages")
+    value["statuses"] = [status]
+    post_webhook(envelope)
+
+    conversation.refresh_from_db()
+    assert conversation.next_step == step and conversation.pending_next_step
+    assert (conversation.contact.marketing_opted_out_at is not None) is opted_out
+    post_webhook(text_message(number, wamid="wamid.LATER", text="¿Siguen ahí?", ts=_now(60)))
+    conversation.refresh_from_db()
+    assert conversation.pending_next_step == ""  # the customer wrote again: the window is open

@@ -124,6 +124,32 @@ def link_changed_number(*, contact: Contact, message: dict[str, Any]) -> Contact
     return new
 
 
+# Meta's codes for a send that failed for good and what a person does next (shown in the inbox).
+NEXT_STEP_FOR_CODE = {
+    "131047": NextStep.SEND_TEMPLATE,
+    "131026": NextStep.UNREACHABLE,
+    "131049": NextStep.MARKETING_LIMIT,
+    "131050": NextStep.MARKETING_OPTED_OUT,
+}
+
+
+def note_send_failure(*, message_id: int, code: str) -> str:
+    """After a send failed (at once, or later in a status webhook): leave its conversation with the next step
+    for people, and remember an opt-out from marketing (131050) on the contact. Returns the step, or ""."""
+    step = NEXT_STEP_FOR_CODE.get(str(code))
+    if step is None:
+        return ""
+    found = Message.objects.filter(pk=message_id).values_list("conversation_id", "conversation__contact_id").first()
+    if found is None:
+        return ""
+    conversation_id, contact_id = found
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation_id).update(next_step=step, next_step_at=now)
+    if step == NextStep.MARKETING_OPTED_OUT:
+        Contact.objects.filter(pk=contact_id, marketing_opted_out_at__isnull=True).update(marketing_opted_out_at=now)
+    return step
+
+
 def may_acknowledge_unsupported(*, conversation: Conversation) -> bool:
     """True once per conversation and day (TIME_ZONE): the caller then tells the customer we cannot read it.
 

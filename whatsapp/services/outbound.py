@@ -18,6 +18,7 @@ from core.queue import enqueue, enqueue_on_commit
 from whatsapp.client import GraphClient
 from whatsapp.errors import AuthenticationError, GraphError, GraphTimeoutError, WindowClosedError
 from whatsapp.models import Conversation, Message
+from whatsapp.services.customer_events import note_send_failure
 from whatsapp.signals import outbound_message_sent
 
 logger = logging.getLogger(__name__)
@@ -175,13 +176,19 @@ def settle_sent_in_one_statement(message: Message, wamid: str | None) -> None:
 
 def fail_message(message_id: int, *, code: str, title: str, details: str = "") -> None:
     """Record why a message could not be sent; a message Meta accepted is never marked failed here."""
-    Message.objects.filter(pk=message_id).exclude(status__in=["sent", "delivered", "read"]).update(
-        status=Message.Status.FAILED,
-        failed_at=timezone.now(),
-        error_code=code[:20],
-        error_title=title[:255],
-        error_details=details or title,
+    failed = (
+        Message.objects.filter(pk=message_id)
+        .exclude(status__in=["sent", "delivered", "read"])
+        .update(
+            status=Message.Status.FAILED,
+            failed_at=timezone.now(),
+            error_code=code[:20],
+            error_title=title[:255],
+            error_details=details or title,
+        )
     )
+    if failed:
+        note_send_failure(message_id=message_id, code=code)
 
 
 def mark_failed(message_id: int, error: GraphError) -> None:

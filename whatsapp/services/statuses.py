@@ -11,6 +11,7 @@ from django.db.models import Case, F, Q, Value, When
 from billing.services import usage_record_pricing, usage_record_pricing_batch
 from tenants.models import WhatsAppNumber
 from whatsapp.models import Message
+from whatsapp.services.customer_events import note_send_failure
 from whatsapp.services.inbound import _timestamp
 from whatsapp.services.outbound import count_accepted_message
 from whatsapp.signals import message_statuses_applied
@@ -84,12 +85,18 @@ def _advance_status(message: Message, name: str, status: dict[str, Any]) -> None
     if name == "failed":
         errors = status.get("errors") or [{}]
         err = errors[0] if isinstance(errors[0], dict) else {}
-        Message.objects.filter(pk=message.pk).exclude(status__in=["delivered", "read"]).update(
-            status=Message.Status.FAILED,
-            error_code=str(err.get("code") or ""),
-            error_title=str(err.get("title") or "")[:255],
-            error_details=str((err.get("error_data") or {}).get("details") or err.get("message") or ""),
+        failed = (
+            Message.objects.filter(pk=message.pk)
+            .exclude(status__in=["delivered", "read"])
+            .update(
+                status=Message.Status.FAILED,
+                error_code=str(err.get("code") or ""),
+                error_title=str(err.get("title") or "")[:255],
+                error_details=str((err.get("error_data") or {}).get("details") or err.get("message") or ""),
+            )
         )
+        if failed:
+            note_send_failure(message_id=message.pk, code=str(err.get("code") or ""))
         return
     if name not in rank:
         return
