@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -140,9 +141,13 @@ def existing_account_notify(*, user_id: int, business_name: str) -> bool:
         body = gettext(
             "Someone (perhaps you) tried to create a new CRM Master account with this e-mail address, for the "
             "business “%(business)s”.\n\nYou already have an account: log in at %(login_url)s. If you forgot "
-            "your password, ask the operator to reset it.\n\nIf it was not you, ignore this message: nothing "
+            "your password, choose a new one at %(reset_url)s.\n\nIf it was not you, ignore this message: nothing "
             "changed in your account."
-        ) % {"business": header_text(business_name), "login_url": f"{settings.PUBLIC_BASE_URL}{settings.LOGIN_URL}"}
+        ) % {
+            "business": header_text(business_name),
+            "login_url": f"{settings.PUBLIC_BASE_URL}{settings.LOGIN_URL}",
+            "reset_url": f"{settings.PUBLIC_BASE_URL}{reverse('portal:password-reset')}",
+        }
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     return True
 

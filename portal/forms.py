@@ -6,6 +6,8 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +34,34 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("That email and password do not match. Check them and try again."),
         "inactive": _("This account is disabled."),
     }
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, worded for the portal, that also reaches owners who never chose a password (they
+    signed up without one and left onboarding before the last step): the e-mail is their way back in."""
+
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email", "inputmode": "email"}),
+    )
+
+    def get_users(self, email):
+        users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+        return (user for user in users if user.email and user.email.lower() == email.lower())
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """Django's form for the reset link, with the portal's "tú" labels instead of the validators' formal list."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password1"].help_text = _(
+            "At least 8 characters; not only numbers, not your email, not a common password."
+        )
+        self.fields["new_password2"].label = _("Write it again")
+        self.fields["new_password2"].help_text = ""
 
 
 class InboxFilterForm(forms.Form):

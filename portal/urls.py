@@ -9,6 +9,14 @@ app_name = "portal"
 urlpatterns = [
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth.LogoutView.as_view(), name="logout"),
+    path("accounts/password-reset/", auth.PasswordResetView.as_view(), name="password-reset"),
+    path("accounts/password-reset/sent/", auth.PasswordResetDoneView.as_view(), name="password-reset-done"),
+    path(
+        "accounts/password-reset/<uidb64>/<token>/",
+        auth.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("accounts/password-reset/done/", auth.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
     path("app/", home.home, name="home"),
     path("app/choose/", auth.choose_client, name="choose-client"),
     path("app/inbox/", inbox.inbox, name="inbox"),

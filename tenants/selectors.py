@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from tenants.models import Client, Membership, WhatsAppNumber
 
@@ -82,3 +84,15 @@ def hosted_capacity() -> HostedCapacity:
 def member_user_ids(*, client: Client) -> list[int]:
     """Ids of the users acting for the client (owners and agents)."""
     return list(Membership.objects.for_client(client).values_list("user_id", flat=True))
+
+
+def abandoned_signup_ids(now: datetime | None = None) -> set[int]:
+    """Clients still onboarding whose setup link expired unused (SETUP_CODE_TTL_DAYS): sign-ups left behind.
+
+    An owner who resumes from the portal gets a fresh link, so the client counts as onboarding again. The
+    operator's dashboard hides these by default; nothing else treats them differently."""
+    now = now or timezone.now()
+    stale = Q(setup_code_expires_at__lt=now) | Q(
+        setup_code_expires_at__isnull=True, created_at__lt=now - timedelta(days=settings.SETUP_CODE_TTL_DAYS)
+    )
+    return set(Client.objects.filter(stale, status=Client.Status.ONBOARDING).values_list("id", flat=True))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.ids import parse_id
 from portal.access import SESSION_CLIENT_KEY, remember_client
-from portal.forms import LoginForm
+from portal.forms import LoginForm, PasswordResetForm, SetPasswordForm
 from tenants.selectors import memberships_of
 
 
@@ -28,6 +30,38 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's rule): a link cannot log anyone out."""
+
+
+# Password reset by e-mail: Django's own views and token (one use, PASSWORD_RESET_TIMEOUT), with our templates
+# in the portal's "tú" Spanish. The page answers the same whether or not the address has an account.
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "portal/password_reset/form.html"
+    email_template_name = "portal/password_reset/email.txt"
+    subject_template_name = "portal/password_reset/subject.txt"
+    form_class = PasswordResetForm
+    success_url = reverse_lazy("portal:password-reset-done")
+
+    def get_extra_email_context(self) -> dict:
+        # The link's address is ours (PUBLIC_BASE_URL), never the request's Host header.
+        return {"base_url": settings.PUBLIC_BASE_URL}
+
+    def dispatch(self, *args, **kwargs):
+        self.extra_email_context = self.get_extra_email_context()
+        return super().dispatch(*args, **kwargs)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "portal/password_reset/done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "portal/password_reset/confirm.html"
+    form_class = SetPasswordForm
+    success_url = reverse_lazy("portal:password-reset-complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "portal/password_reset/complete.html"
 
 
 @login_required

@@ -12,7 +12,7 @@ from portal.reports import dashboard_metrics
 from portal.selectors import operator_month_usage
 from tenants.access import operator_required
 from tenants.models import Client
-from tenants.selectors import hosted_capacity
+from tenants.selectors import abandoned_signup_ids, hosted_capacity
 
 CLIENT_SERIES = [
     Series("ai", _("AI replies"), "#128c7e"),
@@ -21,17 +21,37 @@ CLIENT_SERIES = [
 ]
 
 
+SHOW_CHOICES = ("", "all")  # "": abandoned sign-ups hidden; "all": every client
+SUMMED = ("conversations_today", "free_messages_remaining", "ai_responses_sent")
+
+
 @require_GET
 @operator_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show", "")
+    if show not in SHOW_CHOICES:
+        return render(request, "400.html", {"message": _("Unknown filter.")}, status=400)
     metrics = dashboard_metrics()
+    abandoned = abandoned_signup_ids()
+    visible = [row for row in metrics["results"] if show == "all" or row["client_id"] not in abandoned]
     usage = operator_month_usage()
-    rows = [{"label": row["client_name"], **usage.get(row["client_id"], {})} for row in metrics["results"]]
+    rows = [{"label": row["client_name"], **usage.get(row["client_id"], {})} for row in visible]
     statuses = dict(Client.Status.choices)
-    clients = [{**row, "status_label": statuses.get(row["status"], row["status"])} for row in metrics["results"]]
+    clients = [
+        {**row, "status_label": statuses.get(row["status"], row["status"]), "abandoned": row["client_id"] in abandoned}
+        for row in visible
+    ]
+    # The page's totals are those of the rows it shows; the API (GET /api/dashboard/metrics) keeps every client.
+    totals = {
+        **metrics["totals"],
+        "clients": len(visible),
+        **{key: sum(r[key] for r in visible) for key in SUMMED},
+    }
     context = {
-        "metrics": metrics,
+        "metrics": {**metrics, "totals": totals},
         "clients": clients,
+        "show": show,
+        "abandoned_count": len(abandoned),
         "chart": stacked_bars(rows, series=CLIENT_SERIES),
         "capacity": hosted_capacity(),
     }

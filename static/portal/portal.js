@@ -42,7 +42,28 @@
     form.querySelector("[name=parameters]").focus();
   }
 
+  // The tab row scrolls sideways on a phone: show which side has more tabs, and start at the current one.
+  function tabHints() {
+    var wrap = document.getElementById("tabs-wrap");
+    var tabs = document.getElementById("tabs");
+    if (!wrap || !tabs) { return; }
+    function update() {
+      var left = tabs.scrollLeft;
+      var room = tabs.scrollWidth - tabs.clientWidth;
+      wrap.classList.toggle("more-left", left > 2);
+      wrap.classList.toggle("more-right", room - left > 2);
+    }
+    var current = tabs.querySelector("a.on");
+    if (current && tabs.scrollWidth > tabs.clientWidth) {
+      tabs.scrollLeft = Math.max(0, current.offsetLeft - (tabs.clientWidth - current.offsetWidth) / 2);
+    }
+    tabs.addEventListener("scroll", update, { passive: true });
+    window.addEventListener("resize", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    tabHints();
     document.querySelectorAll("[data-poll-url]").forEach(startPolling);
     document.addEventListener("click", pickTemplate);
   });

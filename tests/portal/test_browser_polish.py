@@ -1,4 +1,4 @@
-"""Issue fixes seen in Debian's chromium at phone (390x844) and desktop (1366x900) size: every tab in sight,
+"""Issue fixes seen in Debian's chromium at phone (390x844) and desktop (1366x900) size: every tab in reach,
 the header keeps "log out" on one line, Spanish refusals and handoff reasons, no favicon 404, the "tú" login
 error. Screenshots land in test-artifacts/portal/."""
 
@@ -41,9 +41,13 @@ def test_tabs_header_refusals_and_reasons(live_server, chromium, size):
     _log_in(page, live_server.url, tenant.agent.email)
     page.wait_for_selector("#tabs")
     width = page.evaluate("document.documentElement.clientWidth")
-    for tab in page.locator("#tabs a").all():  # every tab is on screen, none hidden off the right edge
-        box = tab.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # the page itself never scrolls sideways
+    if size == "desktop":  # every tab is on screen
+        for tab in page.locator("#tabs a").all():
+            box = tab.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    else:  # one row that scrolls, with a hint at the edge that hides the rest (tests/portal/test_browser_daily.py)
+        assert "more-right" in page.get_attribute("#tabs-wrap", "class")
     logout = page.locator("#logout").bounding_box()
     assert logout["height"] < 30  # "Cerrar sesión" stays on one line
     assert page.locator("#nav-inbox .count").inner_text() == "1"

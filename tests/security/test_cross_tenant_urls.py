@@ -188,6 +188,8 @@ OPERATOR_ONLY: dict[str, str] = {
 EXEMPT: dict[str, str] = {
     "sandbox:": "the sandbox plays Meta's Graph API and customers' phones (never mounted in production); "
     "its parameters are Meta-side ids checked against the bearer token, see tests/sandbox",
+    "portal:password-reset-confirm": "a user id signed with Django's one-time reset token, no client's object; "
+    "a forged or used link is refused, see tests/portal/test_password_reset.py",
 }
 
 

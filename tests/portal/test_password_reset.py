@@ -1,0 +1,47 @@
+"""Password reset by e-mail (Django's views and tokens): the link is ours, never the request's Host; the answer
+is the same with or without an account; staff and owners without a password are reached too."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from onboarding.services import register_client
+from tests.portal.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_link_in_the_mail_uses_the_public_address_not_the_host_header(client, tenant, settings):
+    settings.PUBLIC_BASE_URL = "https://crm.example.com"
+    settings.ALLOWED_HOSTS = ["*"]
+    response = client.post("/accounts/password-reset/", {"email": tenant.owner.email}, HTTP_HOST="evil.example")
+    assert response.status_code == 302 and response["Location"] == "/accounts/password-reset/sent/"
+    (message,) = mail.outbox
+    assert "https://crm.example.com/accounts/password-reset/" in message.body
+    assert "evil.example" not in message.body
+    assert message.to == [tenant.owner.email]
+
+
+def test_an_unknown_address_looks_the_same_and_sends_nothing(client, tenant):
+    response = client.post("/accounts/password-reset/", {"email": "nadie@example.com"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/password-reset/sent/"
+    assert mail.outbox == []
+
+
+def test_an_invalid_address_is_a_form_error_on_the_page(client):
+    response = client.post("/accounts/password-reset/", {"email": "not-an-email"})
+    assert response.status_code == 200 and response.context["form"].errors["email"]
+
+
+def test_an_owner_who_never_chose_a_password_gets_the_link(client):
+    register_client(name="Luis", email="luis@example.com", business_name="Taller Luis")
+    client.post("/accounts/password-reset/", {"email": "luis@example.com"})
+    assert len(mail.outbox) == 1
+
+
+def test_a_forged_link_is_refused_in_words(client, tenant):
+    response = client.get("/accounts/password-reset/MQ/set-password/")
+    assert response.status_code == 200 and b'id="password-link-invalid"' in response.content
+    tenant.owner.refresh_from_db()
+    assert tenant.owner.check_password(PASSWORD)  # nothing changed
