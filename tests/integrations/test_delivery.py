@@ -326,3 +326,24 @@ def test_pipeline_events_handoff_take_over_status_and_usage(number, receiver, dj
     usage = bodies["usage.threshold"]["data"]
     assert usage["number"]["phone_number"] == number.phone_number and usage["threshold"] in (80, 100)
     assert usage["month"] == period.month.strftime("%Y-%m")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_assistants_reply_is_announced_as_message_sent(sandbox_live, number, receiver):
+    """End to end through the sandbox: the customer writes, the assistant's reply is accepted by the Graph API,
+    and the endpoint hears both (the tasks run eagerly at each commit, as a worker would run them)."""
+    from tests.support import customer_writes
+
+    rx = receiver([200])
+    _endpoint, secret = services.endpoint_create(
+        client=number.client, url=rx.url, events=["message.received", "message.sent"]
+    )
+    customer_writes(sandbox_live, number, "Hola, ¿a qué hora abren?")
+
+    bodies = [json.loads(r.body) for r in rx.requests]
+    assert [b["type"] for b in bodies] == ["message.received", "message.sent"]
+    sent = bodies[1]["data"]["message"]
+    reply = Message.objects.get(direction=Message.Direction.OUTBOUND)
+    assert (sent["id"], sent["direction"], sent["wamid"]) == (reply.pk, "out", reply.wamid)
+    assert sent["wamid"] and sent["status"] == "sent"
+    assert all(verify(secret, r.body, r.headers["X-CRM-Signature"]) for r in rx.requests)
