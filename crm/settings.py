@@ -325,6 +325,8 @@ OUTGOING_WEBHOOK_TIMEOUT_SECONDS = env.float("OUTGOING_WEBHOOK_TIMEOUT_SECONDS",
 OUTGOING_WEBHOOK_RETRY_BASE_SECONDS = env.float("OUTGOING_WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
 OUTGOING_WEBHOOK_RETRY_MAX_DELAY_SECONDS = env.float("OUTGOING_WEBHOOK_RETRY_MAX_DELAY_SECONDS", default=4 * 3600.0)
 OUTGOING_WEBHOOK_RETRY_FOR_SECONDS = env.int("OUTGOING_WEBHOOK_RETRY_FOR_SECONDS", default=24 * 3600)
+# Finished deliveries (and their attempts) older than this many days are deleted nightly (0 keeps them).
+OUTGOING_WEBHOOK_KEEP_DAYS = env.int("OUTGOING_WEBHOOK_KEEP_DAYS", default=30)
 
 # --- Audit ------------------------------------------------------------------------------------
 # Audit entries older than this many days are deleted by the daily beat job (0 keeps them forever).

@@ -476,3 +476,16 @@ def deliveries_sweep(*, now: datetime | None = None, stale_after: timedelta = ti
     for delivery_id in ids:
         enqueue("integrations.deliver_webhook", delivery_id)
     return len(ids)
+
+
+def deliveries_purge(*, now: datetime | None = None) -> int:
+    """Delete finished deliveries (and their attempts) older than OUTGOING_WEBHOOK_KEEP_DAYS (0 keeps them)."""
+    days = settings.OUTGOING_WEBHOOK_KEEP_DAYS
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    old = WebhookDelivery.objects.filter(created_at__lt=cutoff, status__in=[Status.SUCCEEDED, Status.FAILED])
+    # Redeliveries point at their original: detach them first so the delete never cascades to a newer row.
+    WebhookDelivery.objects.filter(redelivery_of__in=old).update(redelivery_of=None)
+    deleted, _per_model = old.delete()
+    return deleted

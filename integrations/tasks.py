@@ -23,3 +23,8 @@ def sweep_deliveries() -> int:
 @shared_task(name="integrations.notify_endpoint_disabled", ignore_result=True)
 def notify_endpoint_disabled(endpoint_id: int) -> None:
     services.notify_endpoint_disabled(endpoint_id=endpoint_id)
+
+
+@shared_task(name="integrations.purge_deliveries", ignore_result=True)
+def purge_deliveries() -> int:
+    return services.deliveries_purge()

@@ -88,6 +88,7 @@ def test_every_task_of_ours_has_an_explicit_name():
         "integrations.deliver_webhook",
         "integrations.emit_events",
         "integrations.notify_endpoint_disabled",
+        "integrations.purge_deliveries",
         "integrations.sweep_deliveries",
         "onboarding.notify_existing_account",
         "onboarding.release_expired_numbers",

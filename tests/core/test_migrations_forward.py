@@ -54,6 +54,7 @@ NEW_JOBS = {
     "audit: purge expired entries",
     "onboarding: release expired hosted numbers",
     "integrations: due webhook deliveries",
+    "integrations: purge old webhook deliveries",
 }
 
 

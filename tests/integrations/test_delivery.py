@@ -347,3 +347,23 @@ def test_the_assistants_reply_is_announced_as_message_sent(sandbox_live, number,
     assert (sent["id"], sent["direction"], sent["wamid"]) == (reply.pk, "out", reply.wamid)
     assert sent["wamid"] and sent["status"] == "sent"
     assert all(verify(secret, r.body, r.headers["X-CRM-Signature"]) for r in rx.requests)
+
+
+def test_old_finished_deliveries_are_purged(number, receiver, settings):
+    settings.OUTGOING_WEBHOOK_KEEP_DAYS = 30
+    rx = receiver([200])
+    old = one_delivery(number, rx.url)
+    services.delivery_attempt(old.pk)
+    again = services.delivery_redeliver(delivery=WebhookDelivery.objects.get(pk=old.pk))
+    message = MessageFactory(conversation__number=number)
+    [retrying] = services.events_emit([[number.client_id, "message.received", {"message_id": message.pk}]])
+    long_ago = old.created_at - timedelta(days=31)
+    WebhookDelivery.objects.filter(pk__in=[old.pk, retrying]).update(created_at=long_ago)
+    WebhookDelivery.objects.filter(pk=retrying).update(status="retrying")
+
+    assert services.deliveries_purge() == 2  # the old delivery and its attempt
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {again.pk, retrying}  # unfinished stays
+    assert WebhookDelivery.objects.get(pk=again.pk).redelivery_of_id is None
+    settings.OUTGOING_WEBHOOK_KEEP_DAYS = 0
+    WebhookDelivery.objects.update(created_at=long_ago, status="succeeded")
+    assert services.deliveries_purge() == 0
