@@ -115,6 +115,13 @@ ERRORS: dict[str, ErrorSpec] = {
     ),
     "meta_unavailable": ErrorSpec(503, _("WhatsApp is not answering right now. Try again in a minute.")),
     "meta_refused": ErrorSpec(400, _("WhatsApp did not accept this step. Check the details and try again.")),
+    "waba_without_number": ErrorSpec(
+        400,
+        _(
+            "Your WhatsApp Business account is connected but has no phone number we can use yet. Add your number "
+            "in the Facebook window (or in WhatsApp Manager) and connect again."
+        ),
+    ),
 }
 
 

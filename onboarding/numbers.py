@@ -301,6 +301,20 @@ def _embedded_row(*, client: Client, phone_number_id: str, e164: str) -> WhatsAp
     return number or WhatsAppNumber(client=client)
 
 
+def _only_number_of(graph: GraphClient, waba_id: str) -> str:
+    """The phone number id of a WABA that has exactly one number (GET /{waba-id}/phone_numbers); a WABA with
+    none or several cannot be finished here: the client adds or picks the number and connects again."""
+    try:
+        listed = graph.list_phone_numbers(waba_id, fields=["id", "display_phone_number"])
+    except GraphError as exc:
+        raise error_for_graph(exc, step="embedded") from exc
+    ids = [_digits(row.get("id")) for row in listed.get("data") or [] if isinstance(row, dict)]
+    ids = [pnid for pnid in ids if pnid]
+    if len(ids) != 1:
+        raise onboarding_error("waba_without_number")
+    return ids[0]
+
+
 def complete_embedded_signup(*, client: Client, code: str, waba_id: str, phone_number_id: str) -> WhatsAppNumber:
     """Trade Meta's 30-second code for the client's business token, then subscribe and register its number.
 
@@ -310,14 +324,17 @@ def complete_embedded_signup(*, client: Client, code: str, waba_id: str, phone_n
     if not code:
         raise onboarding_error("signup_cancelled")
     waba_id, phone_number_id = _digits(waba_id), _digits(phone_number_id)
-    if not waba_id or not phone_number_id:
-        raise onboarding_error("meta_refused", message="waba_id and phone_number_id are required.")
+    if not waba_id:
+        raise onboarding_error("meta_refused", message="waba_id is required.")
     try:
         exchanged = GraphClient("").exchange_code(code)
     except GraphError as exc:
         raise error_for_graph(exc, step="exchange") from exc
     token = str(exchanged.get("access_token") or "")
     graph = GraphClient(token)
+    if not phone_number_id:
+        # FINISH_ONLY_WABA, or session info that never arrived with the id: ask Meta which number the WABA has.
+        phone_number_id = _only_number_of(graph, waba_id)
     try:
         info = graph.get_phone_number(phone_number_id, fields=["display_phone_number", "verified_name"])
     except GraphError as exc:

@@ -39,6 +39,22 @@ def _remember(response: HttpResponse, lang: str | None) -> HttpResponse:
     return response
 
 
+def _finish_events(request: HttpRequest, result: dict[str, str]) -> list[dict]:
+    """What Meta's SDK hands the opener after a finished signup. Real Meta varies, and so can the sandbox
+    (query string): `finish=only_waba` (FINISH_ONLY_WABA, no phone_number_id), `order=code_first` (the login
+    callback before the session info), `auth=none` (the popup finishes without an authResponse)."""
+    only_waba = request.GET.get("finish") == "only_waba"
+    keys = ("waba_id", "business_id") if only_waba else ("phone_number_id", "waba_id", "business_id")
+    session = {
+        "type": "WA_EMBEDDED_SIGNUP",
+        "event": "FINISH_ONLY_WABA" if only_waba else "FINISH",
+        "data": {k: result[k] for k in keys},
+    }
+    auth = None if request.GET.get("auth") == "none" else {"code": result["code"]}
+    login = {"type": "SANDBOX_FB_LOGIN", "authResponse": auth}
+    return [login, session] if request.GET.get("order") == "code_first" else [session, login]
+
+
 @require_http_methods(["GET", "POST"])
 def embedded_signup(request: HttpRequest) -> HttpResponse:
     """Meta's Embedded Signup v4 popup, offline: confirm business and number, or cancel.
@@ -66,14 +82,7 @@ def embedded_signup(request: HttpRequest) -> HttpResponse:
             error = SIGNUP_ERRORS.get(exc.code, str(exc))
         else:
             result = signup_result(code, number)
-            events = [
-                {
-                    "type": "WA_EMBEDDED_SIGNUP",
-                    "event": "FINISH",
-                    "data": {k: result[k] for k in ("phone_number_id", "waba_id", "business_id")},
-                },
-                {"type": "SANDBOX_FB_LOGIN", "authResponse": {"code": result["code"]}},
-            ]
+            events = _finish_events(request, result)
             context = {"events": events, "result": result, "cancelled": False}
             return render(request, "sandbox/embedded_signup_done.html", context)
     response = render(

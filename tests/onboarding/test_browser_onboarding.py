@@ -139,6 +139,52 @@ def test_embedded_signup_through_the_sandbox_popup(sandbox_live, phone_page):
     assert number.business_token
 
 
+@pytest.mark.parametrize("variation", ["order=code_first", "finish=only_waba&order=code_first"])
+def test_embedded_signup_waits_for_both_halves_in_any_order(sandbox_live, phone_page, variation):
+    """Meta sends the login code and the session info in no fixed order, and may finish with a WABA only."""
+    page = phone_page
+    phone = new_phone()
+    sign_up_in_browser(page, sandbox_live, "ines@example.com")
+    page.click("#choose-embedded")
+    page.wait_for_selector("#es-start")
+    page.goto(f"{page.url}?{variation}")
+    with page.expect_popup() as popup_info:
+        page.click("#es-start")
+    popup = popup_info.value
+    popup.fill("#phone_number", phone)
+    popup.click("button[value=continue]")
+
+    page.wait_for_selector("#business-form")
+    number = WhatsAppNumber.objects.get(phone_number=phone)
+    assert (number.status, number.connection_type) == ("active", "embedded")
+
+
+def test_a_finish_without_login_code_asks_for_one_more_press(sandbox_live, phone_page):
+    page = phone_page
+    phone = new_phone()
+    sign_up_in_browser(page, sandbox_live, "pablo@example.com")
+    page.click("#choose-embedded")
+    page.wait_for_selector("#es-start")
+    connect_url = page.url
+    page.goto(f"{connect_url}?auth=none")
+    with page.expect_popup() as popup_info:
+        page.click("#es-start")
+    popup = popup_info.value
+    popup.fill("#phone_number", phone)
+    popup.click("button[value=continue]")
+    page.locator("#es-status", has_text="una vez más").wait_for()
+    assert not WhatsAppNumber.objects.filter(phone_number=phone).exists()
+
+    page.goto(connect_url)  # the second press: Meta hands over the code this time
+    with page.expect_popup() as popup_info:
+        page.click("#es-start")
+    popup = popup_info.value
+    popup.fill("#phone_number", phone)
+    popup.click("button[value=continue]")
+    page.wait_for_selector("#business-form")
+    assert WhatsAppNumber.objects.get(phone_number=phone).status == "active"
+
+
 def test_cancelled_embedded_signup_is_explained(sandbox_live, phone_page):
     page = phone_page
     sign_up_in_browser(page, sandbox_live, "marta@example.com")
