@@ -26,6 +26,7 @@ INBOUND_TYPES = (
     "request_welcome",
     "unsupported",
     "changed_number",
+    "marketing_preference",
 )
 
 
@@ -295,3 +296,34 @@ def _chat_item(message: SandboxMessage) -> dict[str, Any]:
             for b in (interactive.get("action") or {}).get("buttons") or []
         ]
     return item
+
+
+def customer_sets_marketing(number: SandboxPhoneNumber, *, customer: Customer, value: Any) -> int | None:
+    """The customer taps "stop" (or "resume") on the business's marketing messages: Meta's `user_preferences`
+    webhook, which names the number in `metadata` like a messages change. Returns the product's HTTP status."""
+    choice = str(value or "stop").lower()
+    if choice not in ("stop", "resume"):
+        raise InvalidInbound("`value` must be stop or resume.")
+    detail = "User requested to stop marketing messages" if choice == "stop" else "User requested to resume"
+    item = {
+        **({"wa_id": customer.wa_id} if customer.wa_id else {}),
+        "user_id": customer.user_id,
+        "detail": detail,
+        "category": "marketing_messages",
+        "value": choice,
+        "timestamp": int(now_ts()),
+    }
+    value_block = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": number.display_phone_number, "phone_number_id": number.phone_number_id},
+        "contacts": [customer.contact()],
+        "user_preferences": [item],
+    }
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": number.account.waba_id, "changes": [{"field": "user_preferences", "value": value_block}]}],
+    }
+    url = settings.WEBHOOK_URL  # not a messages field: the app's URL, never the number's override
+    status = post_webhook(payload, url=url)
+    retry_in_background(payload, url=url, first=status)
+    return status

@@ -46,6 +46,9 @@ def api_inbound(request: HttpRequest) -> JsonResponse:
         return json_error("unknown_number", "No sandbox number has that phone_number_id.", 404)
     try:
         customer = customers.customer_from(number, body)
+        if body.get("type") == "marketing_preference":
+            status = customers.customer_sets_marketing(number, customer=customer, value=body.get("value"))
+            return JsonResponse({"webhook_status": status, "user_id": customer.user_id})
         if body.get("type") == "changed_number":
             moved, stored, status = customers.customer_changes_number(
                 number, customer=customer, new_phone=body.get("new_phone")

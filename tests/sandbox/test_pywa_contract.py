@@ -64,6 +64,7 @@ def test_every_kind_of_webhook_the_sandbox_sends_parses_with_pywa(
     inbound(**{"from": PHONE, "type": "request_welcome"})
     inbound(**{"username": "lucia.m", "text": "Hola, soy Lucía", "profile_name": "Lucía"})
     inbound(**{"from": "+573001119999", "text": "Hola"})  # the AI's answer is undeliverable: failed 131026
+    inbound(**{"from": PHONE, "type": "marketing_preference", "value": "stop"})
     inbound(**{"from": PHONE, "type": "changed_number", "new_phone": "+573004445566"})
     account = SandboxPhoneNumber.objects.get(phone_number_id=pnid).account
     message_templates.ensure_defaults(account)  # what creating the WABA through the Graph API does
@@ -110,6 +111,7 @@ def test_every_kind_of_webhook_the_sandbox_sends_parses_with_pywa(
         "status:failed",
         "TemplateStatusUpdateHandler",
         "AccountUpdateHandler",
+        "UserMarketingPreferencesHandler",
     }, kinds
 
 

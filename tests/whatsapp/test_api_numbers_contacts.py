@@ -88,6 +88,7 @@ def test_contacts_list_only_the_callers_contacts(api_for):
         "phone_number": "+573001112233",
         "handle": "+573001112233",
         "profile_name": "Ana Gómez",
+        "marketing_opted_out_at": None,
         "created_at": item["created_at"],
         "updated_at": item["updated_at"],
     }

@@ -159,3 +159,47 @@ def test_a_failed_status_leaves_the_conversation_with_a_next_step(number, post_w
     post_webhook(text_message(number, wamid="wamid.LATER", text="¿Siguen ahí?", ts=_now(60)))
     conversation.refresh_from_db()
     assert conversation.pending_next_step == ""  # the customer wrote again: the window is open
+
+
+def test_a_customer_who_stops_marketing_is_kept_opted_out_until_they_resume(number, post_webhook, api_for):
+    def preference(value: str) -> dict:
+        return {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": number.waba_id,
+                    "changes": [
+                        {
+                            "field": "user_preferences",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {
+                                    "display_phone_number": number.phone_number.lstrip("+"),
+                                    "phone_number_id": number.phone_number_id,
+                                },
+                                "contacts": [{"profile": {"name": "Ana"}, "wa_id": SENDER, "user_id": "CO.1"}],
+                                "user_preferences": [
+                                    {
+                                        "wa_id": SENDER,
+                                        "detail": "User requested to stop marketing messages",
+                                        "category": "marketing_messages",
+                                        "value": value,
+                                        "timestamp": int(_now()),
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+
+    post_webhook(text_message(number, wamid="wamid.M1", text="Hola", ts=_now()))
+    assert post_webhook(preference("stop")).status_code == 200
+    contact = Contact.objects.get()
+    assert contact.marketing_opted_out_at is not None
+    [listed] = api_for(number.client).get("/api/v1/contacts").json()["results"]
+    assert listed["marketing_opted_out_at"] is not None
+    post_webhook(preference("resume"))
+    contact.refresh_from_db()
+    assert contact.marketing_opted_out_at is None

@@ -101,6 +101,9 @@ class ContactOutputSerializer(serializers.Serializer):
     phone_number = serializers.CharField()
     handle = serializers.CharField(help_text="The phone, else @username, else the BSUID.")
     profile_name = serializers.CharField()
+    marketing_opted_out_at = serializers.DateTimeField(
+        allow_null=True, help_text="The customer stopped marketing messages (Meta refuses them with 131050)."
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from tenants import services as tenant_services
 from tenants.models import WhatsAppNumber
-from whatsapp.payloads import as_object
+from whatsapp.identity import CustomerIdentity, identity_from_contact
+from whatsapp.models import Contact
+from whatsapp.payloads import as_object, as_objects
+from whatsapp.services.contacts import contacts_upsert
 
 # account_update events that end our access to the client's account.
 DISCONNECTING_EVENTS = {"PARTNER_REMOVED", "ACCOUNT_DELETED", "PARTNER_APP_UNINSTALLED", "ACCOUNT_OFFBOARDED"}
@@ -65,9 +69,39 @@ def handle_quality_update(entry: dict[str, Any], value: dict[str, Any]) -> str:
     return f"phone_number_quality_update {value.get('event')}: {count} number(s), limit {limit or 'unchanged'}"
 
 
+def handle_user_preferences(entry: dict[str, Any], value: dict[str, Any]) -> str:
+    """A customer stopped (or resumed) marketing messages from the business (`user_preferences`, category
+    `marketing_messages`): kept on the contact, so people see it and no marketing template is sent (Meta
+    would refuse it with 131050). Routed by `metadata.phone_number_id` like messages."""
+    pnid = str(as_object(value.get("metadata")).get("phone_number_id") or "")
+    number = WhatsAppNumber.objects.filter(phone_number_id=pnid).first() if pnid else None
+    if number is None:
+        return f"user_preferences for unknown phone_number_id {pnid!r}"
+    contacts = [identity_from_contact(c) for c in as_objects(value.get("contacts"))]
+    changed = 0
+    for index, item in enumerate(as_objects(value.get("user_preferences"))):
+        if str(item.get("category") or "") != "marketing_messages":
+            continue
+        known = contacts[index] if index < len(contacts) else CustomerIdentity()
+        wa_id = "".join(ch for ch in str(item.get("wa_id") or known.wa_id) if ch.isdigit())
+        identity = CustomerIdentity(
+            wa_id=wa_id, user_id=str(item.get("user_id") or known.user_id), profile_name=known.profile_name
+        )
+        if not identity:
+            continue
+        contact = contacts_upsert(client=number.client_id, identities=[identity])[identity.key]
+        stop = str(item.get("value") or "").lower() == "stop"
+        Contact.objects.filter(pk=contact.pk).update(
+            marketing_opted_out_at=(contact.marketing_opted_out_at or timezone.now()) if stop else None
+        )
+        changed += 1
+    return f"user_preferences: marketing preference of {changed} contact(s) recorded"
+
+
 # The non-message fields of a webhook this module understands; whatsapp.services.webhooks routes by them.
 FIELD_HANDLERS = {
     "account_update": handle_account_update,
     "phone_number_name_update": handle_name_update,
     "phone_number_quality_update": handle_quality_update,
+    "user_preferences": handle_user_preferences,
 }
