@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 import requests
+import urllib3
 from django.conf import settings
 
 from whatsapp.errors import GraphError, GraphTimeoutError, TransientGraphError, error_from_response
@@ -19,6 +20,14 @@ logger = logging.getLogger(__name__)
 
 _session = requests.Session()
 _session.headers["User-Agent"] = "crm-master/1.0"
+
+
+def _dropped_after_sending(exc: requests.ConnectionError) -> bool:
+    """True when the connection broke after the request was written (urllib3's ProtocolError: "Connection
+    aborted", reset or closed while we waited for the answer). Meta may have carried out such a request, so a
+    send is never repeated; failures to connect (refused, DNS, TLS) wrap a MaxRetryError and sent nothing."""
+    reason = exc.args[0] if exc.args else None
+    return isinstance(reason, urllib3.exceptions.ProtocolError)
 
 
 class GraphClient:
@@ -66,6 +75,10 @@ class GraphClient:
             raise TransientGraphError(f"Graph API unreachable within {self.timeout}s") from exc
         except requests.Timeout as exc:  # sent, but no answer: Meta may have carried it out
             raise GraphTimeoutError(f"Graph API did not answer within {self.timeout}s") from exc
+        except requests.ConnectionError as exc:
+            if _dropped_after_sending(exc):  # the request went out, the answer never came: like a read timeout
+                raise GraphTimeoutError("Graph API closed the connection before answering") from exc
+            raise TransientGraphError(f"Graph API unreachable: {exc.__class__.__name__}") from exc
         except requests.RequestException as exc:
             raise TransientGraphError(f"Graph API unreachable: {exc.__class__.__name__}") from exc
         try:
