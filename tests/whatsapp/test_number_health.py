@@ -103,3 +103,18 @@ def test_health_sync_is_scheduled_for_beat():
 
     task = PeriodicTask.objects.get(task="whatsapp.sync_number_health")
     assert task.enabled and task.crontab.hour == "*/6"
+
+
+@pytest.mark.django_db
+def test_business_capability_update_sets_the_shared_messaging_limit(post_webhook):
+    mine = WhatsAppNumberFactory(connection_type="embedded", waba_id="444000")
+    other = WhatsAppNumberFactory(connection_type="embedded", waba_id="555000")
+    value = {"max_daily_conversations_per_business": 10000, "max_phone_numbers_per_business": 20}
+    post_webhook(field_payload("444000", "business_capability_update", value))
+    post_webhook(field_payload("444000", "business_capability_update", {"max_phone_numbers_per_business": 20}))
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    assert mine.messaging_limit == "10000 customers a day" and other.messaging_limit != mine.messaging_limit
+    post_webhook(field_payload("444000", "business_capability_update", {"max_daily_conversations_per_business": -1}))
+    mine.refresh_from_db()
+    assert mine.messaging_limit == "unlimited"

@@ -69,6 +69,19 @@ def handle_quality_update(entry: dict[str, Any], value: dict[str, Any]) -> str:
     return f"phone_number_quality_update {value.get('event')}: {count} number(s), limit {limit or 'unchanged'}"
 
 
+def handle_business_capability_update(entry: dict[str, Any], value: dict[str, Any]) -> str:
+    """The portfolio's messaging limit changed (`max_daily_conversations_per_business`: 250, 2000, 10000,
+    100000, or -1 for unlimited); every number of the WABA (`entry.id`) shares it."""
+    waba_id = str(entry.get("id") or "")
+    limit = value.get("max_daily_conversations_per_business")
+    if limit is None or not waba_id:
+        return f"business_capability_update for WABA {waba_id or '?'}: no messaging limit in it"
+    text = "unlimited" if str(limit) == "-1" else f"{limit} customers a day"
+    numbers = WhatsAppNumber.objects.filter(waba_id=waba_id)
+    count = tenant_services.numbers_record_health(numbers=numbers, messaging_limit=text[:60])
+    return f"business_capability_update: limit {text} on {count} number(s) of WABA {waba_id}"
+
+
 def handle_user_preferences(entry: dict[str, Any], value: dict[str, Any]) -> str:
     """A customer stopped (or resumed) marketing messages from the business (`user_preferences`, category
     `marketing_messages`): kept on the contact, so people see it and no marketing template is sent (Meta
@@ -104,4 +117,5 @@ FIELD_HANDLERS = {
     "phone_number_name_update": handle_name_update,
     "phone_number_quality_update": handle_quality_update,
     "user_preferences": handle_user_preferences,
+    "business_capability_update": handle_business_capability_update,
 }
