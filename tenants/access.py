@@ -60,6 +60,8 @@ class ClientScopedApi(APIView):
     """Base class of every `/api/v1` view: `self.client` is set before the handler runs."""
 
     client: Client
+    # core.schema lists 404 for every operation: an `X-Client-Id` naming no client of the caller's is a 404.
+    schema_not_found = True
 
     def check_throttles(self, request) -> None:
         """Resolve the client first, so throttles can count per client; stop at the first refusal."""

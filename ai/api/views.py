@@ -19,6 +19,7 @@ from ai.api.serializers import (
     PreviewOutputSerializer,
 )
 from ai.throttles import PREVIEW_THROTTLES
+from core.schema import page_parameters, paginated
 from tenants.access import ClientScopedApi
 
 TAGS = ["assistant"]
@@ -52,7 +53,11 @@ class PersonaApi(ClientScopedApi):
 
 
 class KnowledgeListApi(ClientScopedApi):
-    @extend_schema(tags=TAGS, responses=KnowledgeEntrySerializer(many=True))
+    @extend_schema(
+        tags=TAGS,
+        parameters=page_parameters(KnowledgePagination.max_page_size),
+        responses=paginated(KnowledgeEntrySerializer),
+    )
     def get(self, request):
         paginator = KnowledgePagination()
         page = paginator.paginate_queryset(selectors.knowledge_list(client=self.client), request, view=self)

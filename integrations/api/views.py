@@ -5,7 +5,7 @@ Thin views on `ClientScopedApi`: another client's endpoint or delivery id is a 4
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -25,6 +25,8 @@ from tenants.access import ClientScopedApi
 from whatsapp.api.views import PAGE_PARAMETERS, errors, paginated
 
 TAGS = ["webhooks"]
+# The list answers `{"results": [...]}` (a client has few endpoints: no pages).
+ENDPOINT_LIST = inline_serializer("EndpointList", {"results": EndpointOutputSerializer(many=True)})
 
 
 class DeliveryPagination(PageNumberPagination):
@@ -48,7 +50,7 @@ class WebhookListApi(ClientScopedApi):
         tags=TAGS,
         summary="Your outgoing webhook endpoints",
         operation_id="v1_webhooks_list",
-        responses={200: EndpointOutputSerializer(many=True), **errors(401, 403, 404)},
+        responses={200: ENDPOINT_LIST, **errors(401, 403, 404)},
     )
     def get(self, request):
         endpoints = selectors.endpoint_list(client=self.client)

@@ -10,7 +10,11 @@ ERROR_SCHEMA = inline_serializer(
     {
         "error": inline_serializer(
             "OnboardingErrorBody",
-            {"code": serializers.CharField(), "message": serializers.CharField(), "details": serializers.JSONField()},
+            {
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "details": serializers.JSONField(required=False),
+            },
         )
     },
 )

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from core.qr import qr_svg_data_uri
 from onboarding import numbers, selectors, services
-from onboarding.api.schemas import ACTIVE_SCHEMA, CODE_SENT_SCHEMA, REGISTERED_SCHEMA, responses
+from onboarding.api.schemas import ACTIVE_SCHEMA, CODE_SENT_SCHEMA, ERROR_SCHEMA, REGISTERED_SCHEMA, responses
 from onboarding.links import onboarding_png_url, onboarding_url
 from onboarding.meta_errors import onboarding_error
 from onboarding.throttles import SetupCodeThrottle, SignupThrottle
@@ -178,7 +178,7 @@ class BusinessProfileApi(SetupCodeApi):
         click_to_chat_text = serializers.CharField(max_length=1000, required=False, allow_blank=True)
         business_hours = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses={200: dict})
+    @extend_schema(request=InputSerializer, responses=responses(200, dict))
     def post(self, request):
         data = self.validated(self.InputSerializer, request.data)
         client = self.onboarding_client(data)
@@ -195,7 +195,7 @@ class BusinessProfileApi(SetupCodeApi):
 class OnboardingStatusApi(SetupCodeApi):
     """Where the setup code's client is: the step and its number's state (failed numbers say why)."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: dict, **{code: ERROR_SCHEMA for code in (404, 410, 429)}})
     def get(self, request):
         # The header is the way to send it; the query parameter is kept for existing callers (docs/onboarding.md).
         code = self.header_code() or str(request.query_params.get("setup_code", ""))

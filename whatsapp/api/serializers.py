@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.selectors import free_messages_remaining
+from core import schema
 from whatsapp.models import Conversation, Message
 from whatsapp.templates import TemplateInputError, TemplateMessage
 
@@ -194,11 +195,6 @@ class MessageOutputSerializer(serializers.Serializer):
         return {"code": message.error_code, "title": message.error_title, "details": message.error_details}
 
 
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(required=False)
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorBodySerializer()
+# The error shape of the whole API lives in core.schema; re-exported for the views that name it here.
+ErrorBodySerializer = schema.ErrorBodySerializer
+ErrorSerializer = schema.ErrorSerializer

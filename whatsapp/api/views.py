@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from core.schema import page_parameters, paginated
 from tenants.access import ClientScopedApi
 from tenants.throttles import CallerRateThrottle, ClientRateThrottle
 from whatsapp import selectors
@@ -58,29 +59,11 @@ class SendClientThrottle(ClientRateThrottle):
 SEND_THROTTLES = [SendCallerThrottle, SendClientThrottle]
 
 
-def paginated(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
-    """The schema of a page: `count`, `next`, `previous` and `results`."""
-    return inline_serializer(
-        name=f"Paginated{serializer_class.__name__.removesuffix('OutputSerializer')}List",
-        fields={
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer_class(many=True),
-        },
-    )
-
-
 def errors(*codes: int) -> dict[int, type[serializers.Serializer]]:
     return dict.fromkeys(codes, ErrorSerializer)
 
 
-PAGE_PARAMETERS = [
-    OpenApiParameter("page", int, description="Page number, from 1."),
-    OpenApiParameter(
-        "page_size", int, description=f"Items per page (default 50, at most {ApiPagination.max_page_size})."
-    ),
-]
+PAGE_PARAMETERS = page_parameters(ApiPagination.max_page_size)
 
 
 def acting_user(request):
