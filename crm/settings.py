@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "axes",  # login lockout (tenants/lockout.py)
+    "csp",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "core",
     "crm",
     "audit",
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "core.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -347,6 +349,25 @@ AXES_USERNAME_CALLABLE = "tenants.lockout.lockout_username"
 AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit trail already
+# Content-Security-Policy on every response (django-csp, docs/security.md): our own scripts, styles and
+# frames only, no inline script or style, images also as data: URIs (QR codes). The Embedded Signup page
+# adds Meta's SDK (onboarding/views.py, `csp_update`). CSP_REPORT_URI sends violation reports somewhere.
+csp_report_uri = env("CSP_REPORT_URI", default="")  # lower case: django-csp refuses CSP_* settings
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        **({"report-uri": [csp_report_uri]} if csp_report_uri else {}),
+    }
+}
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

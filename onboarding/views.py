@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -280,6 +281,16 @@ def resend(request: HttpRequest, client) -> HttpResponse:
     return redirect(reverse("onboarding:home") + "?resent=1")
 
 
+# Meta's JavaScript SDK on the Embedded Signup page only: its script, and the facebook.com frames and calls
+# of FB.login. Every other page keeps the site-wide policy (settings.CONTENT_SECURITY_POLICY).
+META_SDK_CSP = {
+    "script-src": ["https://connect.facebook.net"],
+    "frame-src": ["https://www.facebook.com", "https://*.facebook.com"],
+    "connect-src": ["https://www.facebook.com", "https://*.facebook.com"],
+}
+
+
+@csp_update(META_SDK_CSP)
 @onboarding_page
 def connect(request: HttpRequest, client) -> HttpResponse:
     """Embedded Signup: Meta's SDK in production, the sandbox's stand-in popup when the sandbox is on.

@@ -55,7 +55,9 @@ def test_operator_sees_cost_bars_on_a_phone_and_downloads_the_csv(live_server, b
     page.wait_for_selector("svg rect")
 
     assert "Costos de Meta por cliente" in page.content()
-    widths = page.eval_on_selector_all("svg rect", "rects => rects.map(r => r.getBoundingClientRect().width)")
+    widths = page.eval_on_selector_all(
+        "svg:not(.swatch) rect", "rects => rects.map(r => r.getBoundingClientRect().width)"
+    )
     assert len(widths) == 2 and all(w > 300 for w in widths)  # the only client's bars span the phone's width
     page.screenshot(path=str(ARTIFACTS / "costs-phone.png"), full_page=True)
 
