@@ -21,3 +21,15 @@ def phone_page(browser, *, locale: str = "es-CO", timeout_ms: int = 20_000, **co
     page = context.new_page()
     page.set_default_timeout(timeout_ms)
     return page
+
+
+def wait_until(page, expression: str, *, timeout_s: float = 20.0) -> None:
+    """Poll `expression` until it is truthy. Playwright's `wait_for_function` evaluates its predicate with
+    eval inside the page, which our Content-Security-Policy (no 'unsafe-eval') refuses; `evaluate` is not."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(100)

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from sandbox.models import SandboxMessage
-from tests.browser import phone_page
+from tests.browser import phone_page, wait_until
 from tests.sandbox.conftest import live_db
 from whatsapp.client import GraphClient
 
@@ -71,7 +71,7 @@ def test_popup_posts_meta_events_to_its_opener(page, sandbox_live):
     ARTIFACTS.mkdir(exist_ok=True)
     popup.screenshot(path=str(ARTIFACTS / "sandbox-embedded-signup.png"))
     popup.click("button[value=continue]")
-    page.wait_for_function("window.received.length === 2")
+    wait_until(page, "window.received.length === 2")
     finish, login = page.evaluate("window.received")
     assert (finish["type"], finish["event"]) == ("WA_EMBEDDED_SIGNUP", "FINISH")
     assert set(finish["data"]) == {"phone_number_id", "waba_id", "business_id"}
@@ -85,6 +85,6 @@ def test_popup_posts_meta_events_to_its_opener(page, sandbox_live):
     with page.expect_popup() as opened:
         page.evaluate("window.received = []; window.open('/sandbox/embedded-signup/?lang=en', 'es2')")
     opened.value.click("button[value=cancel]")
-    page.wait_for_function("window.received.length === 2")
+    wait_until(page, "window.received.length === 2")
     cancel, no_login = page.evaluate("window.received")
     assert cancel["event"] == "CANCEL" and no_login == {"type": "SANDBOX_FB_LOGIN", "authResponse": None}

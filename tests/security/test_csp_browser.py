@@ -89,6 +89,7 @@ def test_portal_pages_run_under_the_policy(sandbox_live, number, watched):
     customer_writes(sandbox_live, number, "Hola, ¿abren hoy?", profile_name="Ana Gómez")
     conversation = Conversation.objects.get(client=number.client)
 
+    watched.visit(f"{sandbox_live}/accounts/password-reset/", "form")
     watched.visit(f"{sandbox_live}/accounts/login/", "#login-form")
     watched.page.fill("#id_username", owner.email)
     watched.page.fill("#id_password", PASSWORD)
@@ -104,6 +105,7 @@ def test_portal_pages_run_under_the_policy(sandbox_live, number, watched):
     watched.visit(f"{sandbox_live}/app/numbers/", "svg")
     watched.visit(f"{sandbox_live}/app/usage/", "main")
     watched.visit(f"{sandbox_live}/app/settings/api-keys/", "main")
+    watched.visit(f"{sandbox_live}/app/settings/webhooks/", "main")
     watched.visit(f"{sandbox_live}/app/settings/activity/", "main")
     watched.page.click("button[data-lang=en]")  # the language switch posts a form and comes back
     watched.page.wait_for_selector("html[lang=en]")
