@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from billing.selectors import free_messages_remaining
+from core.queue import enqueue_on_commit
 from onboarding import reservations
 from onboarding.cleanup import release_reservation
 from onboarding.meta_errors import OnboardingError, error_for_graph, onboarding_error
@@ -109,6 +110,7 @@ def _activate(number: WhatsAppNumber, graph: GraphClient) -> WhatsAppNumber:
         raise _record_failure(number, error_for_graph(exc, step=step)) from exc
     tenant_services.number_mark_active(number)
     reservations.reservations_mark_live(number=number)
+    enqueue_on_commit("whatsapp.sync_templates", number.pk)  # the template picker reads local rows
     return number
 
 

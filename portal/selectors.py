@@ -7,7 +7,6 @@ import io
 from datetime import date
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Q, QuerySet, Sum
 
 from billing.models import UsagePeriod
@@ -15,9 +14,8 @@ from billing.months import day_bounds, month_start
 from billing.selectors import usage_for_month
 from core.exceptions import NotFoundError
 from tenants.models import ApiKey, Client, WhatsAppNumber
-from whatsapp.client import GraphClient
-from whatsapp.errors import GraphError
 from whatsapp.models import Conversation, Message
+from whatsapp.selectors import approved_templates as waba_approved_templates
 from whatsapp.selectors import conversation_list, number_list
 
 HOME_LIST_SIZE = 5
@@ -160,44 +158,14 @@ def operator_month_usage() -> dict[int, dict[str, int]]:
     return {row["client_id"]: {k: row[k] or 0 for k in ("ai", "agent", "templates")} for row in rows}
 
 
-TEMPLATE_CACHE_SECONDS = 300
-TEMPLATE_LOOKUP_TIMEOUT = 3.0
-TEMPLATE_RETRY_SECONDS = 30
-
-
 def approved_templates(*, number: WhatsAppNumber) -> list[dict[str, str]]:
     """The approved templates of the number's WhatsApp Business Account, to suggest in the template form.
 
-    Read from Graph (`GET /{waba}/message_templates?status=APPROVED`) with a short timeout and cached per
-    account for a few minutes; when Meta cannot be asked the form still works with a typed name (empty list).
+    Read from the local rows (whatsapp.services.message_templates keeps them in step with Meta by sync and
+    webhook): no Graph call inside the page. Before the first sync the list is empty and the form still
+    takes a typed name.
     """
-    if not number.waba_id:
-        return []
-    key = f"portal:approved-templates:{number.waba_id}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    try:
-        body = GraphClient(number.access_token, timeout=TEMPLATE_LOOKUP_TIMEOUT).list_templates(
-            number.waba_id, status="APPROVED"
-        )
-    except GraphError:
-        cache.set(key, [], TEMPLATE_RETRY_SECONDS)  # do not make every page wait on an unreachable Meta
-        return []
-    templates = []
-    for item in body.get("data") or []:
-        if not isinstance(item, dict) or not item.get("name"):
-            continue
-        bodies = [
-            c.get("text", "") for c in item.get("components") or [] if isinstance(c, dict) and c.get("type") == "BODY"
-        ]
-        templates.append(
-            {
-                "name": str(item["name"]),
-                "language": str(item.get("language") or ""),
-                "category": str(item.get("category") or "").lower(),
-                "body": str(bodies[0] if bodies else ""),
-            }
-        )
-    cache.set(key, templates, TEMPLATE_CACHE_SECONDS)
-    return templates
+    return [
+        {"name": t.name, "language": t.language, "category": t.category, "body": t.body_text}
+        for t in waba_approved_templates(waba_id=number.waba_id)
+    ]

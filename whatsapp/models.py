@@ -251,3 +251,41 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.received_at:%Y-%m-%d %H:%M:%S} {self.outcome}"
+
+
+class MessageTemplate(models.Model):
+    """A message template of a WhatsApp Business Account, as Meta last told us (sync or webhook).
+
+    Pages and the API read these rows: no Graph call inside a request. Kept per WABA (`waba_id`), which is
+    how Meta names them; a number's templates are its WABA's.
+    """
+
+    waba_id = models.CharField(_("WhatsApp Business Account id"), max_length=64)
+    template_id = models.CharField(_("Meta template id"), max_length=64, blank=True)
+    name = models.CharField(_("name"), max_length=512)
+    language = models.CharField(_("language"), max_length=15)
+    category = models.CharField(_("category"), max_length=30, blank=True)
+    status = models.CharField(_("status"), max_length=30, blank=True)
+    quality_score = models.CharField(_("quality"), max_length=20, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    components = models.JSONField(default=list, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["waba_id", "name", "language"], name="template_unique_waba_name_language")
+        ]
+        ordering = ["waba_id", "name", "language"]
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.language}] {self.status}"
+
+    @property
+    def body_text(self) -> str:
+        for component in self.components if isinstance(self.components, list) else []:
+            if isinstance(component, dict) and str(component.get("type") or "").upper() == "BODY":
+                return str(component.get("text") or "")
+        return ""

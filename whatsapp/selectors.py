@@ -11,7 +11,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from core.exceptions import NotFoundError
 from core.ids import parse_id
 from tenants.models import Client, WhatsAppNumber
-from whatsapp.models import Contact, Conversation, Message
+from whatsapp.models import Contact, Conversation, Message, MessageTemplate
 
 
 def number_list(*, client: Client) -> QuerySet[WhatsAppNumber]:
@@ -115,4 +115,21 @@ def _conversations(*, client: Client) -> QuerySet[Conversation]:
         Conversation.objects.for_client(client)
         .select_related("contact", "number__client")
         .annotate(last_message_id=Subquery(last.values("id")[:1]))
+    )
+
+
+def approved_templates(*, waba_id: str) -> list[MessageTemplate]:
+    """The WABA's APPROVED templates from the local rows (whatsapp.services.message_templates keeps them)."""
+    if not waba_id:
+        return []
+    return list(MessageTemplate.objects.filter(waba_id=waba_id, status="APPROVED"))
+
+
+def template_category(*, waba_id: str, name: str, language: str) -> str:
+    """The category Meta gave the template (`marketing`, `utility`, `authentication`), or "" if unknown."""
+    return (
+        MessageTemplate.objects.filter(waba_id=waba_id, name=name, language=language)
+        .values_list("category", flat=True)
+        .first()
+        or ""
     )

@@ -11,7 +11,7 @@ from celery import shared_task
 from django.conf import settings
 
 from whatsapp.pacing import acquire_send_slot
-from whatsapp.services import number_health, outbound, ownership, replies, webhooks
+from whatsapp.services import message_templates, number_health, outbound, ownership, replies, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -130,3 +130,9 @@ def sync_number_health() -> int:
 @shared_task(name="whatsapp.sync_one_number_health", ignore_result=True)
 def sync_one_number_health(number_id: int) -> bool:
     return number_health.sync_number(number_id=number_id)
+
+
+@shared_task(name="whatsapp.sync_templates", ignore_result=True)
+def sync_templates(number_id: int) -> int:
+    """The templates of one number's WABA, now (queued when a number goes live; the health sync does all)."""
+    return message_templates.templates_sync_for_number(number_id=number_id)

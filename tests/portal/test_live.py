@@ -66,12 +66,14 @@ def test_inbox_reply_goes_through_the_worker_to_the_sandbox(sandbox_live, number
 
 def test_closed_window_suggests_approved_templates_and_sends_one(sandbox_live, client):
     from tests.portal.conftest import open_conversation
+    from whatsapp.tasks import sync_templates
 
     # An explicit Meta id: the factory sequence can produce "100000000000001", the sandbox operator WABA's id.
     number = connected_number(phone_number_id="109555000000001")
     owner = MembershipFactory(client=number.client).user
     old = open_conversation(number, hours_ago=30)
     client.force_login(owner)
+    sync_templates.delay(number.pk)  # what going live queues: the page reads local rows, never Graph
 
     page = client.get(f"/app/inbox/{old.pk}/")
     names = [t["name"] for t in page.context["templates"]]

@@ -16,6 +16,7 @@ from tenants.models import WhatsAppNumber
 from whatsapp.identity import CustomerIdentity, identity_from_contact
 from whatsapp.models import Contact
 from whatsapp.payloads import as_object, as_objects
+from whatsapp.services import message_templates
 from whatsapp.services.contacts import contacts_upsert
 
 # account_update events that end our access to the client's account.
@@ -118,4 +119,7 @@ FIELD_HANDLERS = {
     "phone_number_quality_update": handle_quality_update,
     "user_preferences": handle_user_preferences,
     "business_capability_update": handle_business_capability_update,
+    "message_template_status_update": message_templates.handle_status_update,
+    "message_template_quality_update": message_templates.handle_quality_update,
+    "template_category_update": message_templates.handle_category_update,
 }

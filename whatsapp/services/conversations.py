@@ -19,7 +19,7 @@ from core.exceptions import ApplicationError
 from tenants.models import Client, WhatsAppNumber
 from whatsapp.identity import CustomerIdentity, is_bsuid
 from whatsapp.models import Conversation, Message
-from whatsapp.selectors import number_by_phone_number_id
+from whatsapp.selectors import number_by_phone_number_id, template_category
 from whatsapp.services.contacts import contact_upsert, conversation_for
 from whatsapp.services.outbound import record_outbound_message
 from whatsapp.templates import TemplateMessage
@@ -48,6 +48,7 @@ def send_agent_message(
                 details={"last_inbound_at": conversation.last_inbound_at},
             )
         return record_outbound_message(conversation=conversation, text=text, sent_by=Message.SentBy.AGENT, user=user)
+    ensure_marketing_allowed(conversation=conversation, template=template)
     return record_outbound_message(
         conversation=conversation,
         text=template.summary(),
@@ -56,6 +57,21 @@ def send_agent_message(
         sent_by=Message.SentBy.AGENT,
         user=user,
     )
+
+
+def ensure_marketing_allowed(*, conversation: Conversation, template: TemplateMessage) -> None:
+    """A customer who stopped marketing messages (`user_preferences`, or a 131050 earlier) gets none: Meta
+    would refuse it with 131050 and count it against the number's quality. 409 before anything is recorded."""
+    if conversation.contact.marketing_opted_out_at is None:
+        return
+    category = template_category(waba_id=conversation.number.waba_id, name=template.name, language=template.language)
+    if category == "marketing":
+        raise ApplicationError(
+            _("This customer asked not to receive marketing messages. Send a utility template or write to them."),
+            code="marketing_opted_out",
+            status=409,
+            details={"template": template.name},
+        )
 
 
 def start_conversation(

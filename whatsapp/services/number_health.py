@@ -16,6 +16,7 @@ from tenants.models import TOKEN_EXPIRY_WARNING, WhatsAppNumber
 from tenants.selectors import active_numbers_to_check, owner_emails
 from whatsapp.client import GraphClient
 from whatsapp.errors import AuthenticationError, GraphError
+from whatsapp.services import message_templates
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def sync_all_numbers() -> int:
     business tokens that run out soon (the same beat run, every 6 hours)."""
     synced = sum(sync_number(number_id=pk) for pk in active_numbers_to_check().values_list("pk", flat=True))
     warn_expiring_tokens()
+    message_templates.templates_sync_all()  # every WABA's templates, for pages that read rows
     return synced
 
 
