@@ -6,7 +6,7 @@ Thin views on `ClientScopedApi`: another client's endpoint or delivery id is a 4
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -22,11 +22,27 @@ from integrations.api.serializers import (
     SecretSerializer,
 )
 from tenants.access import ClientScopedApi
+from tenants.authentication import ApiKeyUser
+from tenants.models import Membership
+from tenants.selectors import memberships_of
 from whatsapp.api.views import PAGE_PARAMETERS, errors, paginated
 
 TAGS = ["webhooks"]
 # The list answers `{"results": [...]}` (a client has few endpoints: no pages).
 ENDPOINT_LIST = inline_serializer("EndpointList", {"results": EndpointOutputSerializer(many=True)})
+
+
+class WebhooksApi(ClientScopedApi):
+    """Webhooks are the owners' (as in the portal) and integrators' (API keys); an agent's token is a 403."""
+
+    def check_throttles(self, request) -> None:
+        super().check_throttles(request)  # resolves self.client first
+        user = request.user
+        if isinstance(user, ApiKeyUser) or getattr(user, "is_staff", False):
+            return
+        roles = {m.role for m in memberships_of(user) if m.client_id == self.client.pk}
+        if Membership.Role.OWNER not in roles:
+            raise exceptions.PermissionDenied("Only the business's owners and its API keys manage webhooks.")
 
 
 class DeliveryPagination(PageNumberPagination):
@@ -45,7 +61,7 @@ def _with_secret(endpoint, secret: str) -> dict:
     return {**EndpointOutputSerializer(endpoint).data, "secret": secret}
 
 
-class WebhookListApi(ClientScopedApi):
+class WebhookListApi(WebhooksApi):
     @extend_schema(
         tags=TAGS,
         summary="Your outgoing webhook endpoints",
@@ -70,7 +86,7 @@ class WebhookListApi(ClientScopedApi):
         return response
 
 
-class WebhookDetailApi(ClientScopedApi):
+class WebhookDetailApi(WebhooksApi):
     @extend_schema(tags=TAGS, summary="One endpoint", responses={200: EndpointOutputSerializer, **errors(404)})
     def get(self, request, endpoint_id: str):
         endpoint = selectors.endpoint_get(client=self.client, endpoint_id=endpoint_id)
@@ -95,7 +111,7 @@ class WebhookDetailApi(ClientScopedApi):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class WebhookRotateSecretApi(ClientScopedApi):
+class WebhookRotateSecretApi(WebhooksApi):
     @extend_schema(
         tags=TAGS,
         summary="Replace the signing secret (the old one stops at once)",
@@ -109,7 +125,7 @@ class WebhookRotateSecretApi(ClientScopedApi):
         return response
 
 
-class WebhookDeliveryListApi(ClientScopedApi):
+class WebhookDeliveryListApi(WebhooksApi):
     @extend_schema(
         tags=TAGS,
         summary="An endpoint's deliveries, newest first",
@@ -126,7 +142,7 @@ class WebhookDeliveryListApi(ClientScopedApi):
         return paginator.get_paginated_response(DeliveryOutputSerializer(page, many=True).data)
 
 
-class WebhookDeliveryDetailApi(ClientScopedApi):
+class WebhookDeliveryDetailApi(WebhooksApi):
     @extend_schema(
         tags=TAGS,
         summary="One delivery with its body and every attempt",
@@ -138,7 +154,7 @@ class WebhookDeliveryDetailApi(ClientScopedApi):
         return Response(DeliveryDetailSerializer(delivery).data)
 
 
-class WebhookRedeliverApi(ClientScopedApi):
+class WebhookRedeliverApi(WebhooksApi):
     @extend_schema(
         tags=TAGS,
         summary="Send the same event again, as a new delivery (same event id and body)",

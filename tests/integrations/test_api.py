@@ -146,3 +146,26 @@ def test_the_schema_documents_the_webhook_operations(client):
             operation = schema["paths"][path][method]
             assert operation["summary"] and operation["tags"] == ["webhooks"], (path, method)
     assert "201" in schema["paths"]["/api/v1/webhooks"]["post"]["responses"]
+
+
+def test_an_agents_token_may_not_manage_webhooks(number):
+    from rest_framework.test import APIClient
+
+    from tenants.models import Membership
+    from tenants.tokens import api_token_issue
+    from tests.factories import MembershipFactory
+
+    agent = MembershipFactory(client=number.client, role=Membership.Role.AGENT, user__password=None).user
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=agent)}")
+    endpoint, _secret = services.endpoint_create(
+        client=number.client, url="http://127.0.0.1:9/x", events=["message.sent"]
+    )
+    assert_error(api.get("/api/v1/webhooks"), 403, "permission_denied")
+    assert_error(
+        api.post("/api/v1/webhooks", {"url": "http://127.0.0.1:9/y", "events": ["message.sent"]}, format="json"),
+        403,
+        "permission_denied",
+    )
+    assert_error(api.delete(f"/api/v1/webhooks/{endpoint.pk}"), 403, "permission_denied")
+    assert WebhookEndpoint.objects.count() == 1
