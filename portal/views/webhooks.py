@@ -62,7 +62,7 @@ def _detail(request, portal, endpoint, *, form=None, new_secret: str = "", statu
                 "is_enabled": endpoint.is_enabled,
             }
         )
-    deliveries = selectors.delivery_list(client=portal.client, endpoint=endpoint)
+    deliveries = selectors.delivery_list(client=portal.client, endpoint=endpoint).prefetch_related("attempt_rows")
     page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "endpoint": endpoint,

@@ -65,6 +65,7 @@ def test_deliveries_show_status_code_latency_and_can_be_redelivered(owner_client
     html = owner_client.get(f"/app/settings/webhooks/{endpoint.pk}/").content.decode()
     assert f'id="delivery-{delivery_id}" data-status="succeeded"' in html
     assert "Entregado" in html and ">200<" in html and " ms" in html
+    assert html.count('class="attempt" data-outcome="succeeded"') == 1  # each attempt, under its delivery
 
     response = owner_client.post(f"/app/settings/webhooks/{endpoint.pk}/deliveries/{delivery_id}/redeliver/")
     assert response.status_code == 302
@@ -73,6 +74,19 @@ def test_deliveries_show_status_code_latency_and_can_be_redelivered(owner_client
     owner_client.post("/i18n/setlang/", {"language": "en", "next": "/app/"})
     english = owner_client.get(f"/app/settings/webhooks/{endpoint.pk}/").content.decode()
     assert "Deliveries" in english and "Redeliver" in english
+
+
+@pytest.mark.django_db
+def test_the_deliveries_page_costs_the_same_queries_for_many_deliveries(
+    owner_client, tenant, rx, django_assert_max_num_queries
+):
+    endpoint, _secret = services.endpoint_create(client=tenant.client, url=rx.url, events=["message.received"])
+    ref = {"message_id": tenant.inbound.pk}
+    for delivery_id in services.events_emit([[tenant.client.pk, "message.received", ref]] * 20):
+        services.delivery_attempt(delivery_id)
+    with django_assert_max_num_queries(20):
+        response = owner_client.get(f"/app/settings/webhooks/{endpoint.pk}/")
+    assert response.content.decode().count('class="attempt"') == 20
 
 
 @pytest.mark.django_db
