@@ -219,12 +219,11 @@ def events_emit(items: list[list[Any]]) -> list[int]:
     `ref` names what happened by id (and its time in `at`); the body is built here, in the worker.
     """
     created: list[int] = []
+    enabled: dict[int, list[WebhookEndpoint]] = {}  # a statuses batch names the same client many times
     for client_id, event, ref in items:
-        endpoints = [
-            endpoint
-            for endpoint in WebhookEndpoint.objects.for_client(int(client_id)).filter(is_enabled=True)
-            if event in (endpoint.events or [])
-        ]
+        if int(client_id) not in enabled:
+            enabled[int(client_id)] = list(WebhookEndpoint.objects.for_client(int(client_id)).filter(is_enabled=True))
+        endpoints = [endpoint for endpoint in enabled[int(client_id)] if event in (endpoint.events or [])]
         if not endpoints:
             continue
         data = payloads.build(int(client_id), event, ref)
