@@ -171,6 +171,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Customers' photos, voice notes and documents (whatsapp.services.media) when the default storage is the
+# local disk; set STORAGES["default"] to any storage backend (S3, GCS…) in production.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+MEDIA_URL = "media/"  # never served as is: the portal serves each file to its own client only
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -169,3 +169,11 @@ def approved_templates(*, number: WhatsAppNumber) -> list[dict[str, str]]:
         {"name": t.name, "language": t.language, "category": t.category, "body": t.body_text}
         for t in waba_approved_templates(waba_id=number.waba_id)
     ]
+
+
+def message_with_media(*, client: Client, message_id: int) -> Message:
+    """One of the client's inbound messages with a stored media file; anything else is the same 404."""
+    message = Message.objects.for_client(client).filter(pk=message_id).exclude(media_file="").first()
+    if message is None:
+        raise NotFoundError("No such file.")
+    return message

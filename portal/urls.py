@@ -22,6 +22,7 @@ urlpatterns = [
     path("app/inbox/", inbox.inbox, name="inbox"),
     path("app/inbox/rows/", inbox.inbox_rows, name="inbox-rows"),
     path("app/inbox/<int:conversation_id>/", inbox.thread, name="thread"),
+    path("app/inbox/media/<int:message_id>/", inbox.message_media, name="message-media"),
     path("app/inbox/<int:conversation_id>/messages/", inbox.thread_messages, name="thread-messages"),
     path("app/inbox/<int:conversation_id>/head/", inbox.thread_head, name="thread-head"),
     path("app/inbox/<int:conversation_id>/send/", inbox.send_text, name="send-text"),

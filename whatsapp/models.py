@@ -195,6 +195,10 @@ class Message(models.Model):
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("deleted by the customer"), null=True, blank=True)
     edits = models.JSONField(_("earlier versions"), default=list, blank=True)
+    # An inbound photo, voice note, video, document or sticker, downloaded from Meta (whatsapp.services.media)
+    # into Django's default storage; served only to the client's own people (portal:message-media).
+    media_file = models.FileField(_("media file"), upload_to="whatsapp-media/", max_length=255, blank=True)
+    media_mime = models.CharField(_("media type"), max_length=100, blank=True)
 
     objects = TenantQuerySet.as_manager()
 

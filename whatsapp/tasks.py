@@ -10,8 +10,9 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
+from whatsapp.errors import TransientGraphError
 from whatsapp.pacing import acquire_send_slot
-from whatsapp.services import message_templates, number_health, outbound, ownership, replies, webhooks
+from whatsapp.services import media, message_templates, number_health, outbound, ownership, replies, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -136,3 +137,21 @@ def sync_one_number_health(number_id: int) -> bool:
 def sync_templates(number_id: int) -> int:
     """The templates of one number's WABA, now (queued when a number goes live; the health sync does all)."""
     return message_templates.templates_sync_for_number(number_id=number_id)
+
+
+@shared_task(
+    name="whatsapp.download_media",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    max_retries=6,
+)
+def download_media(self, message_id: int) -> bool:
+    """An inbound photo, voice note, video, document or sticker into storage; Meta keeps it 7 days, so
+    transient trouble is retried with backoff."""
+    try:
+        return media.media_download(message_id=message_id)
+    except TransientGraphError:
+        self.retry(countdown=backoff_with_jitter(self.request.retries), throw=False)
+        return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -18,7 +18,7 @@ from core.exceptions import ApplicationError
 from portal.access import PortalContext, portal_view
 from portal.delivery_errors import failure_reason
 from portal.forms import InboxFilterForm, SendTemplateForm, SendTextForm
-from portal.selectors import approved_templates, conversation_rows, inbox_conversations
+from portal.selectors import approved_templates, conversation_rows, inbox_conversations, message_with_media
 from portal.views.common import found
 from whatsapp import selectors
 from whatsapp.services import conversations as conversation_services
@@ -180,3 +180,17 @@ def mark_converted(request: HttpRequest, portal: PortalContext, conversation_id:
 def unmark_converted(request: HttpRequest, portal: PortalContext, conversation_id: int) -> HttpResponse:
     done = _("No longer marked as converted.")
     return _action(request, portal, conversation_id, conversation_services.unmark_converted, done)
+
+
+@require_GET
+@portal_view
+def message_media(request: HttpRequest, portal: PortalContext, message_id: int) -> HttpResponse:
+    """The photo, voice note, video or document a customer sent, only to the client's own people (another
+    client's message, or one without a stored file, is a 404)."""
+    message = found(message_with_media, client=portal.client, message_id=message_id)
+    inline = message.media_mime.split("/")[0] in ("image", "audio", "video")
+    response = FileResponse(message.media_file.open("rb"), content_type=message.media_mime or None)
+    response["Content-Disposition"] = "inline" if inline else f'attachment; filename="{message.uuid}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

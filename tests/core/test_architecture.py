@@ -101,4 +101,5 @@ def test_every_task_of_ours_has_an_explicit_name():
         "whatsapp.sync_number_health",
         "whatsapp.sync_one_number_health",
         "whatsapp.sync_templates",
+        "whatsapp.download_media",
     }

@@ -93,6 +93,15 @@ def conversation(a: Tenant) -> dict[str, str]:
     return {"conversation_id": str(a.conversation.pk)}
 
 
+def message(a: Tenant) -> dict[str, str]:
+    from django.core.files.base import ContentFile
+
+    a.message.media_file.save(f"{a.client.pk}/{a.message.uuid}.png", ContentFile(b"A's photo"), save=False)
+    a.message.media_mime = "image/png"
+    a.message.save(update_fields=["media_file", "media_mime"])
+    return {"message_id": str(a.message.pk)}
+
+
 def entry(a: Tenant) -> dict[str, str]:
     return {"entry_id": str(a.entry.pk)}
 
@@ -130,6 +139,7 @@ CASES: dict[str, Case] = {
     "portal:thread": Case(conversation, ("GET",)),
     "portal:thread-messages": Case(conversation, ("GET",)),
     "portal:thread-head": Case(conversation, ("GET",)),
+    "portal:message-media": Case(message, ("GET",)),
     "portal:send-text": Case(conversation, ("POST",), data=SEND),
     "portal:send-template": Case(conversation, ("POST",), data={"name": "hello_world", "language": "es"}),
     "portal:take-over": Case(conversation, ("POST",)),

@@ -17,6 +17,7 @@ from whatsapp.inbound_parsing import describe_inbound
 from whatsapp.models import Conversation, Message
 from whatsapp.services import customer_events
 from whatsapp.services.contacts import contact_upsert, conversation_for
+from whatsapp.services.media import MEDIA_KINDS
 from whatsapp.signals import inbound_message_recorded
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ def record_inbound_message(
         last_inbound_at=Case(When(later_than_known, then=Value(sent_at)), default=F("last_inbound_at")),
     )
     inbound_message_recorded.send(sender=Message, number=number, wa_id=identity.key, sent_at=sent_at, message=inbound)
+    if kind in MEDIA_KINDS:
+        enqueue_on_commit("whatsapp.download_media", inbound.pk)  # its own retryable task: never in the way
     if kind != "reaction":
         enqueue_on_commit("whatsapp.answer_inbound_message", inbound.pk, countdown=settings.AI_REPLY_QUIET_SECONDS)
     return inbound
