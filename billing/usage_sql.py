@@ -40,20 +40,24 @@ _COUNTERS = (
 )
 
 
-def _period_upsert(*, select_from: str, values: dict[str, str], conflict_set: list[str]) -> str:
-    """INSERT … SELECT … ON CONFLICT (number, month) DO UPDATE: opens the month on first use, else adds."""
-    columns = ", ".join(_COUNTERS)
-    selected = ", ".join(values.get(name, "0") for name in _COUNTERS)
-    updates = ", ".join(
-        [*(f"{name} = {PERIODS}.{name} + EXCLUDED.{name}" for name in conflict_set), "updated_at = EXCLUDED.updated_at"]
-    )
+def _period_upsert(*, select: str, moved: list[str]) -> str:
+    """INSERT … ON CONFLICT (number, month) DO UPDATE: opens the month on first use, else adds to its counters.
+
+    `select` yields (client_id, number_id, month, allowance, then every counter of _COUNTERS in order).
+    Callers count in the current month, whose stored allowance follows the number's settings (as
+    usage_period_for keeps it).
+    """
+    updates = ", ".join(f"{name} = {PERIODS}.{name} + EXCLUDED.{name}" for name in moved)
     return (
-        f"INSERT INTO {PERIODS} (client_id, number_id, month, allowance, {columns}, opened_at, updated_at) "
-        f"SELECT %s, %s, %s, %s, {selected}, now(), now() FROM {select_from} "
-        # Callers count in the current month, whose stored allowance follows the number's settings (as
-        # usage_period_for keeps it).
-        f"ON CONFLICT (number_id, month) DO UPDATE SET {updates}, allowance = EXCLUDED.allowance"
+        f"INSERT INTO {PERIODS} (client_id, number_id, month, allowance, {', '.join(_COUNTERS)}, opened_at, "
+        f"updated_at) SELECT *, now(), now() FROM ({select}) AS counted "
+        f"ON CONFLICT (number_id, month) DO UPDATE SET {updates}, updated_at = EXCLUDED.updated_at, "
+        "allowance = EXCLUDED.allowance"
     )
+
+
+def _counters(values: dict[str, str]) -> str:
+    return ", ".join(values.get(name, "0") for name in _COUNTERS)
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def outbound_count(*, gate: str, number: WhatsAppNumber, sent_by: str, wa_id: st
     moved = {"service_messages": "1"}
     if sent_by in ("ai", "agent"):
         moved[f"{sent_by}_replies"] = "1"
-    upsert = _period_upsert(select_from=gate, values=moved, conflict_set=list(moved))
+    upsert = _period_upsert(select=f"SELECT %s, %s, %s::date, %s, {_counters(moved)} FROM {gate}", moved=list(moved))
     sql = (
         f"counted_usage AS ({upsert} RETURNING id, client_id, service_messages, allowance), "
         f"counted_ledger AS (INSERT INTO {LEDGER} (message_id, client_id, period_id, category, country_code, "
@@ -94,6 +98,22 @@ def outbound_count(*, gate: str, number: WhatsAppNumber, sent_by: str, wa_id: st
         recipient_country_code(wa_id, user_id),
     ]
     return OutboundCount(sql=sql, params=params, month=month)
+
+
+def inbound_count(*, gate: str, numbers: list[WhatsAppNumber]) -> tuple[str, list[Any]]:
+    """A CTE `counted_inbound` that counts the inbound messages `gate` returns (one row each, with their
+    `number_id` and `client_id`) in their numbers' current month: one upsert per number for the whole batch.
+    `numbers`: every number the gate may name (their allowances open a new month's row)."""
+    allowances = ", ".join(["(%s::bigint, %s::integer)"] * len(numbers))
+    select = (
+        f"SELECT g.client_id, g.number_id, %s::date, a.allowance, {_counters({'inbound_messages': 'count(*)'})} "
+        f"FROM {gate} g JOIN (VALUES {allowances}) AS a (number_id, allowance) ON a.number_id = g.number_id "
+        "GROUP BY g.client_id, g.number_id, a.allowance"
+    )
+    params: list[Any] = [month_start()]
+    for number in numbers:
+        params += [number.pk, number.monthly_allowance]
+    return f"counted_inbound AS ({_period_upsert(select=select, moved=['inbound_messages'])})", params
 
 
 def after_outbound_count(row: tuple[int, int, int] | None) -> None:

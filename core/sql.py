@@ -25,3 +25,11 @@ def insert_params(obj: Model) -> list[object]:
 def select_list(model: type[Model]) -> str:
     """`%s, %s, …` for one row of `insert_columns(model)`."""
     return ", ".join(["%s"] * len(insert_columns(model)))
+
+
+def typed_columns(model: type[Model], alias: str, *, replace: dict[str, str] | None = None) -> str:
+    """`alias.col::type, …` for `insert_columns(model)`: a VALUES list's columns cast to the table's types
+    (a column of NULLs would otherwise be text). `replace` gives other expressions for some columns."""
+    replace = replace or {}
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.auto_created)]
+    return ", ".join(replace.get(f.column) or f"{alias}.{f.column}::{f.db_type(connection)}" for f in fields)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.sql import insert_columns, insert_params, select_list
 from tenants.models import Client, WhatsAppNumber
 from whatsapp.identity import CustomerIdentity
 from whatsapp.models import Contact, Conversation
@@ -136,16 +137,45 @@ def _fill(contact: Contact, identity: CustomerIdentity, stored: dict[str, Contac
 
 def _insert(client_id: int, new: list[Contact]) -> None:
     """Insert the new contacts at once (PostgreSQL and SQLite return their ids); if a concurrent delivery
-    created one of them meanwhile, one by one."""
-    try:
-        with transaction.atomic():
-            Contact.objects.bulk_create(new)
-    except IntegrityError:
-        logger.info("a contact was created concurrently; upserting %d contacts one by one", len(new))
-        for contact in new:
-            lookup = {"wa_id": contact.wa_id} if contact.wa_id else {"user_id": contact.user_id}
+    created one of them meanwhile, one by one. On PostgreSQL one INSERT … ON CONFLICT DO NOTHING, with no
+    savepoint: only the ones a concurrent delivery created take the slow way."""
+    if connection.vendor == "postgresql":
+        new = _insert_skipping_conflicts(new)
+        if not new:
+            return
+    else:
+        try:
             with transaction.atomic():
-                row, _ = Contact.objects.get_or_create(
-                    client_id=client_id, **lookup, defaults={n: getattr(contact, n) for n in _IDENTITY_FIELDS}
-                )
-            contact.pk, contact._state.adding, contact._state.db = row.pk, False, row._state.db
+                Contact.objects.bulk_create(new)
+            return
+        except IntegrityError:
+            pass
+    logger.info("a contact was created concurrently; upserting %d contacts one by one", len(new))
+    for contact in new:
+        lookup = {"wa_id": contact.wa_id} if contact.wa_id else {"user_id": contact.user_id}
+        with transaction.atomic():
+            row, _ = Contact.objects.get_or_create(
+                client_id=client_id, **lookup, defaults={n: getattr(contact, n) for n in _IDENTITY_FIELDS}
+            )
+        contact.pk, contact._state.adding, contact._state.db = row.pk, False, row._state.db
+
+
+def _insert_skipping_conflicts(new: list[Contact]) -> list[Contact]:
+    """INSERT the contacts, skipping any a concurrent delivery created; returns the skipped ones."""
+    columns = insert_columns(Contact)
+    rows = ", ".join("(" + select_list(Contact) + ")" for _ in new)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Contact._meta.db_table} ({', '.join(columns)}) VALUES {rows} "
+            "ON CONFLICT DO NOTHING RETURNING id, wa_id, user_id",
+            [p for contact in new for p in insert_params(contact)],
+        )
+        inserted = {(wa_id, user_id): pk for pk, wa_id, user_id in cursor.fetchall()}
+    skipped = []
+    for contact in new:
+        pk = inserted.get((contact.wa_id, contact.user_id))
+        if pk is None:
+            skipped.append(contact)
+        else:
+            contact.pk, contact._state.adding, contact._state.db = pk, False, "default"
+    return skipped

@@ -18,18 +18,19 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing.services import record_inbound_usage
 from core.queue import enqueue
 from tenants.models import WhatsAppNumber
-from whatsapp.identity import contacts_by_key, sender_key
+from whatsapp.identity import contacts_by_key, identity_from_inbound, sender_key
 from whatsapp.models import Message, WebhookEvent
 from whatsapp.payloads import as_object, as_objects
 from whatsapp.services.account_events import FIELD_HANDLERS
-from whatsapp.services.inbound import record_inbound_message
+from whatsapp.services.inbound import _timestamp, record_inbound_message
+from whatsapp.services.inbound_batch import ConversationRace, FreshInbound, batchable, store_fresh_inbound
 from whatsapp.services.statuses import StatusItem, apply_status_batch, apply_status_update
 
 logger = logging.getLogger(__name__)
@@ -119,10 +120,24 @@ def webhook_events_apply(*, older_than: timedelta | None = None) -> int:
     pending = WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.RECEIVED)
     if older_than is not None:
         pending = pending.filter(received_at__lte=timezone.now() - older_than)
+    if connection.vendor != "postgresql":
+        return _apply_batch(pending, fast=False)
+    try:
+        return _apply_batch(pending, fast=True)
+    except (ConversationRace, DatabaseError):
+        # The batch rolled back whole; item by item, a bad item spoils nothing else.
+        logger.warning("the batch's one-statement store failed; applying it item by item", exc_info=True)
+        return _apply_batch(pending, fast=False)
+
+
+def _apply_batch(pending: QuerySet[WebhookEvent], *, fast: bool) -> int:
+    """Claim and apply one batch in one transaction. `fast`: new customer messages are stored together in one
+    statement (whatsapp.services.inbound_batch); otherwise each in a savepoint of its own."""
     with transaction.atomic():
         batch = list(pending.select_for_update(skip_locked=True).order_by("received_at", "pk")[:APPLY_BATCH])
-        shared = ApplyBatch()
-        shared.look_up_wamids(batch)
+        shared = ApplyBatch(fast=fast)
+        if not fast:
+            shared.look_up_wamids(batch)  # the one-statement store skips stored wamids by itself
         for event in batch:
             try:
                 process_webhook_event(event, batch=shared)
@@ -170,6 +185,8 @@ class ApplyBatch:
     events: list[WebhookEvent] = field(default_factory=list)
     stored_wamids: set[str] = field(default_factory=set)
     wamids_known: bool = False  # stored_wamids holds every inbound wamid of the batch already stored
+    fast: bool = False  # new customer messages wait in `fresh` and are stored together (inbound_batch)
+    fresh: list[FreshInbound] = field(default_factory=list)
 
     def look_up_wamids(self, events: list[WebhookEvent]) -> None:
         """One query for the whole batch: which of its inbound messages are stored already."""
@@ -194,12 +211,20 @@ class ApplyBatch:
 
     def finish(self) -> None:
         """Write what the batch gathered: statuses, then each delivery's outcome, then usage (last: the
-        usage row stays locked only from here to the commit)."""
+        usage row stays locked only from here to the commit). New customer messages waiting in `fresh` go
+        in one statement with the outcomes and their usage."""
         self.apply_statuses()
-        if self.events:
+        if self.fresh:
+            self.store_fresh(with_outcomes=True)
+        elif self.events:
             WebhookEvent.objects.bulk_update(self.events, ["outcome", "detail", "processed_at"])
-            self.events = []
+        self.events = []
         self.count_inbound_usage()
+
+    def store_fresh(self, *, with_outcomes: bool = False) -> None:
+        """Store the new customer messages gathered so far (before an edit or a deletion that may name one)."""
+        fresh, self.fresh = self.fresh, []
+        store_fresh_inbound(fresh, outcomes=self.events if with_outcomes else [])
 
     def apply_statuses(self) -> None:
         """All statuses of the batch at once; if that fails, one by one, so a bad one spoils nothing else."""
@@ -280,6 +305,15 @@ def _process_messages_change(value: dict[str, Any], batch: ApplyBatch) -> tuple[
         if wamid in batch.stored_wamids:
             ok += 1  # Meta delivered it again: stored already, never answered twice
             continue
+        if batch.fast and wamid and batchable(item):
+            identity = identity_from_inbound(item, contacts.get(sender_key(item)))
+            if identity:
+                batch.fresh.append(FreshInbound(number, item, identity, _timestamp(item.get("timestamp"))))
+                batch.stored_wamids.add(wamid)
+                ok += 1
+                continue
+        if batch.fresh:
+            batch.store_fresh()  # an edit or a deletion may name a message gathered before it
         try:
             with transaction.atomic():
                 sender = contacts.get(sender_key(item))

@@ -1,0 +1,77 @@
+"""The query budget of one answered message (issue: the pipeline at scale).
+
+One inbound text answered by the AI costs at most 15 queries in total, webhook request and worker
+together, on PostgreSQL: the request stores the delivery (1), the worker applies it, decides the reply,
+records it, sends it through the Graph API (the sandbox, over real HTTP) and counts it. Every statement
+Django sends is counted, transaction control included; the sandbox's own tables, which play Meta and do
+not exist in production, are not.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ai.replies import persona_brief
+from ai.selectors import knowledge_index, persona_for
+from billing.models import UsagePeriod
+from integrations import subscriptions
+from tests.factories import KnowledgeEntryFactory, PersonaFactory
+from tests.meta_fixtures import text_message
+from whatsapp.models import Message
+from whatsapp.services.webhooks import APPLY_ARMED_KEY, webhook_events_apply
+from whatsapp.signature import sign_body
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+BUDGET = 15
+
+
+def product_queries(captured: CaptureQueriesContext) -> list[str]:
+    """The statements production sends: the sandbox's (and the savepoints that held only those) left out."""
+    kept: list[str] = []
+    for sql in (q["sql"] for q in captured.captured_queries if "sandbox_" not in q["sql"]):
+        if sql.startswith("RELEASE SAVEPOINT") and kept and kept[-1] == sql.removeprefix("RELEASE "):
+            kept.pop()
+        else:
+            kept.append(sql)
+    return kept
+
+
+def answered(client, number, *, wamid: str, text: str) -> tuple[list[str], list[str]]:
+    """Post one signed inbound text and apply it as a worker would; the request's and the worker's queries."""
+    body = json.dumps(text_message(number, wamid=wamid, text=text, ts=str(int(time.time())))).encode()
+    cache.set(APPLY_ARMED_KEY, 1, timeout=60)  # an apply task is "queued": the request only stores
+    with CaptureQueriesContext(connection) as request:
+        response = client.post(
+            "/webhook/whatsapp", data=body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sign_body(body)
+        )
+    assert response.status_code == 200
+    with CaptureQueriesContext(connection) as worker:
+        assert webhook_events_apply() == 1  # the eager answer-and-send runs on the batch's commit
+    reply = Message.objects.get(direction="out", reply_to__wamid=wamid)
+    assert (reply.status, reply.sent_by, bool(reply.wamid)) == ("sent", "ai", True)
+    return product_queries(request), product_queries(worker)
+
+
+def test_one_answered_text_costs_at_most_15_queries(sandbox_live, client, number, settings):
+    settings.AI_REPLY_QUIET_SECONDS = 0
+    PersonaFactory(client=number.client, business_hours="Lunes a sábado, 8 a 20")
+    KnowledgeEntryFactory(client=number.client, question="¿Hacen domicilios?", answer="Sí, en todo el barrio.")
+    # A running worker holds the client's matching index and its integrators' subscriptions in memory and
+    # cache already; both are read again only when they change.
+    knowledge_index(client=number.client, facts=persona_brief(persona_for(client=number.client)).facts())
+    subscriptions.subscribed([number.client_id])
+    first_request, first_worker = answered(client, number, wamid="wamid.BUDGET1", text="Hola, ¿tienen domicilio?")
+    again_request, again_worker = answered(client, number, wamid="wamid.BUDGET2", text="¿Y a qué hora abren?")
+
+    assert len(first_request) == len(again_request) == 1, first_request
+    assert len(first_request) + len(first_worker) <= BUDGET, "\n".join(first_worker)  # a first-time customer
+    assert len(again_request) + len(again_worker) <= BUDGET, "\n".join(again_worker)  # a returning one
+    usage = UsagePeriod.objects.get(number=number)
+    assert (usage.inbound_messages, usage.service_messages, usage.ai_replies) == (2, 2, 2)
