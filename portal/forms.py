@@ -82,6 +82,11 @@ class SendTextForm(forms.Form):
     )
 
 
+class SendMediaForm(forms.Form):
+    file = forms.FileField(label=_("Photo or document"))
+    caption = forms.CharField(label=_("Caption"), max_length=1024, required=False)
+
+
 class SendTemplateForm(forms.Form):
     """An approved template: one parameter per line, or `name=value` lines for named parameters."""
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("app/inbox/<int:conversation_id>/head/", inbox.thread_head, name="thread-head"),
     path("app/inbox/<int:conversation_id>/send/", inbox.send_text, name="send-text"),
     path("app/inbox/<int:conversation_id>/send-template/", inbox.send_template, name="send-template"),
+    path("app/inbox/<int:conversation_id>/send-media/", inbox.send_media, name="send-media"),
     path("app/inbox/<int:conversation_id>/take-over/", inbox.take_over, name="take-over"),
     path("app/inbox/<int:conversation_id>/hand-back/", inbox.hand_back, name="hand-back"),
     path("app/inbox/<int:conversation_id>/converted/", inbox.mark_converted, name="mark-converted"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.exceptions import ApplicationError
 from portal.access import PortalContext, portal_view
 from portal.delivery_errors import failure_reason
-from portal.forms import InboxFilterForm, SendTemplateForm, SendTextForm
+from portal.forms import InboxFilterForm, SendMediaForm, SendTemplateForm, SendTextForm
 from portal.selectors import approved_templates, conversation_rows, inbox_conversations, message_with_media
 from portal.views.common import found
 from whatsapp import selectors
@@ -126,6 +126,31 @@ def send_text(request: HttpRequest, portal: PortalContext, conversation_id: int)
     except ApplicationError as exc:
         form.add_error(None, exc.message)
         return _thread_page(request, portal, conversation, text_form=form, status=exc.status_code)
+    return redirect("portal:thread", conversation.pk)
+
+
+@require_POST
+@portal_view
+def send_media(request: HttpRequest, portal: PortalContext, conversation_id: int) -> HttpResponse:
+    """A photo or a document from the inbox: uploaded to WhatsApp first, then sent like a message."""
+    conversation = _conversation(portal, conversation_id)
+    form = SendMediaForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            conversation_services.send_agent_media(
+                conversation=conversation,
+                content=upload.read(conversation_services.MAX_DOCUMENT_BYTES + 1),
+                mime_type=upload.content_type or "",
+                filename=upload.name or "file",
+                caption=form.cleaned_data["caption"],
+                user=request.user,
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("portal:thread", conversation.pk)
+        return redirect("portal:thread", conversation.pk)
+    messages.error(request, _("Choose a photo or a document to send."))
     return redirect("portal:thread", conversation.pk)
 
 

@@ -90,3 +90,33 @@ def test_closed_window_suggests_approved_templates_and_sends_one(sandbox_live, c
         timeout=10,
     ).json()["results"]
     assert [m["wamid"] for m in outbox] == [message.wamid]
+
+
+def test_an_agent_sends_a_photo_and_a_document_uploaded_to_whatsapp_first(sandbox_live, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sandbox.media import PLACEHOLDER_PNG
+    from sandbox.models import SandboxMedia
+    from sandbox.services import open_window
+    from tests.portal.conftest import open_conversation
+
+    number = connected_number(phone_number_id="109555000000002")
+    client.force_login(MembershipFactory(client=number.client).user)
+    conversation = open_conversation(number, hours_ago=1)
+    open_window(phone_number_id=number.phone_number_id, wa_id=conversation.contact.wa_id)
+    url = f"/app/inbox/{conversation.pk}/send-media/"
+
+    photo = SimpleUploadedFile("vitrina.png", PLACEHOLDER_PNG, content_type="image/png")
+    assert client.post(url, {"file": photo, "caption": "Nuestra vitrina"}).status_code == 302
+    pdf = SimpleUploadedFile("menu.pdf", b"%PDF-1.4 menu", content_type="application/pdf")
+    assert client.post(url, {"file": pdf}).status_code == 302
+    exe = SimpleUploadedFile("virus.exe", b"MZ", content_type="application/x-msdownload")
+    refused = client.post(url, {"file": exe}, follow=True)
+    assert "JPEG o PNG" in refused.content.decode()
+
+    sent = list(Message.objects.filter(conversation=conversation, direction="out").order_by("pk"))
+    assert [(m.kind, m.status) for m in sent] == [("image", "sent"), ("document", "sent")]
+    assert sent[0].payload["caption"] == "Nuestra vitrina" and sent[1].payload["filename"] == "menu.pdf"
+    assert SandboxMedia.objects.filter(media_id=sent[0].payload["id"], mime_type="image/png").exists()
+    outbox = sent_to(sandbox_live, number, to=conversation.contact.phone_number)
+    assert [m["type"] for m in outbox] == ["image", "document"]

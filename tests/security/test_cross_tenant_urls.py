@@ -141,6 +141,7 @@ CASES: dict[str, Case] = {
     "portal:thread-head": Case(conversation, ("GET",)),
     "portal:message-media": Case(message, ("GET",)),
     "portal:send-text": Case(conversation, ("POST",), data=SEND),
+    "portal:send-media": Case(conversation, ("POST",), data={"caption": "B"}),
     "portal:send-template": Case(conversation, ("POST",), data={"name": "hello_world", "language": "es"}),
     "portal:take-over": Case(conversation, ("POST",)),
     "portal:hand-back": Case(conversation, ("POST",)),

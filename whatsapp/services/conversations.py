@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from tenants.models import Client, WhatsAppNumber
+from whatsapp.client import GraphClient
+from whatsapp.errors import GraphError
 from whatsapp.identity import CustomerIdentity, is_bsuid
 from whatsapp.models import Conversation, Message
 from whatsapp.selectors import number_by_phone_number_id, template_category
@@ -56,6 +58,64 @@ def send_agent_message(
         payload=template.graph_object(),
         sent_by=Message.SentBy.AGENT,
         user=user,
+    )
+
+
+# What agents may send from the inbox (Meta's limits: images 5 MB; documents 100 MB, ours 16 MB per upload).
+SENDABLE_IMAGES = {"image/jpeg", "image/png"}
+SENDABLE_DOCUMENTS = {
+    "application/pdf",
+    "text/plain",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+
+
+def send_agent_media(
+    *, conversation: Conversation, content: bytes, mime_type: str, filename: str, caption: str = "", user=None
+) -> Message:
+    """A person sends a photo or a document: uploaded to Meta first (POST /{PNID}/media, the number's token),
+    then recorded and sent by id like any other message. Needs the 24-hour window, like text."""
+    ensure_can_send(number=conversation.number)
+    mime_type = (mime_type or "").split(";")[0].strip().lower()
+    kind = "image" if mime_type in SENDABLE_IMAGES else "document" if mime_type in SENDABLE_DOCUMENTS else ""
+    limit = MAX_IMAGE_BYTES if kind == "image" else MAX_DOCUMENT_BYTES
+    if not kind or not content or len(content) > limit:
+        raise ApplicationError(
+            _("Send a JPEG or PNG photo up to 5 MB, or a PDF, Word, Excel or text document up to 16 MB."),
+            code="unsupported_media",
+            details={"mime_type": mime_type, "size": len(content)},
+        )
+    if not conversation.window_open():
+        raise ApplicationError(
+            _("The 24-hour customer service window is closed: send an approved template instead."),
+            code="window_closed",
+            status=WINDOW_CLOSED_STATUS,
+            details={"last_inbound_at": conversation.last_inbound_at},
+        )
+    number = conversation.number
+    try:
+        media_id = GraphClient.for_number(number).upload_media(number.phone_number_id, content, mime_type, filename)
+    except GraphError as exc:
+        raise ApplicationError(
+            _("WhatsApp did not take the file. Try again in a moment."),
+            code="media_upload_failed",
+            status=502,
+            details={"meta_code": exc.code},
+        ) from exc
+    caption = caption.strip()[:1024]
+    payload: dict[str, Any] = {"id": media_id}
+    if caption:
+        payload["caption"] = caption
+    if kind == "document":
+        payload["filename"] = filename[:200]
+    summary = caption or (f"[document: {filename}]" if kind == "document" else "[image]")
+    return record_outbound_message(
+        conversation=conversation, text=summary, kind=kind, payload=payload, sent_by=Message.SentBy.AGENT, user=user
     )
 
 
