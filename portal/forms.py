@@ -72,6 +72,8 @@ class InboxFilterForm(forms.Form):
         choices=[("", _("Anyone")), *Conversation.Owner.choices],
     )
     needs_person = forms.BooleanField(label=_("Only those needing a person"), required=False)
+    # The thread open beside the list on a desktop (highlighted in the polled rows).
+    current = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class SendTextForm(forms.Form):
@@ -80,6 +82,10 @@ class SendTextForm(forms.Form):
         max_length=WHATSAPP_TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Write a reply…")}),
     )
+
+    def clean_text(self) -> str:
+        # Browsers post a textarea's new lines as CRLF; WhatsApp and the stored message use plain LF.
+        return self.cleaned_data["text"].replace("\r\n", "\n")
 
 
 class SendMediaForm(forms.Form):

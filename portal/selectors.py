@@ -7,7 +7,7 @@ import io
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from billing.models import UsagePeriod
 from billing.months import day_bounds, month_start
@@ -28,8 +28,8 @@ def _digits(text: str) -> str:
 def inbox_conversations(
     *, client: Client, query: str = "", owner: str = "", needs_attention: bool | None = None
 ) -> QuerySet[Conversation]:
-    """The inbox list: latest activity first; `query` matches the contact's name, username or any part of
-    the phone."""
+    """The inbox list: conversations that need a person first, then latest activity first; `query` matches the
+    contact's name, username or any part of the phone."""
     conversations = conversation_list(client=client, owner=owner or None, needs_attention=needs_attention)
     query = query.strip()
     if query:
@@ -37,7 +37,7 @@ def inbox_conversations(
         if _digits(query):
             condition |= Q(contact__wa_id__contains=_digits(query))
         conversations = conversations.filter(condition)
-    return conversations
+    return conversations.order_by(F("needs_attention").desc(), F("last_message_at").desc(nulls_last=True), "-id")
 
 
 def todays_conversations(*, client: Client) -> QuerySet[Conversation]:
@@ -65,10 +65,19 @@ def home_summary(*, client: Client) -> dict[str, Any]:
 
 
 def conversation_rows(*, client: Client, conversations: list[Conversation]) -> list[dict[str, Any]]:
-    """Conversations with their last message (one query, by the id `conversation_list` annotates)."""
+    """Conversations with their last message (one query, by the id `conversation_list` annotates) and how many
+    customer messages arrived since the team last had the thread open (one grouped query)."""
     ids = [c.last_message_id for c in conversations if getattr(c, "last_message_id", None)]
     last = {m.conversation_id: m for m in Message.objects.for_client(client).filter(pk__in=ids)}
-    return [{"conversation": c, "last": last.get(c.pk)} for c in conversations]
+    unread = dict(
+        Message.objects.for_client(client)
+        .filter(conversation_id__in=[c.pk for c in conversations], direction=Message.Direction.INBOUND)
+        .filter(Q(conversation__team_read_at__isnull=True) | Q(created_at__gt=F("conversation__team_read_at")))
+        .values("conversation_id")
+        .annotate(n=Count("id"))
+        .values_list("conversation_id", "n")
+    )
+    return [{"conversation": c, "last": last.get(c.pk), "unread": unread.get(c.pk, 0)} for c in conversations]
 
 
 def number_get(*, client: Client, number_id: int) -> WhatsAppNumber:

@@ -107,6 +107,9 @@ class Conversation(models.Model):
     next_step_at = models.DateTimeField(null=True, blank=True)
     # The day the customer was last told we cannot read a kind of message (at most once a day).
     unsupported_acknowledged_on = models.DateField(null=True, blank=True)
+    # When someone of the client's team last had the thread open: later customer messages are "unread" in the
+    # inbox. One mark per conversation (a shared team inbox, as in WhatsApp Business), not per person.
+    team_read_at = models.DateTimeField(_("read by the team"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()
@@ -129,6 +132,10 @@ class Conversation(models.Model):
         ):
             return ""
         return self.get_next_step_display()
+
+    def window_closes_at(self):
+        """When the 24-hour customer service window closes (None: the customer never wrote)."""
+        return self.last_inbound_at + CUSTOMER_SERVICE_WINDOW if self.last_inbound_at else None
 
     def window_open(self, at=None) -> bool:
         """Free-form messages are allowed only within 24 h of the customer's last message."""

@@ -6,6 +6,7 @@ The rows keep what the pipeline wrote (English, stable for logs and the API); pa
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -54,3 +55,17 @@ def quality(rating: str) -> str:
 @register.filter
 def name_status(status: str) -> str:
     return str(NAME_STATUS.get((status or "").upper(), status or ""))
+
+
+@register.simple_tag
+def window_left(conversation) -> dict:
+    """The 24-hour customer service window: {"open", "closes_at", "hours", "minutes", "soon"} for the thread.
+
+    Computed at render time; the thread head is polled, so the time left stays current without a reload."""
+    closes_at = conversation.window_closes_at()
+    now = timezone.now()
+    if closes_at is None or closes_at <= now:
+        return {"open": False, "closes_at": closes_at}
+    minutes = int((closes_at - now).total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    return {"open": True, "closes_at": closes_at, "hours": hours, "minutes": rest, "soon": minutes < 120}

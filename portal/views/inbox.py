@@ -53,9 +53,12 @@ def inbox(request: HttpRequest, portal: PortalContext) -> HttpResponse:
 @require_GET
 @portal_view
 def inbox_rows(request: HttpRequest, portal: PortalContext) -> HttpResponse:
-    """The list's rows only, for the page's polling."""
-    _form, page, rows = _filtered(request, portal)
-    return render(request, "portal/inbox/_rows.html", {"page": page, "rows": rows})
+    """The list's rows only, for the page's polling (`current`: the thread open beside it, highlighted)."""
+    form, page, rows = _filtered(request, portal)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse(status=400)
+    current = form.cleaned_data.get("current") if form.is_bound else None
+    return render(request, "portal/inbox/_rows.html", {"page": page, "rows": rows, "current": current})
 
 
 def _thread_messages(portal: PortalContext, conversation) -> list[dict]:
@@ -68,7 +71,12 @@ def _thread_messages(portal: PortalContext, conversation) -> list[dict]:
 
 def _thread_page(request, portal, conversation, *, text_form=None, template_form=None, status=200) -> HttpResponse:
     window_open = conversation.window_open()
+    conversation_services.mark_read_by_team(conversation=conversation)
+    # The list beside the thread (shown from 1024 px wide, like WhatsApp Web; a phone shows the thread alone).
+    _form, page, side_rows = _filtered(request, portal)
     context = {
+        "side_rows": side_rows,
+        "side_page": page,
         "conversation": conversation,
         "rows": _thread_messages(portal, conversation),
         "window_open": window_open,
@@ -100,6 +108,7 @@ def thread(request: HttpRequest, portal: PortalContext, conversation_id: int) ->
 def thread_messages(request: HttpRequest, portal: PortalContext, conversation_id: int) -> HttpResponse:
     """The thread's messages only, for the page's polling (new messages and delivery ticks)."""
     conversation = _conversation(portal, conversation_id)
+    conversation_services.mark_read_by_team(conversation=conversation)  # the thread is open: new messages are read
     context = {"conversation": conversation, "rows": _thread_messages(portal, conversation)}
     return render(request, "portal/inbox/_messages.html", context)
 

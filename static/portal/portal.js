@@ -1,5 +1,6 @@
 // Live updates without a library: any element with data-poll-url is refreshed every data-poll-seconds
-// (new messages, delivery ticks, the inbox list). Polling pauses while the tab is hidden.
+// (new messages, delivery ticks, handoffs and the 24-hour window in the thread head, the inbox list and its
+// unread counts). Polling pauses while the tab is hidden. Also: the phone's tab row hints, keyboard send.
 (function () {
   "use strict";
 
@@ -62,8 +63,27 @@
     update();
   }
 
+  // Keyboard send, as in WhatsApp Web: Enter sends the reply, Shift+Enter starts a new line. Only with a real
+  // keyboard and mouse (a phone's Enter stays a new line, as in WhatsApp), not while an input method is
+  // composing a word, and never an empty message.
+  var desktop = window.matchMedia("(hover: hover) and (pointer: fine)");
+
+  function keyboardSend(event) {
+    var box = event.target;
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || !desktop.matches ||
+        !box.matches("#send-form textarea")) {
+      return;
+    }
+    event.preventDefault();
+    var form = box.form;
+    if (!box.value.trim() || form.getAttribute("data-sending")) { return; }
+    form.setAttribute("data-sending", "1");
+    form.requestSubmit();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     tabHints();
+    document.addEventListener("keydown", keyboardSend);
     document.querySelectorAll("[data-poll-url]").forEach(startPolling);
     document.addEventListener("click", pickTemplate);
   });

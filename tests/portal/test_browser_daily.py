@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from onboarding.services import register_client
 from tenants.models import Client
-from tests.browser import phone_page
+from tests.browser import phone_page, wait_until
 from tests.factories import UserFactory
 from tests.portal.conftest import PASSWORD, make_tenant
 
@@ -54,7 +54,7 @@ def test_the_phone_tab_row_scrolls_with_a_hint_and_opens_on_the_current_tab(live
     page.screenshot(path=str(ARTIFACTS / "40-tabs-start-phone.png"))
 
     page.eval_on_selector("#tabs", "el => el.scrollBy(1000, 0)")
-    page.wait_for_function("document.getElementById('tabs-wrap').classList.contains('more-left')")
+    wait_until(page, "document.getElementById('tabs-wrap').classList.contains('more-left')")
     box = last.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= width
     assert (hint(page, "after"), hint(page, "before")) == ("none", "flex")

@@ -12,6 +12,7 @@ from typing import Any
 
 import phonenumbers
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -186,6 +187,25 @@ def ensure_can_send(*, number: WhatsAppNumber) -> None:
             status=409,
             details={"status": number.status},
         )
+
+
+def mark_read_by_team(*, conversation: Conversation, at=None) -> bool:
+    """Someone of the team has the thread in front of them: its messages up to now are read (True: it moved).
+
+    One conditional UPDATE, so a page polling every few seconds writes only when a customer message was
+    recorded since the mark (messages are compared by when we stored them, as the unread count does)."""
+    at = at or timezone.now()
+    unread = Message.objects.filter(
+        conversation_id=OuterRef("pk"), direction=Message.Direction.INBOUND, created_at__gt=OuterRef("team_read_at")
+    )
+    moved = (
+        Conversation.objects.filter(pk=conversation.pk, client_id=conversation.client_id)
+        .filter(Q(team_read_at__isnull=True) | Exists(unread))
+        .update(team_read_at=at)
+    )
+    if moved:
+        conversation.team_read_at = at
+    return bool(moved)
 
 
 def mark_converted(*, conversation: Conversation) -> Conversation:
