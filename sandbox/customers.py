@@ -7,6 +7,7 @@ import binascii
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from sandbox import accounts, identities, media
@@ -102,6 +103,9 @@ def _image_message(number: SandboxPhoneNumber, body: dict[str, Any]) -> tuple[di
         raise InvalidInbound("`image.mime_type` must be an image type.")
     caption = str(image.get("caption") or body.get("text") or "").strip()[:1024]
     payload: dict[str, Any] = {"id": item.media_id, "mime_type": item.mime_type, "sha256": item.sha256}
+    # Since 2025-11 Meta also puts the (short-lived, token-protected) download URL in the webhook.
+    path = reverse("sandbox:media-download", args=[item.media_id])
+    payload["url"] = f"{settings.PUBLIC_BASE_URL}{path}?hash={media.url_token(item.media_id)}"
     if caption:
         payload["caption"] = caption
     return {"type": "image", "image": payload}, caption or "📷"

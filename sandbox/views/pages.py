@@ -107,6 +107,7 @@ def phone(request: HttpRequest) -> HttpResponse:
         "yes": _("Yes"),
         "no": _("No"),
         "empty": _("Say hello to start the chat."),
+        "edit_needs_text": _("Type the new version of your last message first."),
     }
     context = {"numbers": numbers, "strings": strings, "language": translation.get_language()}
     return _remember(render(request, "sandbox/phone.html", context), lang)

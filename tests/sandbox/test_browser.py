@@ -61,6 +61,25 @@ def test_a_username_customer_writes_without_a_phone_and_is_answered(page, sandbo
     assert SandboxMessage.objects.get(direction="out").body["recipient"] == written.wa_id
 
 
+def test_the_phone_edits_and_deletes_its_last_message(page, sandbox_live, number):
+    from tests.support import wait_for
+    from whatsapp.models import Message
+
+    page.goto(f"{sandbox_live}/sandbox/")
+    page.select_option("#number", number.phone_number_id)
+    page.fill("#me", "+573001112244")
+    page.fill("#text", "¿Abren el domingo?")
+    page.click("#send")
+    page.locator(".bubble.mine", has_text="¿Abren el domingo?").wait_for()
+    page.fill("#text", "¿Abren el sábado?")
+    page.click("#event-edit")
+    page.locator(".bubble.mine", has_text="¿Abren el sábado?").wait_for()
+    original = Message.objects.get(direction="in")
+    assert original.text == "¿Abren el sábado?" and original.edits[0]["text"] == "¿Abren el domingo?"
+    page.click("#event-revoke")
+    assert wait_for(lambda: Message.objects.get(pk=original.pk).deleted_at is not None, timeout=10)
+
+
 def test_popup_posts_meta_events_to_its_opener(page, sandbox_live):
     page.goto(f"{sandbox_live}/sandbox/")  # any page of ours plays the product's onboarding page
     page.evaluate("window.received = []; window.addEventListener('message', e => window.received.push(e.data))")

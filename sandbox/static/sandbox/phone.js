@@ -119,6 +119,21 @@
   el("send-location").addEventListener("click", function () {
     send({ type: "location", location: { latitude: DEMO_LOCATION.latitude, longitude: DEMO_LOCATION.longitude, name: strings.location_name } });
   });
+  // What customers do besides writing (docs/sandbox.md): edit or delete their last message, open the chat
+  // for the first time (Meta's request_welcome), send something WhatsApp cannot pass on (a poll).
+  document.addEventListener("click", function (event) {
+    var action = event.target.closest("[data-event]");
+    if (!action) return;
+    var kind = action.getAttribute("data-event");
+    var payload = { type: kind };
+    if (kind === "edit") {
+      var value = text.value.trim();
+      if (!value) { showError(strings.edit_needs_text); return; }
+      text.value = "";
+      payload.text = value;
+    }
+    send(payload);
+  });
   document.addEventListener("click", function (event) {
     var target = event.target.closest("[data-button-id]");
     if (!target) return;
