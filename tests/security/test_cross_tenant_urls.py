@@ -167,6 +167,7 @@ CASES: dict[str, Case] = {
     "api-v1-webhook-delivery": Case(webhook_delivery, ("GET",), API_CALLERS, api=True),
     "api-v1-webhook-redeliver": Case(webhook_delivery, ("POST",), API_CALLERS, api=True),
     "api-v1-conversation-messages": Case(conversation, ("GET", "POST"), API_CALLERS, SEND, api=True),
+    "api-v1-conversation-media": Case(conversation, ("POST",), API_CALLERS, {"caption": "B"}, api=True),
     "api-v1-conversation-takeover": Case(conversation, ("POST",), API_CALLERS, api=True),
     "api-v1-conversation-handback": Case(conversation, ("POST",), API_CALLERS, api=True),
     "api-v1-conversation-convert": Case(conversation, ("POST", "DELETE"), API_CALLERS, api=True),

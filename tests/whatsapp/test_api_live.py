@@ -78,3 +78,29 @@ def test_integrator_template_to_a_new_phone_reaches_the_sandbox(sandbox_live, nu
     assert Conversation.objects.get().contact.wa_id == "573109876543"
     usage = UsagePeriod.objects.get(number=number)
     assert (usage.template_messages, usage.service_messages) == (1, 0)
+
+
+def test_the_api_sends_a_document_uploaded_to_whatsapp_first(sandbox_live, number, api_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from sandbox.services import open_window
+    from tests.factories import ConversationFactory
+
+    conversation = ConversationFactory(number=number, last_inbound_at=timezone.now())
+    open_window(phone_number_id=number.phone_number_id, wa_id=conversation.contact.wa_id)
+    api = api_for(number.client)
+    url = f"/api/v1/conversations/{conversation.pk}/media"
+    pdf = SimpleUploadedFile("menu.pdf", b"%PDF-1.4 menu", content_type="application/pdf")
+    response = api.post(url, {"file": pdf, "caption": "El menú"}, format="multipart")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert (body["kind"], body["payload"]["filename"], body["payload"]["caption"]) == (
+        "document",
+        "menu.pdf",
+        "El menú",
+    )
+    bad = api.post(
+        url, {"file": SimpleUploadedFile("x.exe", b"MZ", content_type="application/x-msdownload")}, format="multipart"
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "unsupported_media"

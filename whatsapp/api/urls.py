@@ -15,6 +15,11 @@ urlpatterns = [
         name="api-v1-conversation-messages",
     ),
     path(
+        "conversations/<int:conversation_id>/media",
+        views.ConversationMediaApi.as_view(),
+        name="api-v1-conversation-media",
+    ),
+    path(
         "conversations/<int:conversation_id>/takeover", views.TakeoverApi.as_view(), name="api-v1-conversation-takeover"
     ),
     path(

@@ -193,6 +193,41 @@ class ConversationMessagesApi(ClientListApi):
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_202_ACCEPTED)
 
 
+class SendMediaInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="JPEG/PNG up to 5 MB, or PDF, Word, Excel, text up to 16 MB.")
+    caption = serializers.CharField(max_length=1024, required=False, allow_blank=True, default="")
+
+
+class ConversationMediaApi(ClientScopedApi):
+    """POST a photo or a document (multipart/form-data): uploaded to WhatsApp first, then sent by id."""
+
+    def get_throttles(self):
+        return [throttle() for throttle in SEND_THROTTLES]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Send a photo or a document in a conversation as an agent",
+        description="Multipart `file` (+ `caption`). Needs the 24-hour window (else 422 `window_closed`); an "
+        "unsupported type or size is 400 `unsupported_media`; Meta refusing the upload is 502 `media_upload_failed`.",
+        request={"multipart/form-data": SendMediaInputSerializer},
+        responses={202: MessageOutputSerializer, **errors(400, 404, 409, 422, 429)},
+    )
+    def post(self, request, conversation_id: int):
+        conversation = selectors.conversation_get(client=self.client, conversation_id=conversation_id)
+        data = SendMediaInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        message = conversation_services.send_agent_media(
+            conversation=conversation,
+            content=upload.read(conversation_services.MAX_DOCUMENT_BYTES + 1),
+            mime_type=upload.content_type or "",
+            filename=upload.name or "file",
+            caption=data.validated_data["caption"],
+            user=acting_user(request),
+        )
+        return Response(MessageOutputSerializer(message).data, status=status.HTTP_202_ACCEPTED)
+
+
 class ConversationActionApi(ClientScopedApi):
     """Base of the one-verb conversation endpoints: load the conversation, apply, render it."""
 
