@@ -57,6 +57,7 @@ class KnowledgeListApi(ClientScopedApi):
         tags=TAGS,
         parameters=page_parameters(KnowledgePagination.max_page_size),
         responses=paginated(KnowledgeEntrySerializer),
+        operation_id="v1_knowledge_list",  # its id since the start; a page schema alone would make it "retrieve"
     )
     def get(self, request):
         paginator = KnowledgePagination()
