@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
@@ -50,6 +51,11 @@ class ApiPathMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_api_path(request.path_info):
             return None
+        if isinstance(exception, RequestDataTooBig):
+            # A multipart body skips RequestBodyLimitMiddleware (uploads stream), but a view that reads
+            # `request.body` (the webhook) still hits Django's limit: the same 413, never a 500.
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return json_error("body_too_large", f"The request body is larger than {limit} bytes.", 413)
         logger.exception("unhandled error on %s %s", request.method, request.path_info, exc_info=exception)
         return json_error("server_error", "Something went wrong on our side; it has been logged.", 500)
 

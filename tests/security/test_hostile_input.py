@@ -9,9 +9,11 @@ import json
 
 import pytest
 
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, connected_number
+from tests.meta_fixtures import messages_envelope
 from tests.whatsapp.api_support import token_api
-from whatsapp.models import WebhookEvent
+from whatsapp.models import Message, WebhookEvent
+from whatsapp.services.webhooks import webhook_events_apply
 from whatsapp.signature import sign_body
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +41,51 @@ def test_oversized_webhook_post_is_413_and_stores_nothing(client):
     )
     assert_json_error(response, 413)
     assert WebhookEvent.objects.count() == 0
+
+
+def test_oversized_webhook_post_claiming_multipart_is_413_not_500(client):
+    """Multipart skips the size middleware (uploads stream), but the webhook reads the raw body: found by
+    tests/security/test_webhook_fuzz.py, this was a RequestDataTooBig 500."""
+    body = _big()
+    response = client.post(
+        "/webhook/whatsapp",
+        data=body,
+        content_type="multipart/form-data; boundary=x",
+        HTTP_X_HUB_SIGNATURE_256=sign_body(body),
+    )
+    assert_json_error(response, 413)
+    assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\ud800"], ids=["nul", "lone-surrogate"])
+def test_signed_webhook_with_a_nul_or_lone_surrogate_is_stored_and_applied(client, escape):
+    """PostgreSQL's text and jsonb refuse NUL, UTF-8 has no lone surrogates; found by the webhook fuzz test
+    on PostgreSQL, such a delivery was a 500 (and Meta retries it for days)."""
+    number = connected_number()
+    message = {
+        "from": "573001112233",
+        "id": "wamid.NUL",
+        "timestamp": "1763776000",
+        "type": "text",
+        "text": {"body": "X"},
+    }
+    body = json.dumps(messages_envelope(number, [message])).replace('"X"', f'"a{escape}b"').encode()
+    response = client.post(
+        "/webhook/whatsapp", data=body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sign_body(body)
+    )
+    assert response.status_code == 200
+    webhook_events_apply()
+    assert Message.objects.get(wamid="wamid.NUL").text in ("a\ufffdb", "a?b")
+
+
+def test_signed_webhook_nested_deeper_than_the_json_limit_is_400_and_not_applied(client):
+    """Deeper than core.jsonbody's limit but not deep enough for a RecursionError: it used to be applied."""
+    body = b'{"object": "whatsapp_business_account", "entry": [], "x": ' + b"[" * 40 + b"]" * 40 + b"}"
+    response = client.post(
+        "/webhook/whatsapp", data=body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sign_body(body)
+    )
+    assert_json_error(response, 400)
+    assert not WebhookEvent.objects.exclude(outcome=WebhookEvent.Outcome.FAILED).exists()
 
 
 @pytest.mark.parametrize("header", ["sha256=é", "sha256=\u00ff\u00fe", "ñ" * 64])

@@ -10,7 +10,6 @@ message and status, routed by number. A delivery whose wake-up was lost is appli
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing.services import record_inbound_usage
+from core.jsonbody import JsonBodyError, json_loads_limited
 from core.queue import enqueue
 from tenants.models import WhatsAppNumber
 from whatsapp.identity import contacts_by_key, identity_from_inbound, sender_key
@@ -43,12 +43,27 @@ class MalformedPayload(ValueError):
     pass
 
 
+def _storable(value: Any) -> Any:
+    """The value with every string made storable: PostgreSQL's text and jsonb refuse NUL characters, and
+    UTF-8 has no lone surrogates (both valid in JSON escapes). Found by tests/security/test_webhook_fuzz.py:
+    a delivery carrying either was a 500, which Meta retries for days. Depth is bounded by the JSON limit."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd").encode("utf-8", errors="replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
+
+
 def store_webhook_event(body: bytes) -> WebhookEvent:
     """Keep the raw delivery first; raises MalformedPayload (after storing it) for bad JSON."""
-    text = body.decode("utf-8", errors="replace")
+    text = _storable(body.decode("utf-8", errors="replace"))
     try:
-        payload = json.loads(text)
-    except ValueError:
+        # Depth-limited like every JSON body (core/jsonbody.py): Meta's deliveries nest about eight levels, and
+        # a signed body nested deeper is refused whole rather than applied.
+        payload = _storable(json_loads_limited(text))
+    except JsonBodyError:
         payload = None
     if not isinstance(payload, dict):
         WebhookEvent.objects.create(
