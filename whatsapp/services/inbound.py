@@ -79,9 +79,16 @@ def record_inbound_message(
         last_message_at=now,
         last_inbound_at=Case(When(later_than_known, then=Value(sent_at)), default=F("last_inbound_at")),
     )
-    inbound_message_recorded.send(sender=Message, number=number, wa_id=identity.key, sent_at=sent_at, message=inbound)
-    if kind in MEDIA_KINDS:
-        enqueue_on_commit("whatsapp.download_media", inbound.pk)  # its own retryable task: never in the way
-    if kind != "reaction":
-        enqueue_on_commit("whatsapp.answer_inbound_message", inbound.pk, countdown=settings.AI_REPLY_QUIET_SECONDS)
+    inbound_recorded(inbound, number=number, wa_id=identity.key)
     return inbound
+
+
+def inbound_recorded(inbound: Message, *, number: WhatsAppNumber, wa_id: str) -> None:
+    """What follows a customer message stored for the first time, whichever way it was stored (here, or a
+    batch's one statement in whatsapp.services.inbound_batch): observers told, its media fetched, its reply
+    scheduled — the tasks once the transaction commits."""
+    inbound_message_recorded.send(sender=Message, number=number, wa_id=wa_id, sent_at=inbound.sent_at, message=inbound)
+    if inbound.kind in MEDIA_KINDS:
+        enqueue_on_commit("whatsapp.download_media", inbound.pk)  # its own retryable task: never in the way
+    if inbound.kind != "reaction":
+        enqueue_on_commit("whatsapp.answer_inbound_message", inbound.pk, countdown=settings.AI_REPLY_QUIET_SECONDS)

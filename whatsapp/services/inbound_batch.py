@@ -24,18 +24,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 
 from billing.usage_sql import inbound_count
-from core.queue import enqueue_on_commit
 from core.sql import insert_columns, insert_params, typed_columns
 from tenants.models import WhatsAppNumber
 from whatsapp.identity import CustomerIdentity
 from whatsapp.inbound_parsing import describe_inbound
 from whatsapp.models import Conversation, Message, WebhookEvent
 from whatsapp.services.contacts import contacts_upsert
-from whatsapp.signals import inbound_message_recorded
+from whatsapp.services.inbound import inbound_recorded
 
 # Kinds of `messages[]` items that change earlier rows instead of adding one: never batched.
 UNBATCHED_TYPES = frozenset({"edit", "revoke", "system"})
@@ -175,17 +173,13 @@ def _outcomes(table: str, events: list[WebhookEvent]) -> tuple[str, list[Any]]:
 
 
 def _announce(rows: list[tuple[Message, WhatsAppNumber, int]], stored: list[list[Any]]) -> list[Message]:
-    """Tell observers of each message stored now and schedule its reply, as record_inbound_message does."""
+    """Give each message stored now its ids, and what follows a new message (observers, media, reply)."""
     by_wamid = {message.wamid: (message, number) for message, number, _ in rows}
     announced = []
     for pk, wamid, conversation_id in stored:
         message, number = by_wamid[wamid]
         message.pk, message.conversation_id = pk, conversation_id
         message._state.adding, message._state.db = False, "default"
-        inbound_message_recorded.send(
-            sender=Message, number=number, wa_id=message._identity.key, sent_at=message.sent_at, message=message
-        )
-        if message.kind != "reaction":
-            enqueue_on_commit("whatsapp.answer_inbound_message", pk, countdown=settings.AI_REPLY_QUIET_SECONDS)
+        inbound_recorded(message, number=number, wa_id=message._identity.key)
         announced.append(message)
     return announced
