@@ -53,3 +53,40 @@ def stacked_bars(rows: list[dict], *, series: list[Series], label_key: str = "la
         "legend": series,
         "empty": not any(totals),
     }
+
+
+COLUMN_AREA = 100  # the columns' drawing height in SVG units (the viewBox is 300 wide)
+
+
+def daily_columns(days: list[dict], *, series: list[Series], label_key: str = "day") -> dict:
+    """One stacked column per day (oldest left): `days` are dicts with a date and one number per series key.
+    Geometry in a 300 x 120 viewBox (columns in the top 100, a few date labels below); scales to any width."""
+    width = 300 / max(len(days), 1)
+    totals = [sum(int(day.get(s.key) or 0) for s in series) for day in days]
+    biggest = max(totals, default=0) or 1
+    columns = []
+    for index, (day, total) in enumerate(zip(days, totals, strict=True)):
+        y = float(COLUMN_AREA)
+        segments = []
+        for s in series:
+            value = int(day.get(s.key) or 0)
+            if not value:
+                continue
+            height = COLUMN_AREA * value / biggest
+            y -= height
+            segments.append(
+                {"y": round(y, 3), "height": round(height, 3), "color": s.color, "label": s.label, "value": value}
+            )
+        columns.append(
+            {
+                "day": day[label_key],
+                "x": round(index * width + width * 0.1, 3),
+                "width": round(width * 0.8, 3),
+                "total": total,
+                "segments": segments,
+                "labelled": (len(days) - 1 - index) % 7 == 0,  # today, then a week apart
+                "label_x": 300 if index == len(days) - 1 else round(index * width + width / 2, 3),
+                "anchor": "end" if index == len(days) - 1 else "middle",
+            }
+        )
+    return {"columns": columns, "legend": series, "empty": not any(totals), "biggest": max(totals, default=0)}

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+import math
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 
 from billing.models import UsagePeriod
-from billing.months import day_bounds, month_start
+from billing.months import billing_tz, day_bounds, local_today, month_start, next_month
 from billing.selectors import usage_for_month
 from core.exceptions import NotFoundError
 from tenants.models import ApiKey, Client, WhatsAppNumber
@@ -186,3 +188,45 @@ def message_with_media(*, client: Client, message_id: int) -> Message:
     if message is None:
         raise NotFoundError("No such file.")
     return message
+
+
+DAILY_DAYS = 30
+
+
+def daily_messages(*, client: Client, days: int = DAILY_DAYS) -> dict[int, list[dict[str, Any]]]:
+    """Per number, the last `days` days in TIME_ZONE (oldest first): messages received, AI replies, agent
+    replies and other sends (system, templates the API sent without a person) per day. One grouped query."""
+    today = local_today()
+    first = today - timedelta(days=days - 1)
+    start, _end = day_bounds(first)
+    counts: dict[tuple[int, date], dict[str, int]] = {}
+    rows = (
+        Message.objects.for_client(client)
+        .filter(created_at__gte=start)
+        .annotate(day=TruncDate("created_at", tzinfo=billing_tz()))
+        .values("conversation__number_id", "day", "direction", "sent_by")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        key = "received" if row["direction"] == Message.Direction.INBOUND else (row["sent_by"] or "other")
+        key = key if key in ("received", "ai", "agent") else "other"
+        bucket = counts.setdefault((row["conversation__number_id"], row["day"]), {})
+        bucket[key] = bucket.get(key, 0) + row["n"]
+    result: dict[int, list[dict[str, Any]]] = {}
+    for number in number_list(client=client):
+        result[number.pk] = [
+            {"day": first + timedelta(days=i), **counts.get((number.pk, first + timedelta(days=i)), {})}
+            for i in range(days)
+        ]
+    return result
+
+
+def allowance_run_out(usage_row: dict[str, Any], *, today: date | None = None) -> date | None:
+    """The day this month's free messages run out at this month's pace so far (None: they last the month)."""
+    today = today or local_today()
+    used, remaining = usage_row["service_messages"], usage_row["free_messages_remaining"]
+    if not used or not remaining:
+        return None
+    pace = used / today.day  # free messages used per day since the 1st
+    day = today + timedelta(days=math.ceil(remaining / pace))
+    return day if day < next_month(month_start()) else None

@@ -12,13 +12,21 @@ from billing.forms import MonthForm
 from billing.months import month_bounds, month_start, previous_month
 from billing.selectors import usage_for_month
 from portal.access import PortalContext, portal_view
-from portal.charts import Series, stacked_bars
-from portal.selectors import usage_csv, usage_months
+from portal.charts import Series, daily_columns, stacked_bars
+from portal.selectors import allowance_run_out, daily_messages, usage_csv, usage_months
 
 MONTH_SERIES = [
     Series("ai_replies", _("AI replies"), "#128c7e"),
     Series("agent_replies", _("Agent replies"), "#3d6fc8"),
     Series("template_messages", _("Templates"), "#c8553d"),
+]
+
+
+DAILY_SERIES = [
+    Series("received", _("Messages received"), "#8a9a96"),
+    Series("ai", _("AI replies"), "#128c7e"),
+    Series("agent", _("Agent replies"), "#3d6fc8"),
+    Series("other", _("Other sends"), "#c8553d"),
 ]
 
 
@@ -36,13 +44,23 @@ def usage(request: HttpRequest, portal: PortalContext) -> HttpResponse:
     months = usage_months(client=portal.client)
     since, until = month_bounds(month)
     chart = stacked_bars([_month_totals(portal.client, m) for m in reversed(months)], series=MONTH_SERIES)
+    is_current = month == month_start()
+    daily = daily_messages(client=portal.client)
+    rows = [
+        {
+            **row,
+            "daily": daily_columns(daily.get(row["number_id"], []), series=DAILY_SERIES),
+            "runs_out": allowance_run_out(row) if is_current else None,
+        }
+        for row in usage_for_month(client=portal.client, month=month)
+    ]
     context = {
         "form": form,
         "month": month,
-        "is_current": month == month_start(),
+        "is_current": is_current,
         "previous": previous_month(month),
         "months": months,
-        "rows": usage_for_month(client=portal.client, month=month),
+        "rows": rows,
         "previews": preview_usage(client=portal.client, since=since, until=until),
         "chart": chart,
         "nav": "usage",

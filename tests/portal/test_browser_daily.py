@@ -164,3 +164,24 @@ def test_the_dashboard_hides_abandoned_sign_ups_behind_a_filter(live_server, chr
     assert page.inner_text("#total-clients strong") == "3"
     assert page.goto(f"{live_server.url}/dashboard/?show=everything").status == 400
     context.close()
+
+
+def test_usage_shows_messages_per_day_and_when_the_allowance_runs_out(live_server, chromium):
+    from tests.factories import MessageFactory
+
+    tenant = make_tenant("Panadería Uno")
+    for _ in range(3):
+        MessageFactory(conversation=tenant.conversation, direction="out", sent_by="ai", status="sent")
+    MessageFactory(conversation=tenant.conversation, direction="out", sent_by="agent", status="sent")
+    page = phone_page(chromium)
+    log_in(page, live_server.url, tenant.owner.email)
+    page.goto(f"{live_server.url}/app/usage/")
+    card = page.locator(f"#usage-{tenant.number.pk}")
+    chart = card.locator("svg.chart.daily")
+    box = chart.bounding_box()
+    assert box["width"] > 300 and box["x"] + box["width"] <= 390  # the whole month fits a phone
+    titles = chart.locator("rect title").all_text_contents()
+    assert any("Respuestas de la IA: 3" in t for t in titles) and any("Respuestas de agentes: 1" in t for t in titles)
+    assert "Al ritmo de este mes" in card.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "45-usage-daily-phone.png"), full_page=True)
+    page.context.close()
