@@ -178,7 +178,7 @@ def approved_templates(*, number: WhatsAppNumber) -> list[dict[str, str]]:
     """
     return [
         {"name": t.name, "language": t.language, "category": t.category, "body": t.body_text}
-        for t in waba_approved_templates(waba_id=number.waba_id)
+        for t in waba_approved_templates(waba_id=number.waba_id, client=number.client)
     ]
 
 

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from whatsapp.models import Contact, Conversation, Message, WebhookEvent
+from whatsapp.models import Contact, Conversation, Message, MessageTemplate, WebhookEvent
 from whatsapp.services.ownership import hand_back, take_over
 from whatsapp.services.webhooks import webhook_events_replay
 
@@ -104,3 +104,32 @@ class WebhookEventAdmin(admin.ModelAdmin):
     def reprocess(self, request, queryset):
         count = webhook_events_replay(events=queryset)
         self.message_user(request, ngettext("%d event reprocessed.", "%d events reprocessed.", count) % count)
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    """Templates as Meta last reported them (sync and webhooks). In the operator's shared WABA the operator gives
+    each one to a client here: hosted clients see and send only their own."""
+
+    list_display = ["name", "language", "waba_id", "client", "category", "status", "quality_score", "updated_at"]
+    list_filter = ["status", "category", "waba_id"]
+    search_fields = ["name", "waba_id", "client__business_name"]
+    list_select_related = ["client"]
+    fields = [
+        "client",
+        "waba_id",
+        "name",
+        "language",
+        "template_id",
+        "category",
+        "status",
+        "quality_score",
+        "reason",
+        "components",
+        "synced_at",
+        "updated_at",
+    ]
+    readonly_fields = [f for f in fields if f != "client"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # rows come from Meta

@@ -272,6 +272,11 @@ class MessageTemplate(models.Model):
     """
 
     waba_id = models.CharField(_("WhatsApp Business Account id"), max_length=64)
+    # In the operator's shared WABA (hosted numbers) each template belongs to one client, set by the operator
+    # in the back office; hosted clients see and send only their own. A client's own WABA needs no owner.
+    client = models.ForeignKey(
+        Client, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("client")
+    )
     template_id = models.CharField(_("Meta template id"), max_length=64, blank=True)
     name = models.CharField(_("name"), max_length=512)
     language = models.CharField(_("language"), max_length=15)

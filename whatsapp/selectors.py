@@ -6,6 +6,7 @@ client finds nothing and callers answer 404 ("missing" and "not yours" look alik
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from core.exceptions import NotFoundError
@@ -118,11 +119,28 @@ def _conversations(*, client: Client) -> QuerySet[Conversation]:
     )
 
 
-def approved_templates(*, waba_id: str) -> list[MessageTemplate]:
-    """The WABA's APPROVED templates from the local rows (whatsapp.services.message_templates keeps them)."""
+def shared_waba(waba_id: str) -> bool:
+    """The operator's WABA, shared by every hosted number (its templates each belong to one client)."""
+    return bool(waba_id) and waba_id == str(settings.WHATSAPP_BUSINESS_ACCOUNT_ID or "")
+
+
+def approved_templates(*, waba_id: str, client: Client | None = None) -> list[MessageTemplate]:
+    """The WABA's APPROVED templates from the local rows (whatsapp.services.message_templates keeps them); in
+    the operator's shared WABA only those the operator gave to `client`."""
     if not waba_id:
         return []
-    return list(MessageTemplate.objects.filter(waba_id=waba_id, status="APPROVED"))
+    rows = MessageTemplate.objects.filter(waba_id=waba_id, status="APPROVED")
+    if shared_waba(waba_id):
+        rows = rows.filter(client=client) if client is not None else rows.none()
+    return list(rows)
+
+
+def template_of_another_client(*, waba_id: str, name: str, client: Client) -> bool:
+    """In the shared WABA, a template the operator gave to some other client (a hosted client may not send it)."""
+    if not shared_waba(waba_id):
+        return False
+    owners = MessageTemplate.objects.filter(waba_id=waba_id, name=name).values_list("client_id", flat=True)
+    return any(owner is not None and owner != client.pk for owner in owners)
 
 
 def template_category(*, waba_id: str, name: str, language: str) -> str:

@@ -11,7 +11,7 @@ import requests
 from tests.factories import MembershipFactory, connected_number
 from tests.portal.conftest import PASSWORD
 from tests.support import sent_to
-from whatsapp.models import Conversation, Message
+from whatsapp.models import Conversation, Message, MessageTemplate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,6 +74,8 @@ def test_closed_window_suggests_approved_templates_and_sends_one(sandbox_live, c
     old = open_conversation(number, hours_ago=30)
     client.force_login(owner)
     sync_templates.delay(number.pk)  # what going live queues: the page reads local rows, never Graph
+    # In the operator's shared WABA the operator gives each template to a client (back office).
+    MessageTemplate.objects.filter(waba_id=number.waba_id, name="hello_world").update(client=number.client)
 
     page = client.get(f"/app/inbox/{old.pk}/")
     names = [t["name"] for t in page.context["templates"]]

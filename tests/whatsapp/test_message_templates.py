@@ -35,7 +35,8 @@ def test_a_wabas_templates_are_synced_and_deleted_ones_go(sandbox_live, number):
     assert templates_sync_for_number(number_id=number.pk) == 2
     promo = MessageTemplate.objects.get(name="promo_navidad")
     assert (promo.category, promo.status, promo.body_text) == ("marketing", "APPROVED", "¡Ofertas de Navidad!")
-    assert {t.name for t in approved_templates(waba_id=account.waba_id)} == {"hello_world", "promo_navidad"}
+    approved = MessageTemplate.objects.filter(waba_id=account.waba_id, status="APPROVED")
+    assert set(approved.values_list("name", flat=True)) == {"hello_world", "promo_navidad"}
 
     SandboxTemplate.objects.filter(name="promo_navidad").delete()
     assert templates_sync_for_number(number_id=number.pk) == 1
@@ -84,3 +85,26 @@ def test_no_marketing_template_to_a_customer_who_stopped_them(api_for, number):
     assert not Message.objects.filter(direction="out").exists()
     allowed = api.post(url, {"template": {"name": "aviso_cita", "language": "es"}}, format="json")
     assert allowed.status_code in (201, 202), allowed.content
+
+
+@pytest.mark.django_db
+def test_hosted_clients_see_and_send_only_their_own_templates_of_the_shared_waba(api_for, number, settings):
+    from tests.factories import ClientFactory
+
+    shared = settings.WHATSAPP_BUSINESS_ACCOUNT_ID
+    number.waba_id = shared
+    number.save(update_fields=["waba_id"])
+    other = ClientFactory()
+    for name, owner in (("mine", number.client), ("theirs", other), ("nobodys", None)):
+        MessageTemplate.objects.create(
+            waba_id=shared, client=owner, name=name, language="es", category="utility", status="APPROVED"
+        )
+    assert [t.name for t in approved_templates(waba_id=shared, client=number.client)] == ["mine"]
+    assert [t.name for t in approved_templates(waba_id=shared, client=other)] == ["theirs"]
+
+    conversation = ConversationFactory(number=number)
+    url = f"/api/v1/conversations/{conversation.pk}/messages"
+    api = api_for(number.client)
+    refused = api.post(url, {"template": {"name": "theirs", "language": "es"}}, format="json")
+    assert refused.status_code == 404 and refused.json()["error"]["code"] == "template_not_found"
+    assert api.post(url, {"template": {"name": "mine", "language": "es"}}, format="json").status_code == 202

@@ -22,7 +22,7 @@ from whatsapp.client import GraphClient
 from whatsapp.errors import GraphError
 from whatsapp.identity import CustomerIdentity, is_bsuid
 from whatsapp.models import Conversation, Message
-from whatsapp.selectors import number_by_phone_number_id, template_category
+from whatsapp.selectors import number_by_phone_number_id, template_category, template_of_another_client
 from whatsapp.services.contacts import contact_upsert, conversation_for
 from whatsapp.services.outbound import record_outbound_message
 from whatsapp.templates import TemplateMessage
@@ -51,6 +51,10 @@ def send_agent_message(
                 details={"last_inbound_at": conversation.last_inbound_at},
             )
         return record_outbound_message(conversation=conversation, text=text, sent_by=Message.SentBy.AGENT, user=user)
+    if template_of_another_client(
+        waba_id=conversation.number.waba_id, name=template.name, client=conversation.number.client
+    ):
+        raise ApplicationError(_("No such template."), code="template_not_found", status=404)
     ensure_marketing_allowed(conversation=conversation, template=template)
     return record_outbound_message(
         conversation=conversation,
