@@ -193,32 +193,41 @@ def message_with_media(*, client: Client, message_id: int) -> Message:
 DAILY_DAYS = 30
 
 
-def daily_messages(*, client: Client, days: int = DAILY_DAYS) -> dict[int, list[dict[str, Any]]]:
-    """Per number, the last `days` days in TIME_ZONE (oldest first): messages received, AI replies, agent
-    replies and other sends (system, templates the API sent without a person) per day. One grouped query."""
-    today = local_today()
-    first = today - timedelta(days=days - 1)
+def _daily_buckets(messages: QuerySet[Message], group: str, first: date) -> dict[tuple[Any, date], dict[str, int]]:
+    """Messages since `first` counted per (`group` value, local day) as received / ai / agent / other."""
     start, _end = day_bounds(first)
-    counts: dict[tuple[int, date], dict[str, int]] = {}
+    counts: dict[tuple[Any, date], dict[str, int]] = {}
     rows = (
-        Message.objects.for_client(client)
-        .filter(created_at__gte=start)
+        messages.filter(created_at__gte=start)
         .annotate(day=TruncDate("created_at", tzinfo=billing_tz()))
-        .values("conversation__number_id", "day", "direction", "sent_by")
+        .values(group, "day", "direction", "sent_by")
         .annotate(n=Count("id"))
     )
     for row in rows:
         key = "received" if row["direction"] == Message.Direction.INBOUND else (row["sent_by"] or "other")
         key = key if key in ("received", "ai", "agent") else "other"
-        bucket = counts.setdefault((row["conversation__number_id"], row["day"]), {})
+        bucket = counts.setdefault((row[group], row["day"]), {})
         bucket[key] = bucket.get(key, 0) + row["n"]
-    result: dict[int, list[dict[str, Any]]] = {}
-    for number in number_list(client=client):
-        result[number.pk] = [
-            {"day": first + timedelta(days=i), **counts.get((number.pk, first + timedelta(days=i)), {})}
-            for i in range(days)
-        ]
-    return result
+    return counts
+
+
+def _days(counts: dict, key: Any, first: date, days: int) -> list[dict[str, Any]]:
+    return [{"day": first + timedelta(days=i), **counts.get((key, first + timedelta(days=i)), {})} for i in range(days)]
+
+
+def daily_messages(*, client: Client, days: int = DAILY_DAYS) -> dict[int, list[dict[str, Any]]]:
+    """Per number, the last `days` days in TIME_ZONE (oldest first): messages received, AI replies, agent
+    replies and other sends (system, templates the API sent without a person) per day. One grouped query."""
+    first = local_today() - timedelta(days=days - 1)
+    counts = _daily_buckets(Message.objects.for_client(client), "conversation__number_id", first)
+    return {number.pk: _days(counts, number.pk, first, days) for number in number_list(client=client)}
+
+
+def operator_daily_messages(*, client_ids: list[int], days: int = DAILY_DAYS) -> dict[int, list[dict[str, Any]]]:
+    """Operator dashboard only (staff, every tenant on purpose): the same days per client. One grouped query."""
+    first = local_today() - timedelta(days=days - 1)
+    counts = _daily_buckets(Message.objects.filter(client_id__in=client_ids), "client_id", first)
+    return {client_id: _days(counts, client_id, first, days) for client_id in client_ids}
 
 
 def allowance_run_out(usage_row: dict[str, Any], *, today: date | None = None) -> date | None:

@@ -7,9 +7,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from portal.charts import Series, stacked_bars
+from portal.charts import Series, daily_columns, stacked_bars
 from portal.reports import dashboard_metrics
-from portal.selectors import operator_month_usage
+from portal.selectors import operator_daily_messages, operator_month_usage
+from portal.views.usage import DAILY_SERIES
 from tenants.access import operator_required
 from tenants.models import Client
 from tenants.selectors import abandoned_signup_ids, hosted_capacity
@@ -47,7 +48,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "clients": len(visible),
         **{key: sum(r[key] for r in visible) for key in SUMMED},
     }
+    daily = operator_daily_messages(client_ids=[row["client_id"] for row in visible])
+    daily_charts = [
+        {
+            "name": row["client_name"],
+            "client_id": row["client_id"],
+            "chart": daily_columns(daily[row["client_id"]], series=DAILY_SERIES),
+        }
+        for row in visible
+    ]
     context = {
+        "daily_charts": daily_charts,
         "metrics": {**metrics, "totals": totals},
         "clients": clients,
         "show": show,

@@ -155,6 +155,7 @@ def test_the_dashboard_hides_abandoned_sign_ups_behind_a_filter(live_server, chr
     assert "Abandonada Hace Tiempo" not in table
     assert page.inner_text("#total-clients strong") == "2"
     assert "1 registro abandonado oculto" in page.inner_text("#abandoned-filter")
+    assert page.is_visible("#daily-per-client details[open] svg.chart.daily")  # the first client's 30 days
     page.screenshot(path=str(ARTIFACTS / "44-dashboard-desktop.png"), full_page=True)
 
     page.click("#show-abandoned")

@@ -55,3 +55,15 @@ def test_the_usage_page_draws_a_column_per_day_and_says_when_it_runs_out(owner_c
     html = owner_client.get("/app/usage/").content.decode()
     assert 'class="chart daily"' in html and "Mensajes por día, últimos 30 días" in html
     assert f'id="runs-out-{tenant.number.pk}"' in html
+
+
+def test_the_operator_sees_each_clients_days_and_nothing_of_another_in_its_chart(client, tenant, other):
+    from tests.factories import UserFactory
+
+    MessageFactory(conversation=tenant.conversation, direction="out", sent_by="agent", status="sent")
+    client.force_login(UserFactory(is_staff=True))
+    charts = {c["client_id"]: c["chart"] for c in client.get("/dashboard/").context["daily_charts"]}
+    assert set(charts) == {tenant.client.pk, other.client.pk}
+    today = charts[tenant.client.pk]["columns"][-1]
+    assert [s["value"] for s in today["segments"] if s["label"] == "Respuestas de agentes"] == [1]
+    assert not any(s["label"] == "Respuestas de agentes" for s in charts[other.client.pk]["columns"][-1]["segments"])
