@@ -298,6 +298,9 @@ AI_MATCH_MIN_CONFIDENCE = env.float("AI_MATCH_MIN_CONFIDENCE", default=0.4)
 # A stored webhook delivery not applied after this long had its hand-off lost: the beat sweep applies it.
 WEBHOOK_APPLY_GRACE_SECONDS = env.int("WEBHOOK_APPLY_GRACE_SECONDS", default=10)
 WEBHOOK_SWEEP_SECONDS = 50  # one sweep run stops before the next minute's run starts
+# A customer message still unanswered this long after its quiet period had its reply task lost (a broker
+# restart): the beat sweep (every minute, for the last hour's messages) queues it again.
+WHATSAPP_ANSWER_GRACE_SECONDS = env.int("WHATSAPP_ANSWER_GRACE_SECONDS", default=60)
 
 # --- Tenancy, onboarding and usage ------------------------------------------------------------
 FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])

@@ -108,6 +108,18 @@ def send_outbound_message(self, message_id: int):
     return self.retry(countdown=backoff_with_jitter(attempts), throw=False)
 
 
+@shared_task(name="whatsapp.answer_unanswered_inbound", ignore_result=True)
+def answer_unanswered_inbound() -> int:
+    """Beat sweep: queue the reply task again for customer messages whose task was lost (see replies)."""
+    grace = timedelta(seconds=settings.AI_REPLY_QUIET_SECONDS + settings.WHATSAPP_ANSWER_GRACE_SECONDS)
+    ids = replies.unanswered_inbound_ids(older_than=grace, newer_than=timedelta(hours=1))
+    for message_id in ids:
+        answer_inbound_message.apply_async(args=[message_id])
+    if ids:
+        logger.warning("queued the reply again for %d customer messages whose reply task was lost", len(ids))
+    return len(ids)
+
+
 @shared_task(name="whatsapp.notify_handoff", ignore_result=True)
 def notify_handoff(conversation_id: int) -> None:
     """E-mail the client's owners that a customer waits for a person (failures are logged by the service)."""

@@ -94,6 +94,7 @@ def test_every_task_of_ours_has_an_explicit_name():
         "onboarding.release_expired_numbers",
         "whatsapp.answer_inbound_message",
         "whatsapp.apply_stale_webhook_events",
+        "whatsapp.answer_unanswered_inbound",
         "whatsapp.apply_webhook_events",
         "whatsapp.notify_handoff",
         "whatsapp.send_outbound_message",

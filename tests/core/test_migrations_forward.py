@@ -55,6 +55,7 @@ NEW_JOBS = {
     "onboarding: release expired hosted numbers",
     "integrations: due webhook deliveries",
     "integrations: purge old webhook deliveries",
+    "whatsapp: answer messages whose reply was lost",
 }
 
 

@@ -69,3 +69,27 @@ def test_sweep_fails_stuck_sends_and_sends_lost_ones(sandbox_live, number):
     assert Message.objects.get(pk=stuck.pk).error_code == "send_interrupted"
     assert Message.objects.get(pk=fresh.pk).status == "sending"
     assert Message.objects.get(pk=delivered.pk).status == "delivered"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_message_whose_reply_task_was_lost_is_answered_by_the_sweep(sandbox_live, number):
+    from whatsapp.tasks import answer_unanswered_inbound
+
+    def written(minutes_ago, **kwargs):
+        conversation = ConversationFactory(number=number, last_inbound_at=timezone.now(), **kwargs)
+        open_window(phone_number_id=number.phone_number_id, wa_id=conversation.contact.wa_id)
+        message = MessageFactory(conversation=conversation, text="¿Abren hoy?")  # stored; its task never ran
+        Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=minutes_ago))
+        return message
+
+    lost = written(5)
+    recent = written(0)  # its task may still be on its way
+    written(5, owner="human")  # a person answers here
+    written(90)  # too old to answer now: people see it in the inbox
+
+    assert answer_unanswered_inbound() == 1
+    [reply] = Message.objects.filter(direction="out")
+    assert reply.reply_to_id == lost.pk and reply.status == "sent"
+    assert SandboxMessage.objects.filter(direction="out").count() == 1
+    assert answer_unanswered_inbound() == 0  # answered now: never twice
+    assert not Message.objects.filter(reply_to=recent).exists()

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from ai.models import Persona
 from ai.providers.base import ChatTurn
@@ -169,6 +170,36 @@ def _record_reply_in_one_statement(*, inbound: Message, draft: ReplyDraft) -> Me
     reply_log_record(client=conversation.client, draft=draft, conversation_id=conversation.pk, message_id=reply.pk)
     reply.conversation = conversation  # with its number, client and contact loaded, for the send
     return reply
+
+
+def unanswered_inbound_ids(*, older_than: timedelta, newer_than: timedelta, limit: int = 500) -> list[int]:
+    """Customer messages the AI owns, with no reply and nothing later, that should have been answered by now:
+    their reply task was lost (a broker restart) and the beat sweep queues it again. Running it again is safe
+    (a reply exists at most once per message); a message left unanswered on purpose (a kind never answered,
+    an `unsupported` told once today) is decided the same way again and stays unanswered."""
+    now = timezone.now()
+    replied = Message.objects.filter(reply_to_id=OuterRef("pk"), sent_by=Message.SentBy.AI)
+    later = Message.objects.filter(
+        conversation_id=OuterRef("conversation_id"), direction=Message.Direction.INBOUND, pk__gt=OuterRef("pk")
+    ).exclude(kind__in=UNSCHEDULED_KINDS)
+    spoken = Message.objects.filter(
+        conversation_id=OuterRef("conversation_id"),
+        direction=Message.Direction.OUTBOUND,
+        reply_to__isnull=True,
+        pk__gt=OuterRef("pk"),
+    )
+    due = (
+        Message.objects.filter(
+            direction=Message.Direction.INBOUND,
+            created_at__lte=now - older_than,
+            created_at__gte=now - newer_than,
+            conversation__owner=Conversation.Owner.AI,
+            deleted_at__isnull=True,
+        )
+        .exclude(kind__in=UNSCHEDULED_KINDS)
+        .exclude(Exists(replied) | Exists(later) | Exists(spoken))
+    )
+    return list(due.order_by("pk").values_list("pk", flat=True)[:limit])
 
 
 def unsent_reply_id(inbound_id: int) -> int | None:
