@@ -9,7 +9,7 @@ JOBS = [("whatsapp: answer messages whose reply was lost", "whatsapp.answer_unan
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("whatsapp", "0008_conversation_team_read_at"),
+        ("whatsapp", "0009_template_owner"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
