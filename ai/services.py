@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from ai.costs import estimate_cost
 from ai.greetings import is_click_to_chat_text
@@ -19,6 +20,7 @@ from ai.selectors import persona_for
 from ai.text import fold
 from audit.services import audit_record, snapshot
 from core.exceptions import ApplicationError
+from core.sql import insert_columns, insert_fields, insert_params, typed_columns
 from tenants.models import Client
 
 logger = logging.getLogger(__name__)
@@ -167,10 +169,19 @@ def reply_log_record(
     conversation_id: int | None = None,
     message_id: int | None = None,
 ) -> AiReplyLog:
-    return AiReplyLog.objects.create(
+    log = reply_log_row(client=client, draft=draft, source=source, conversation_id=conversation_id)
+    log.message_id = message_id
+    log.save(force_insert=True)
+    return log
+
+
+def reply_log_row(
+    *, client: Client, draft: ReplyDraft, source: str = AiReplyLog.Source.REPLY, conversation_id: int | None = None
+) -> AiReplyLog:
+    """The unsaved log row of a draft (reply_log_record saves it; reply_log_cte writes it inside a statement)."""
+    return AiReplyLog(
         client=client,
         conversation_id=conversation_id,
-        message_id=message_id,
         source=source,
         provider=draft.provider,
         model=draft.model[:100],
@@ -185,6 +196,32 @@ def reply_log_record(
         knowledge_entry_id=draft.knowledge_id,
         error=draft.error,
     )
+
+
+DISCARDED = "discarded: not sent, see the next reply"
+
+
+def reply_log_cte(*, client: Client, draft: ReplyDraft, conversation_id: int, reply: str) -> tuple[str, list[Any]]:
+    """A CTE that logs the draft inside the caller's statement, whether or not its CTE `reply` recorded the
+    message (at most one row, with an `id`): linked to it when it did, marked discarded when it did not.
+    The assistant still writes its own table; the caller only names the row it links to."""
+    log = reply_log_row(client=client, draft=draft, conversation_id=conversation_id)
+    discarded = (draft.error + " | " if draft.error else "") + DISCARDED
+    columns = insert_columns(AiReplyLog)
+    values = typed_columns(
+        AiReplyLog,
+        "d",
+        replace={
+            "message_id": f"{reply}.id",
+            "error": f"CASE WHEN {reply}.id IS NULL THEN %s ELSE d.error END",
+        },
+    )
+    names = ", ".join(f"%s::{f.db_type(connection)} AS {f.column}" for f in insert_fields(AiReplyLog))
+    sql = (
+        f"logged AS (INSERT INTO {AiReplyLog._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {values} FROM (SELECT {names}) d LEFT JOIN {reply} ON true)"
+    )
+    return sql, [discarded, *insert_params(log)]
 
 
 def preview_reply(*, client: Client, message: str) -> ReplyDraft:

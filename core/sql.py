@@ -8,18 +8,21 @@ conversions from the model itself, as `Model.objects.create` would.
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
+
+
+def insert_fields(model: type[Model]) -> list[Field]:
+    """The fields an INSERT of `model` writes (every concrete field but an auto primary key)."""
+    return [f for f in model._meta.concrete_fields if not (f.primary_key and f.auto_created)]
 
 
 def insert_columns(model: type[Model]) -> list[str]:
-    """The columns an INSERT of `model` writes (every concrete field but an auto primary key)."""
-    return [f.column for f in model._meta.concrete_fields if not (f.primary_key and f.auto_created)]
+    return [f.column for f in insert_fields(model)]
 
 
 def insert_params(obj: Model) -> list[object]:
     """The values of an unsaved `obj` for `insert_columns`, with defaults and auto_now(_add) filled in."""
-    fields = [f for f in obj._meta.concrete_fields if not (f.primary_key and f.auto_created)]
-    return [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
+    return [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in insert_fields(type(obj))]
 
 
 def select_list(model: type[Model]) -> str:
@@ -31,5 +34,6 @@ def typed_columns(model: type[Model], alias: str, *, replace: dict[str, str] | N
     """`alias.col::type, …` for `insert_columns(model)`: a VALUES list's columns cast to the table's types
     (a column of NULLs would otherwise be text). `replace` gives other expressions for some columns."""
     replace = replace or {}
-    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.auto_created)]
-    return ", ".join(replace.get(f.column) or f"{alias}.{f.column}::{f.db_type(connection)}" for f in fields)
+    return ", ".join(
+        replace.get(f.column) or f"{alias}.{f.column}::{f.db_type(connection)}" for f in insert_fields(model)
+    )

@@ -20,7 +20,7 @@ from ai.models import Persona
 from ai.providers.base import ChatTurn
 from ai.replies import ReplyDraft, acknowledge_non_text, answer_language, generate_reply
 from ai.selectors import persona_for
-from ai.services import reply_log_record
+from ai.services import reply_log_cte, reply_log_record
 from billing.selectors import ai_may_reply, service_messages_used
 from core.sql import insert_columns, insert_params, select_list
 from whatsapp.client import GraphClient
@@ -130,12 +130,13 @@ def _superseded(inbound: Message) -> bool:
 def _record_reply_in_one_statement(*, inbound: Message, draft: ReplyDraft) -> Message | None:
     """Record the reply in one PostgreSQL statement: lock the conversation if the AI still owns it and no
     later message supersedes this one, insert the reply (at most one per inbound message) and move the
-    conversation's last activity. Then log the draft (the assistant's own table).
+    conversation's last activity.
 
     The reply is recorded `pending`, like any other: the task claims it before calling Meta, so a run that
     dies in between leaves it for its retry to send (a `sending` one may have reached Meta). The checks read
     the statement's snapshot, so a customer message committed while the statement runs is answered by its
-    own run (as if it had come a moment later).
+    own run (as if it had come a moment later). The draft is logged in the same statement (ai's part,
+    ai.services.reply_log_cte), linked to the reply or marked discarded.
     """
     conversation = inbound.conversation
     reply = Message(
@@ -151,23 +152,30 @@ def _record_reply_in_one_statement(*, inbound: Message, draft: ReplyDraft) -> Me
     messages, conversations = Message._meta.db_table, Conversation._meta.db_table
     later = _later_or_reply(inbound.pk, conversation.pk, answered=False).values("pk")
     later_sql, later_params = later.query.sql_with_params()
+    log_sql, log_params = reply_log_cte(
+        client=conversation.client, draft=draft, conversation_id=conversation.pk, reply="reply"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH owned AS (SELECT id FROM {conversations} WHERE id = %s AND owner = %s "
             f"AND NOT EXISTS ({later_sql}) FOR UPDATE), "
             f"reply AS (INSERT INTO {messages} ({', '.join(insert_columns(Message))}) "
             f"SELECT {select_list(Message)} FROM owned ON CONFLICT DO NOTHING RETURNING id, created_at), "
-            f"touched AS (UPDATE {conversations} c SET last_message_at = reply.created_at FROM reply WHERE c.id = %s) "
-            "SELECT id FROM reply",
-            [conversation.pk, Conversation.Owner.AI, *later_params, *insert_params(reply), conversation.pk],
+            f"touched AS (UPDATE {conversations} c SET last_message_at = reply.created_at FROM reply WHERE c.id = %s), "
+            f"{log_sql} SELECT id FROM reply",
+            [
+                conversation.pk,
+                Conversation.Owner.AI,
+                *later_params,
+                *insert_params(reply),
+                conversation.pk,
+                *log_params,
+            ],
         )
         row = cursor.fetchone()
     if row is None:
-        draft.error = (draft.error + " | " if draft.error else "") + "discarded: not sent, see the next reply"
-        reply_log_record(client=conversation.client, draft=draft, conversation_id=conversation.pk)
-        return None  # superseded, taken over, or recorded by another run
+        return None  # superseded, taken over, or recorded by another run (the log says discarded)
     reply.pk, reply._state.adding, reply._state.db = row[0], False, "default"
-    reply_log_record(client=conversation.client, draft=draft, conversation_id=conversation.pk, message_id=reply.pk)
     reply.conversation = conversation  # with its number, client and contact loaded, for the send
     return reply
 
