@@ -308,6 +308,8 @@ if not FIELD_ENCRYPTION_KEY and not DEBUG:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off.")
 DEFAULT_MONTHLY_FREE_MESSAGES = env.int("DEFAULT_MONTHLY_FREE_MESSAGES", default=1000)
 SETUP_CODE_TTL_DAYS = env.int("SETUP_CODE_TTL_DAYS", default=7)
+# Days a team invitation's link works (docs/portal.md).
+INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 # Onboarding (docs/onboarding.md): verification-code attempts per code, seconds between code requests,
 # per-IP rates of the public signup and of the setup-code endpoints (DRF rate syntax).

@@ -64,6 +64,40 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
         self.fields["new_password2"].help_text = ""
 
 
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Their email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[("agent", _("Agent: answers in the inbox")), ("owner", _("Owner: also API keys, webhooks, team"))],
+        initial="agent",
+    )
+
+
+class JoinForm(forms.Form):
+    """A new account for an invited address: the name the team sees and a password."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    password = forms.CharField(
+        label=_("Choose a password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters; not only numbers, not your email, not a common password."),
+    )
+
+    def __init__(self, *args, email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_password(self) -> str:
+        from django.contrib.auth.password_validation import validate_password
+
+        password = self.cleaned_data["password"]
+        validate_password(password, user=get_user_model()(email=self.email, username=self.email))
+        return password
+
+
 class InboxFilterForm(forms.Form):
     q = forms.CharField(label=_("Search by name or phone"), max_length=100, required=False)
     owner = forms.ChoiceField(

@@ -33,6 +33,7 @@ PORTAL_TABS: list[Tab] = [
     Tab("usage", "portal:usage", _("Usage")),
     Tab("api_keys", "portal:api-keys", _("API keys"), who="owner"),
     Tab("webhooks", "portal:webhooks", _("Webhooks"), who="owner", also=("portal:webhook",)),
+    Tab("team", "portal:team", _("Team"), who="owner"),
     Tab("activity", "portal:activity", _("Activity"), who="owner"),
 ]
 

@@ -15,7 +15,7 @@ from billing.models import UsagePeriod
 from billing.months import billing_tz, day_bounds, local_today, month_start, next_month
 from billing.selectors import usage_for_month
 from core.exceptions import NotFoundError
-from tenants.models import ApiKey, Client, WhatsAppNumber
+from tenants.models import ApiKey, Client, Invitation, Membership, WhatsAppNumber
 from whatsapp.models import Conversation, Message
 from whatsapp.selectors import approved_templates as waba_approved_templates
 from whatsapp.selectors import conversation_list, number_list
@@ -239,3 +239,26 @@ def allowance_run_out(usage_row: dict[str, Any], *, today: date | None = None) -
     pace = used / today.day  # free messages used per day since the 1st
     day = today + timedelta(days=math.ceil(remaining / pace))
     return day if day < next_month(month_start()) else None
+
+
+def team_members(*, client: Client) -> QuerySet[Membership]:
+    return Membership.objects.for_client(client).select_related("user").order_by("role", "user__email")
+
+
+def pending_invitations(*, client: Client) -> list[Invitation]:
+    invitations = Invitation.objects.for_client(client).filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    return [i for i in invitations.order_by("-created_at") if i.is_pending()]
+
+
+def membership_get(*, client: Client, membership_id: int) -> Membership:
+    membership = team_members(client=client).filter(pk=membership_id).first()
+    if membership is None:
+        raise NotFoundError("No such member.")
+    return membership
+
+
+def invitation_get(*, client: Client, invitation_id: int) -> Invitation:
+    invitation = Invitation.objects.for_client(client).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise NotFoundError("No such invitation.")
+    return invitation

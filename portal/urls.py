@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import activity, api_keys, assistant, auth, dashboard, home, inbox, numbers, usage, webhooks
+from portal.views import activity, api_keys, assistant, auth, dashboard, home, inbox, numbers, team, usage, webhooks
 
 app_name = "portal"
 
@@ -54,5 +54,9 @@ urlpatterns = [
         name="webhook-redeliver",
     ),
     path("app/settings/activity/", activity.activity, name="activity"),
+    path("app/settings/team/", team.team, name="team"),
+    path("app/settings/team/invitations/<int:invitation_id>/cancel/", team.invitation_revoke, name="invitation-revoke"),
+    path("app/settings/team/members/<int:membership_id>/remove/", team.member_remove, name="member-remove"),
+    path("accounts/join/<str:token>/", team.join, name="join"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
 ]

@@ -8,16 +8,20 @@ UPDATEs so two requests never both pass a limit.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from audit.services import audit_record
-from tenants.models import ApiKey, Client, Membership, WhatsAppNumber
+from core.exceptions import ApplicationError
+from tenants.models import ApiKey, Client, Invitation, Membership, WhatsAppNumber
 
 Status = WhatsAppNumber.Status
 IN_PROGRESS = (Status.PENDING, Status.CODE_SENT, Status.VERIFIED)
@@ -308,3 +312,84 @@ def numbers_claim_token_warnings(*, within: timedelta) -> list[WhatsAppNumber]:
         ):
             claimed.append(number)
     return claimed
+
+
+# --- team invitations ----------------------------------------------------------------------------
+
+
+def _invitation_digest(token: str) -> str:
+    return hashlib.sha256(token.strip().encode()).hexdigest()
+
+
+def invitation_create(*, client: Client, email: str, role: str, invited_by) -> tuple[Invitation, str]:
+    """Invite `email` to the client's team as `role`; returns the invitation and the plain token for the link.
+
+    An earlier pending invitation of the same address is revoked (the newest link is the one that works); a
+    current member cannot be invited again."""
+    email = email.strip().lower()
+    if role not in Membership.Role.values:
+        raise ApplicationError("Unknown role.", code="validation_error", details={"role": ["Unknown role."]})
+    if Membership.objects.for_client(client).filter(user__email__iexact=email).exists():
+        raise ApplicationError("This person is already in the team.", code="already_member", status=409)
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        Invitation.objects.for_client(client).filter(
+            email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=now)
+        invitation = Invitation.objects.create(
+            client=client,
+            email=email,
+            role=role,
+            token_digest=_invitation_digest(token),
+            invited_by=invited_by,
+            expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
+        )
+    audit_record(action="invitation.created", client=client, obj=invitation, after={"email": email, "role": role})
+    return invitation, token
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The pending invitation a link's token opens (None: unknown, used, revoked or expired)."""
+    invitation = Invitation.objects.select_related("client").filter(token_digest=_invitation_digest(token)).first()
+    return invitation if invitation and invitation.is_pending() else None
+
+
+def invitation_revoke(*, invitation: Invitation) -> None:
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(action="invitation.revoked", client=invitation.client, obj=invitation)
+
+
+def invitation_accept(*, invitation: Invitation, user=None, name: str = "", password: str = "") -> Membership:
+    """Join the team: the signed-in `user`, or a new account for the invited address (name and password).
+
+    The invitation is claimed with a conditional UPDATE, so a link accepted twice at once joins once."""
+    with transaction.atomic():
+        claimed = Invitation.objects.filter(
+            pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).update(accepted_at=timezone.now())
+        if not claimed:
+            raise ApplicationError("This invitation is no longer valid.", code="invitation_invalid", status=410)
+        if user is None:
+            user_model = get_user_model()
+            user = user_model._default_manager.filter(email__iexact=invitation.email).first()
+            if user is None:
+                user = user_model._default_manager.create_user(
+                    username=invitation.email, email=invitation.email, first_name=name.strip()[:150], password=password
+                )
+        membership, _created = Membership.objects.get_or_create(
+            user=user, client=invitation.client, defaults={"role": invitation.role}
+        )
+    audit_record(action="invitation.accepted", client=invitation.client, obj=invitation, after={"user": user.pk})
+    return membership
+
+
+def membership_remove(*, membership: Membership) -> None:
+    """Take someone out of the team; the last owner stays (a client always has one)."""
+    if (
+        membership.role == Membership.Role.OWNER
+        and Membership.objects.for_client(membership.client).filter(role=Membership.Role.OWNER).count() <= 1
+    ):
+        raise ApplicationError("The last owner cannot leave the team.", code="last_owner", status=409)
+    audit_record(action="membership.removed", client=membership.client, obj=membership)
+    membership.delete()

@@ -113,6 +113,17 @@ def setup_code(a: Tenant) -> dict[str, str]:
     return {"setup_code": issue_setup_code(client=a.client)}
 
 
+def invitation(a: Tenant) -> dict[str, str]:
+    from tenants.services import invitation_create
+
+    created, _token = invitation_create(client=a.client, email=f"{a.marker}@example.com", role="agent", invited_by=None)
+    return {"invitation_id": str(created.pk)}
+
+
+def member(a: Tenant) -> dict[str, str]:
+    return {"membership_id": str(a.client.memberships.get(user=a.owner).pk)}
+
+
 def webhook(a: Tenant) -> dict[str, str]:
     from integrations.services import endpoint_create
 
@@ -151,6 +162,8 @@ CASES: dict[str, Case] = {
     "portal:knowledge-delete": Case(entry, ("POST",)),
     "portal:number-qr": Case(lambda a: {"number_id": str(a.number.pk)}, ("GET",)),
     "portal:api-key-revoke": Case(lambda a: {"key_id": str(a.api_key.pk)}, ("POST",)),
+    "portal:invitation-revoke": Case(invitation, ("POST",)),
+    "portal:member-remove": Case(member, ("POST",)),
     "portal:webhook": Case(webhook, ("GET", "POST"), data=WEBHOOK_EDIT),
     "portal:webhook-rotate": Case(webhook, ("POST",)),
     "portal:webhook-delete": Case(webhook, ("POST",)),
@@ -200,6 +213,8 @@ OPERATOR_ONLY: dict[str, str] = {
 EXEMPT: dict[str, str] = {
     "sandbox:": "the sandbox plays Meta's Graph API and customers' phones (never mounted in production); "
     "its parameters are Meta-side ids checked against the bearer token, see tests/sandbox",
+    "portal:join": "an invitation's one-time random token (only its digest is stored), no client's id; a wrong, "
+    "used or cancelled token is a 410, see tests/portal/test_team.py",
     "portal:password-reset-confirm": "a user id signed with Django's one-time reset token, no client's object; "
     "a forged or used link is refused, see tests/portal/test_password_reset.py",
 }
