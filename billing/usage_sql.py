@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db.models import PositiveIntegerField
+
 from billing.alerts import raise_crossed_alerts
 from billing.models import Category, CountedMessage, UsagePeriod
 from billing.months import month_start
@@ -26,17 +28,10 @@ from tenants.models import WhatsAppNumber
 PERIODS = UsagePeriod._meta.db_table
 LEDGER = CountedMessage._meta.db_table
 
-# Every counter of a new period row, in this order; the statements below name the ones they move.
-_COUNTERS = (
-    "service_messages",
-    "ai_replies",
-    "agent_replies",
-    "template_messages",
-    "template_marketing",
-    "template_utility",
-    "template_authentication",
-    "template_uncategorized",
-    "inbound_messages",
+# Every counter of a period row (its count fields, the allowance aside), in the model's order: a new row
+# starts them at 0 and the statements below name the ones they move.
+_COUNTERS = tuple(
+    f.column for f in UsagePeriod._meta.concrete_fields if isinstance(f, PositiveIntegerField) and f.name != "allowance"
 )
 
 
