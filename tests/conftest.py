@@ -17,6 +17,17 @@ from whatsapp.signature import sign_body
 
 
 @pytest.fixture(autouse=True)
+def _eager_results_may_be_read():
+    """A test that runs Celery's worker machinery in this process (the sandbox contract tests) leaves
+    Celery's "joining would block" flag set, and every later eager `.get()` raises; reset it each test."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
     yield
