@@ -10,8 +10,10 @@ from typing import Any
 
 from django.db.models import Count, Max, QuerySet, Sum
 
+from ai.knowledge_csv import knowledge_csv_text
 from ai.matching import KnowledgeIndex, KnowledgeItem
 from ai.models import AiReplyLog, KnowledgeEntry, Persona
+from ai.passages import note_passages
 from core.exceptions import NotFoundError
 from core.ids import parse_id
 from tenants.models import Client
@@ -41,10 +43,19 @@ def knowledge_entry_get(*, client: Client, entry_id: int | str) -> KnowledgeEntr
 
 
 def knowledge_items(*, client: Client) -> list[KnowledgeItem]:
-    return [
-        KnowledgeItem(id=pk, question=question, answer=answer)
-        for pk, question, answer in knowledge_list(client=client).values_list("id", "question", "answer")
-    ]
+    """The entries as retrieval items: a FAQ entry whole, a free-text note as one item per passage (same id)."""
+    items = []
+    for pk, question, answer in knowledge_list(client=client).values_list("id", "question", "answer"):
+        if question:
+            items.append(KnowledgeItem(id=pk, question=question, answer=answer))
+        else:
+            items += [KnowledgeItem(id=pk, question="", answer=passage) for passage in note_passages(answer)]
+    return items
+
+
+def knowledge_csv(*, client: Client) -> str:
+    """The client's knowledge base in the CSV format the import reads (ai.knowledge_csv)."""
+    return knowledge_csv_text(knowledge_list(client=client).values_list("question", "answer"))
 
 
 _INDEXES: OrderedDict[tuple, KnowledgeIndex] = OrderedDict()

@@ -10,10 +10,11 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 
 from ai.costs import estimate_cost
 from ai.greetings import is_click_to_chat_text
+from ai.knowledge_csv import knowledge_csv_parse
 from ai.models import AiReplyLog, KnowledgeEntry, Persona
 from ai.replies import ReplyDraft, generate_reply
 from ai.selectors import persona_for
@@ -137,6 +138,40 @@ def knowledge_entry_update(*, entry: KnowledgeEntry, data: dict[str, Any]) -> Kn
         after=snapshot(entry, KNOWLEDGE_FIELDS),
     )
     return entry
+
+
+def knowledge_import_csv(*, client: Client, data: bytes) -> dict[str, int]:
+    """Add the entries of an uploaded CSV (ai.knowledge_csv); a row whose question the base already has
+    replaces that entry's answer, so importing an edited export updates it instead of doubling it.
+
+    The whole file is checked first and written in one transaction: a bad row changes nothing
+    (KnowledgeCsvError lists every bad row).
+    """
+    rows = knowledge_csv_parse(data)
+    existing = {
+        fold(question): pk
+        for pk, question in KnowledgeEntry.objects.for_client(client).exclude(question="").values_list("id", "question")
+    }
+    new, changed = [], {}
+    for row in rows:
+        pk = existing.get(fold(row.question)) if row.question else None
+        if pk is not None:
+            changed[pk] = row.answer
+        else:
+            new.append(KnowledgeEntry(client=client, question=row.question, answer=row.answer))
+    with transaction.atomic():
+        KnowledgeEntry.objects.bulk_create(new, batch_size=500)
+        for entry in KnowledgeEntry.objects.for_client(client).filter(pk__in=changed).select_for_update():
+            if entry.answer != changed[entry.pk]:
+                entry.answer = changed[entry.pk]
+                entry.save(update_fields=["answer", "updated_at"])
+        audit_record(
+            action="knowledge.imported",
+            client=client,
+            after={"created": len(new), "updated": len(changed)},
+            object_repr=f"{len(rows)} rows",
+        )
+    return {"created": len(new), "updated": len(changed)}
 
 
 def knowledge_entry_delete(*, entry: KnowledgeEntry) -> None:

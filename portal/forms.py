@@ -13,6 +13,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from ai.greetings import is_click_to_chat_text
+from ai.knowledge_csv import NOTE_LIMIT, answer_limit
 from ai.models import Persona
 from ai.services import PERSONA_FIELDS, PERSONA_TEXT_FIELDS, PERSONA_TEXT_LIMIT
 from ai.text import WHATSAPP_TEXT_LIMIT
@@ -235,7 +236,28 @@ class PersonaForm(forms.ModelForm):
 class KnowledgeForm(forms.Form):
     question = forms.CharField(label=_("Question"), max_length=500, required=False)
     answer = forms.CharField(
-        label=_("Answer"), max_length=WHATSAPP_TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Answer"),
+        max_length=NOTE_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Without a question it is a note: long notes are split into paragraphs the assistant searches."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        limit = answer_limit(data.get("question", ""))
+        if len(data.get("answer", "")) > limit:
+            self.add_error(
+                "answer",
+                _("An answer to a question is sent as one message: at most %(limit)s characters.") % {"limit": limit},
+            )
+        return data
+
+
+class KnowledgeImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Two columns with a header row: question,answer. UTF-8, at most 2 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
 

@@ -6,6 +6,7 @@ from zoneinfo import available_timezones
 
 from rest_framework import serializers
 
+from ai.knowledge_csv import NOTE_LIMIT, answer_limit
 from ai.models import KnowledgeEntry, Persona
 from ai.services import PERSONA_FIELDS, PERSONA_TEXT_FIELDS, PERSONA_TEXT_LIMIT
 from ai.text import WHATSAPP_TEXT_LIMIT
@@ -31,12 +32,21 @@ class KnowledgeEntrySerializer(serializers.ModelSerializer):
     """A FAQ entry (`question` and `answer`) or a free-text note (`answer` only)."""
 
     question = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    answer = serializers.CharField(max_length=WHATSAPP_TEXT_LIMIT, trim_whitespace=True)
+    answer = serializers.CharField(max_length=NOTE_LIMIT, trim_whitespace=True)
 
     class Meta:
         model = KnowledgeEntry
         fields = ["id", "question", "answer", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        question = attrs.get("question", getattr(self.instance, "question", ""))
+        answer = attrs.get("answer", getattr(self.instance, "answer", ""))
+        limit = answer_limit(question)
+        if len(answer) > limit:
+            # A FAQ answer is sent as one WhatsApp message; a note (no question) is only searched.
+            raise serializers.ValidationError({"answer": [f"Ensure this field has no more than {limit} characters."]})
+        return attrs
 
 
 class PreviewInputSerializer(serializers.Serializer):

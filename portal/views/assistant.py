@@ -11,25 +11,36 @@ import math
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ai import selectors, services
+from ai.knowledge_csv import MAX_CSV_BYTES, KnowledgeCsvError
 from ai.throttles import preview_refusal
 from core.exceptions import ApplicationError
 from portal.access import PortalContext, portal_view
-from portal.forms import KnowledgeForm, PersonaForm, PreviewForm
+from portal.forms import KnowledgeForm, KnowledgeImportForm, PersonaForm, PreviewForm
 from portal.views.common import found
 
 
 def _assistant_page(
-    request, portal, *, persona_form=None, knowledge_form=None, preview_form=None, preview=None, status=200
+    request,
+    portal,
+    *,
+    persona_form=None,
+    knowledge_form=None,
+    import_form=None,
+    preview_form=None,
+    preview=None,
+    status=200,
 ):
     persona = selectors.persona_for(client=portal.client)
     context = {
         "persona_form": persona_form or PersonaForm(instance=persona),
         "knowledge": selectors.knowledge_list(client=portal.client),
         "knowledge_form": knowledge_form or KnowledgeForm(),
+        "import_form": import_form or KnowledgeImportForm(),
         "preview_form": preview_form or PreviewForm(),
         "preview": preview,
         "nav": "assistant",
@@ -69,6 +80,38 @@ def knowledge_add(request: HttpRequest, portal: PortalContext) -> HttpResponse:
     services.knowledge_entry_create(client=portal.client, **form.cleaned_data)
     messages.success(request, _("Added to the knowledge base."))
     return redirect("portal:assistant")
+
+
+@require_POST
+@portal_view
+def knowledge_import(request: HttpRequest, portal: PortalContext) -> HttpResponse:
+    """A CSV of questions and answers added to the base; any bad row is a form error and nothing changes."""
+    form = KnowledgeImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            # Read one byte past the limit: a larger file is refused without being held whole in memory.
+            counts = services.knowledge_import_csv(client=portal.client, data=upload.read(MAX_CSV_BYTES + 1))
+        except KnowledgeCsvError as error:
+            for message in error.errors:
+                form.add_error("file", message)
+        else:
+            messages.success(
+                request,
+                _("Imported: %(created)s new entries, %(updated)s updated.") % counts,
+            )
+            return redirect("portal:assistant")
+    return _assistant_page(request, portal, import_form=form, status=400)
+
+
+@require_GET
+@portal_view
+def knowledge_export(request: HttpRequest, portal: PortalContext) -> HttpResponse:
+    """The base as the CSV the import reads (UTF-8 with a byte-order mark, so spreadsheets show accents)."""
+    response = HttpResponse(selectors.knowledge_csv(client=portal.client), content_type="text/csv; charset=utf-8")
+    name = slugify(portal.client.business_name) or "knowledge"
+    response["Content-Disposition"] = f'attachment; filename="{name}-knowledge.csv"'
+    return response
 
 
 @require_http_methods(["GET", "POST"])
