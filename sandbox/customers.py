@@ -15,7 +15,7 @@ from sandbox.delivery import post_webhook, retry_in_background
 from sandbox.identities import Customer
 from sandbox.meta import MetaError, digits, envelope, new_wamid, now_ts
 from sandbox.models import SandboxConversation, SandboxMessage, SandboxPhoneNumber
-from sandbox.services import open_window
+from sandbox.services import marketing_stopped, open_window
 
 INBOUND_TYPES = (
     "text",
@@ -309,6 +309,7 @@ def customer_sets_marketing(number: SandboxPhoneNumber, *, customer: Customer, v
     if choice not in ("stop", "resume"):
         raise InvalidInbound("`value` must be stop or resume.")
     detail = "User requested to stop marketing messages" if choice == "stop" else "User requested to resume"
+    marketing_stopped(phone_number_id=number.phone_number_id, wa_id=customer.key, stopped=choice == "stop")
     item = {
         **({"wa_id": customer.wa_id} if customer.wa_id else {}),
         "user_id": customer.user_id,

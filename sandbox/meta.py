@@ -25,6 +25,8 @@ ERROR_MESSAGES = {
     131026: "Message undeliverable",
     131042: "Business eligibility payment issue",
     131047: "Re-engagement message",
+    131049: "This message was not delivered to maintain healthy ecosystem engagement.",
+    131050: "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages.",
     131051: "Unsupported message type",
     131053: "Media upload error",
     131056: "(Business Account, Consumer Account) pair rate limit hit",

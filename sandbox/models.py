@@ -111,6 +111,9 @@ class SandboxConversation(models.Model):
     free_entry_until = models.DateTimeField(
         null=True, blank=True, help_text="72 h of free messages after a click-to-WhatsApp ad (free entry point)."
     )
+    marketing_stopped_at = models.DateTimeField(
+        null=True, blank=True, help_text="The customer stopped this business's marketing messages (131050 after)."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["phone_number_id", "wa_id"], name="sandbox_conversation_pair")]

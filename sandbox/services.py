@@ -3,7 +3,9 @@
 Checks follow what changes the product's behaviour at Meta: unregistered numbers (133010), text
 length (100), templates that are not approved (132001), free-form messages outside the customer's
 24-hour window (131047). Accepted sends get `sent` → `delivered` → `read` status webhooks with a
-pricing block, or a `failed` one for an undeliverable recipient.
+pricing block, or a `failed` one after the fact, as Meta reports them: an undeliverable recipient (131026), a
+free-form message outside the window (131047), a marketing template over the customer's marketing limit
+(131049) or to a customer who stopped marketing messages (131050).
 """
 
 from __future__ import annotations
@@ -45,6 +47,25 @@ WINDOW_CLOSED = {
         "details": "Message failed to send because more than 24 hours have passed since the customer last "
         "replied to this number."
     },
+    "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+}
+# Magic (docs/sandbox.md): marketing templates to recipients whose digits end like this fail after the fact.
+MARKETING_CAPPED_SUFFIX = "4949"
+MARKETING_STOPPED_SUFFIX = "5050"
+MARKETING_CAPPED = {
+    "code": 131049,
+    "title": "This message was not delivered to maintain healthy ecosystem engagement.",
+    "message": "This message was not delivered to maintain healthy ecosystem engagement.",
+    "error_data": {
+        "details": "In order to maintain a healthy ecosystem engagement, the message failed to be delivered."
+    },
+    "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+}
+MARKETING_STOPPED = {
+    "code": 131050,
+    "title": "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages.",
+    "message": "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages.",
+    "error_data": {"details": "The recipient stopped marketing messages on WhatsApp from this business."},
     "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
 }
 # From this day Meta bills service messages; before it they were free_customer_service.
@@ -91,6 +112,28 @@ def in_free_entry_point(*, phone_number_id: str, wa_id: str) -> bool:
     return SandboxConversation.objects.filter(
         phone_number_id=phone_number_id, wa_id=wa_id, free_entry_until__gt=timezone.now()
     ).exists()
+
+
+def marketing_stopped(*, phone_number_id: str, wa_id: str, stopped: bool) -> None:
+    """Remember the customer's "stop" (or "resume") on this business's marketing messages, as Meta does."""
+    SandboxConversation.objects.update_or_create(
+        phone_number_id=phone_number_id,
+        wa_id=wa_id,
+        defaults={"marketing_stopped_at": timezone.now() if stopped else None},
+    )
+
+
+def marketing_failure(*, phone_number_id: str, wa_id: str) -> dict[str, Any] | None:
+    """Why Meta would accept a marketing template and then fail it: the customer stopped marketing messages
+    (131050: remembered, or magic `…5050`) or already got their share of marketing messages (131049, `…4949`)."""
+    stopped = SandboxConversation.objects.filter(
+        phone_number_id=phone_number_id, wa_id=wa_id, marketing_stopped_at__isnull=False
+    ).exists()
+    if stopped or wa_id.endswith(MARKETING_STOPPED_SUFFIX):
+        return MARKETING_STOPPED
+    if wa_id.endswith(MARKETING_CAPPED_SUFFIX):
+        return MARKETING_CAPPED
+    return None
 
 
 def _set_typing(*, phone_number_id: str, wa_id: str, until: Any) -> None:
@@ -158,6 +201,8 @@ def send(*, number: SandboxPhoneNumber, body: dict[str, Any]) -> dict[str, Any]:
     category, failure = "service", None
     if kind == "template":
         category = message_templates.check_send(account=number.account, template=body["template"]).category.lower()
+        if category == "marketing":  # Meta accepts the call and reports the failure in a status webhook
+            failure = marketing_failure(phone_number_id=number.phone_number_id, wa_id=wa_id)
     else:
         _check_free_form(number=number, kind=kind, obj=body[kind])
         if not window_open(phone_number_id=number.phone_number_id, wa_id=wa_id):

@@ -5,9 +5,10 @@ import base64
 import pytest
 
 from sandbox.models import SandboxMessage
+from sandbox.services import marketing_failure
 from tests.sandbox.conftest import live_db
 from whatsapp.client import GraphClient
-from whatsapp.models import Message
+from whatsapp.models import Contact, Message
 
 pytestmark = live_db
 
@@ -108,3 +109,16 @@ def test_no_webhooks_for_an_account_that_did_not_subscribe_the_app(sandbox_api):
     assert sandbox_api("POST", "/api/inbound", json=inbound).json()["webhook_status"] is None
     client.subscribe_app(ids["waba_id"])
     assert sandbox_api("POST", "/api/inbound", json=inbound).json()["webhook_status"] == 200
+
+
+def test_a_customer_who_stops_marketing_is_remembered_until_they_resume(customer, number):
+    """The phone's "Stop promotions" chip: the product hears `user_preferences` and the sandbox, like Meta,
+    remembers the choice, so a marketing template to that customer fails afterwards with 131050."""
+    customer(type="marketing_preference", value="stop")
+    contact = Contact.objects.get(client=number.client)
+    assert contact.marketing_opted_out_at is not None
+    wa_id = CUSTOMER.lstrip("+")
+    assert marketing_failure(phone_number_id=number.phone_number_id, wa_id=wa_id)["code"] == 131050
+    customer(type="marketing_preference", value="resume")
+    assert marketing_failure(phone_number_id=number.phone_number_id, wa_id=wa_id) is None
+    assert Contact.objects.get(pk=contact.pk).marketing_opted_out_at is None

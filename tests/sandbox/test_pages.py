@@ -86,8 +86,9 @@ def test_phone_page_lists_connected_numbers_in_both_languages(client, number):
     page = client.get("/sandbox/").content.decode()
     assert number.phone_number_id in page and "Sin registrar" not in page
     assert "Tú haces de cliente" in page and 'lang="es"' in page
+    assert 'data-event="marketing_preference" data-value="stop"' in page and "Dejar de recibir promociones" in page
     english = client.get("/sandbox/", {"lang": "en"})
-    assert "You play the customer" in english.content.decode()
+    assert "You play the customer" in english.content.decode() and "Stop promotions" in english.content.decode()
     assert english.cookies["django_language"].value == "en"
 
 

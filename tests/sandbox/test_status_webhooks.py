@@ -6,9 +6,9 @@ import pytest
 import requests
 from django.conf import settings
 
-from sandbox.models import SandboxMessage
-from sandbox.services import open_window, pricing
-from tests.factories import ContactFactory, ConversationFactory
+from sandbox.models import SandboxMessage, SandboxTemplate
+from sandbox.services import marketing_stopped, open_window, pricing
+from tests.factories import ContactFactory, ConversationFactory, MembershipFactory, SandboxAccountFactory
 from tests.sandbox.conftest import live_db
 from tests.support import wait_for
 from whatsapp.models import Message, WebhookEvent
@@ -110,3 +110,67 @@ def test_pricing_block_follows_the_2026_10_01_change():
         "type": "free_entry_point",
         "category": "marketing",
     }
+
+
+# The inbox is the portal's page: this test keeps every app in the registry (live_db trims it to the sandbox's).
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("customer", "stopped_on_the_phone", "code", "step", "spanish", "english"),
+    [
+        ("573001114949", False, "131049", "marketing_limit", "Meta limita los mensajes de marketing", "Meta limits"),
+        ("573001115050", False, "131050", "marketing_opted_out", "pidió no recibir marketing", "stopped marketing"),
+        ("573001112233", True, "131050", "marketing_opted_out", "pidió no recibir marketing", "stopped marketing"),
+    ],
+)
+def test_a_marketing_template_meta_will_not_deliver_fails_after_the_fact_with_a_next_step_in_the_inbox(
+    status_webhooks, number, client, customer, stopped_on_the_phone, code, step, spanish, english
+):
+    """Meta accepts the send (200, a wamid) and fails it in a status webhook: 131049 for a customer who already
+    got their share of marketing messages, 131050 for one who stopped them (on the phone, or magic `…5050`)."""
+    SandboxTemplate.objects.create(
+        account=SandboxAccountFactory(),
+        template_id="9100000000001",
+        name="promo_semana",
+        language="es",
+        category="MARKETING",
+        status="APPROVED",
+        components=[{"type": "BODY", "text": "Esta semana, pan al 2x1."}],
+    )
+    if stopped_on_the_phone:  # the customer tapped "stop"; its user_preferences webhook never reached us
+        marketing_stopped(phone_number_id=number.phone_number_id, wa_id=customer, stopped=True)
+    owner = MembershipFactory(client=number.client).user
+    conversation = ConversationFactory(number=number, contact=ContactFactory(client=number.client, wa_id=customer))
+    template = {"name": "promo_semana", "language": {"code": "es"}}
+    message = record_outbound_message(conversation=conversation, kind="template", payload=template, text="promo")
+
+    assert wait_for(lambda: Message.objects.get(pk=message.pk).status == "failed")
+    message.refresh_from_db()
+    assert message.wamid.startswith("wamid.") and message.error_code == code  # accepted first, failed after
+    assert wait_for(lambda: SandboxMessage.objects.get(wamid=message.wamid).status == "failed")
+    conversation.refresh_from_db()
+    assert conversation.next_step == step
+    assert (conversation.contact.marketing_opted_out_at is not None) is (code == "131050")
+    client.force_login(owner)
+    page = client.get(f"/app/inbox/{conversation.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert 'id="next-step"' in page and spanish in page
+    page = client.get(f"/app/inbox/{conversation.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="next-step"' in page and english in page
+
+
+def test_a_utility_template_to_a_customer_who_stopped_marketing_is_delivered(status_webhooks, number):
+    marketing_stopped(phone_number_id=number.phone_number_id, wa_id="573001115050", stopped=True)
+    contact = ContactFactory(client=number.client, wa_id="573001115050")
+    conversation = ConversationFactory(number=number, contact=contact)
+    SandboxTemplate.objects.create(
+        account=SandboxAccountFactory(),
+        template_id="9100000000002",
+        name="recordatorio_cita",
+        language="es",
+        category="UTILITY",
+        status="APPROVED",
+        components=[{"type": "BODY", "text": "Tu cita es mañana."}],
+    )
+    template = {"name": "recordatorio_cita", "language": {"code": "es"}}
+    message = record_outbound_message(conversation=conversation, kind="template", payload=template, text="cita")
+    assert wait_for(lambda: Message.objects.get(pk=message.pk).status == "read")
+    assert Message.objects.get(pk=message.pk).error_code == ""

@@ -137,7 +137,12 @@ def test_a_changed_number_links_the_old_identity_to_the_new_one(number, post_web
 
 @pytest.mark.parametrize(
     ("code", "step", "opted_out"),
-    [("131047", "send_template", False), ("131026", "unreachable", False), ("131050", "marketing_opted_out", True)],
+    [
+        ("131047", "send_template", False),
+        ("131026", "unreachable", False),
+        ("131049", "marketing_limit", False),
+        ("131050", "marketing_opted_out", True),
+    ],
 )
 def test_a_failed_status_leaves_the_conversation_with_a_next_step(number, post_webhook, code, step, opted_out):
     post_webhook(text_message(number, wamid="wamid.Q", text="Hola", ts=_now(-3600)))

@@ -120,12 +120,14 @@
     send({ type: "location", location: { latitude: DEMO_LOCATION.latitude, longitude: DEMO_LOCATION.longitude, name: strings.location_name } });
   });
   // What customers do besides writing (docs/sandbox.md): edit or delete their last message, open the chat
-  // for the first time (Meta's request_welcome), send something WhatsApp cannot pass on (a poll).
+  // for the first time (Meta's request_welcome), send something WhatsApp cannot pass on (a poll), stop or
+  // resume the business's marketing messages (Meta's user_preferences; marketing templates then fail: 131050).
   document.addEventListener("click", function (event) {
     var action = event.target.closest("[data-event]");
     if (!action) return;
     var kind = action.getAttribute("data-event");
     var payload = { type: kind };
+    if (action.getAttribute("data-value")) payload.value = action.getAttribute("data-value");
     if (kind === "edit") {
       var value = text.value.trim();
       if (!value) { showError(strings.edit_needs_text); return; }
