@@ -112,8 +112,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Broker and cache -----------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
-# Redis redelivers an unacked task after this many seconds; longer than any task runs.
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+# Redis redelivers a task a dead worker had taken (acks_late) after this many seconds. Longer than any
+# task runs; a task scheduled further ahead than this (a retry's countdown) may be delivered twice,
+# which the pipeline's claims make harmless.
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": REDIS_URL}}
@@ -275,6 +277,9 @@ WHATSAPP_RETRY_BACKOFF_MAX = env.int("WHATSAPP_RETRY_BACKOFF_MAX", default=300)
 WHATSAPP_SENDS_PER_SECOND = env.int("WHATSAPP_SENDS_PER_SECOND", default=70)
 # A send still `sending` after this many minutes is marked failed (delivery unknown) by the sweeper.
 WHATSAPP_STALE_SEND_MINUTES = env.int("WHATSAPP_STALE_SEND_MINUTES", default=15)
+# A send still `pending` this many seconds after it was due (its task or retry was lost with the broker)
+# is queued again by the same sweeper.
+WHATSAPP_PENDING_SEND_GRACE_SECONDS = env.int("WHATSAPP_PENDING_SEND_GRACE_SECONDS", default=60)
 
 # --- AI -------------------------------------------------------------------------------------
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")

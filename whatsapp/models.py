@@ -192,6 +192,9 @@ class Message(models.Model):
     pricing_type = models.CharField(max_length=40, blank=True)
     billable = models.BooleanField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When a deferred send (pacing, a transient error's backoff) is due; the sweep re-queues it once this
+    # is well past and it is still pending (its scheduled task was lost with the broker).
+    next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
     usage_counted = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)

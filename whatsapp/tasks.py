@@ -66,8 +66,9 @@ def send_now_or_hand_over(message_id: int, *, loaded=None) -> None:
     if message is None:
         return
     if not acquire_send_slot(message.conversation.number.phone_number_id or ""):
-        outbound.release_claim(message_id)
-        send_outbound_message.apply_async(args=[message_id], countdown=random.uniform(1, 2))
+        countdown = random.uniform(1, 2)
+        outbound.release_claim(message_id, retry_in=countdown)
+        send_outbound_message.apply_async(args=[message_id], countdown=countdown)
         return
     send_claimed(message)
 
@@ -75,7 +76,9 @@ def send_now_or_hand_over(message_id: int, *, loaded=None) -> None:
 def send_claimed(message) -> None:
     """Call Meta for a claimed message; after a transient error the send task retries it with backoff."""
     if outbound.send_claimed_message(message).retry:
-        send_outbound_message.apply_async(args=[message.pk], countdown=backoff_with_jitter(message.attempts))
+        countdown = backoff_with_jitter(message.attempts)
+        outbound.expect_retry(message.pk, retry_in=countdown)
+        send_outbound_message.apply_async(args=[message.pk], countdown=countdown)
 
 
 @shared_task(
@@ -96,8 +99,9 @@ def send_outbound_message(self, message_id: int):
     if message is None:
         return None  # sent, being sent, or failed already
     if not acquire_send_slot(message.conversation.number.phone_number_id or ""):
-        outbound.release_claim(message_id)
-        return self.retry(countdown=random.uniform(1, 2), throw=False)
+        countdown = random.uniform(1, 2)
+        outbound.release_claim(message_id, retry_in=countdown)
+        return self.retry(countdown=countdown, throw=False)
     result = outbound.send_claimed_message(message)
     if not result.retry:
         return None
@@ -105,7 +109,9 @@ def send_outbound_message(self, message_id: int):
     if attempts > settings.WHATSAPP_SEND_MAX_RETRIES:
         outbound.mark_failed(message_id, result.error)
         return None
-    return self.retry(countdown=backoff_with_jitter(attempts), throw=False)
+    countdown = backoff_with_jitter(attempts)
+    outbound.expect_retry(message_id, retry_in=countdown)
+    return self.retry(countdown=countdown, throw=False)
 
 
 @shared_task(name="whatsapp.answer_unanswered_inbound", ignore_result=True)
@@ -128,7 +134,10 @@ def notify_handoff(conversation_id: int) -> None:
 
 @shared_task(name="whatsapp.sweep_stale_sends", ignore_result=True)
 def sweep_stale_sends() -> dict[str, int]:
-    result = outbound.sweep_stale_sends(older_than_minutes=settings.WHATSAPP_STALE_SEND_MINUTES)
+    result = outbound.sweep_stale_sends(
+        older_than_minutes=settings.WHATSAPP_STALE_SEND_MINUTES,
+        pending_grace_seconds=settings.WHATSAPP_PENDING_SEND_GRACE_SECONDS,
+    )
     if any(result.values()):
         logger.warning("stale sends: %s", result)
     return result

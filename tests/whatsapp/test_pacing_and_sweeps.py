@@ -61,7 +61,7 @@ def test_sweep_fails_stuck_sends_and_sends_lost_ones(sandbox_live, number):
     fresh = MessageFactory(**outbound, status="sending")
     delivered = MessageFactory(**{**outbound, "wamid": "wamid.D"}, status="delivered", created_at=old)
 
-    result = sweep_stale_sends(older_than_minutes=15)
+    result = sweep_stale_sends(older_than_minutes=15, pending_grace_seconds=60)
 
     assert result == {"requeued": 1, "failed": 1}
     assert Message.objects.get(pk=lost.pk).status == "sent"
@@ -93,3 +93,43 @@ def test_a_customer_message_whose_reply_task_was_lost_is_answered_by_the_sweep(s
     assert SandboxMessage.objects.filter(direction="out").count() == 1
     assert answer_unanswered_inbound() == 0  # answered now: never twice
     assert not Message.objects.filter(reply_to=recent).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sweep_sends_a_pending_retry_only_once_it_is_overdue(sandbox_live, number):
+    """A retry waiting out its backoff is left alone; one whose task was lost (still pending well after it
+    was due) is sent, seconds after its due time rather than minutes after the message was written."""
+    conversation = ConversationFactory(number=number)
+    open_window(phone_number_id=number.phone_number_id, wa_id=conversation.contact.wa_id)
+    outbound = {"conversation": conversation, "direction": "out", "wamid": None, "sent_by": "agent"}
+    written = timezone.now() - timedelta(minutes=2)
+    waiting = MessageFactory(**outbound, status="pending", created_at=written, text="espera",
+                             next_attempt_at=timezone.now() + timedelta(seconds=30))  # fmt: skip
+    lost = MessageFactory(**outbound, status="pending", created_at=written, text="perdido",
+                          next_attempt_at=timezone.now() - timedelta(seconds=20))  # fmt: skip
+
+    result = sweep_stale_sends(older_than_minutes=15, pending_grace_seconds=10)
+
+    assert result == {"requeued": 1, "failed": 0}
+    assert Message.objects.get(pk=lost.pk).status == "sent"
+    assert Message.objects.get(pk=waiting.pk).status == "pending"
+    assert [m.text for m in SandboxMessage.objects.filter(direction="out")] == ["perdido"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transient_failure_records_when_its_retry_is_due(sandbox_live, number):
+    """Eager runs retry at once; what stays behind is the due time the first failure noted for the sweep."""
+    from sandbox.models import SandboxFault
+    from whatsapp.tasks import send_outbound_message
+
+    before = timezone.now()
+    conversation = ConversationFactory(number=number)
+    open_window(phone_number_id=number.phone_number_id, wa_id=conversation.contact.wa_id)
+    message = MessageFactory(conversation=conversation, direction="out", wamid=None, sent_by="agent", status="pending")
+    SandboxFault.objects.create(phone_number_id=number.phone_number_id, error_code=131000, http_status=500)
+
+    send_outbound_message.apply(args=[message.pk])
+
+    message.refresh_from_db()
+    assert message.status == "sent" and message.attempts == 2
+    assert message.next_attempt_at is not None and message.next_attempt_at > before + timedelta(seconds=0.9)

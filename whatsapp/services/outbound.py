@@ -89,11 +89,21 @@ def claim_for_sending(message_id: int, *, loaded: Message | None = None) -> Mess
     return Message.objects.select_related("conversation__number__client", "conversation__contact").get(pk=message_id)
 
 
-def release_claim(message_id: int, *, attempted: bool = False) -> None:
-    """Give a claimed message back (sending → pending) so a later run can send it. Unless Meta was
-    `attempted` (a transient error), the claim's attempt is taken back: the send was only deferred."""
+def release_claim(message_id: int, *, attempted: bool = False, retry_in: float = 0.0) -> None:
+    """Give a claimed message back (sending → pending) so a later run, due in `retry_in` seconds, can send
+    it. Unless Meta was `attempted` (a transient error), the claim's attempt is taken back: the send was
+    only deferred."""
     Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(
-        status=Message.Status.PENDING, attempts=F("attempts") if attempted else F("attempts") - 1
+        status=Message.Status.PENDING,
+        attempts=F("attempts") if attempted else F("attempts") - 1,
+        next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
+    )
+
+
+def expect_retry(message_id: int, *, retry_in: float) -> None:
+    """Note when the retry of a pending message is due, so the sweep can tell a lost retry from a waiting one."""
+    Message.objects.filter(pk=message_id, status=Message.Status.PENDING).update(
+        next_attempt_at=timezone.now() + timedelta(seconds=retry_in)
     )
 
 
@@ -226,21 +236,32 @@ def count_accepted_message(message_id: int) -> bool:
     return True
 
 
-def sweep_stale_sends(*, older_than_minutes: int) -> dict[str, int]:
+def sweep_stale_sends(*, older_than_minutes: int, pending_grace_seconds: int = 60) -> dict[str, int]:
     """Beat job: re-enqueue pending sends whose task was lost; fail sends stuck mid-call.
+
+    A pending message is lost once it is `pending_grace_seconds` past due (its creation, or the retry
+    `next_attempt_at` names): a broker restart dropped its task. Queuing it again is safe even if the task
+    was only late: the pending → sending claim lets one run send it.
 
     A message left in `sending` had its worker die during the Graph call: Meta may have accepted
     it, so it is not sent again; a late status webhook still finds it by its uuid and heals it.
     """
-    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
-    stale = Message.objects.filter(direction=Message.Direction.OUTBOUND, created_at__lt=cutoff)
-    pending_ids = list(stale.filter(status=Message.Status.PENDING).values_list("pk", flat=True)[:1000])
+    now = timezone.now()
+    due = Coalesce(F("next_attempt_at"), F("created_at"))
+    outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND)
+    pending_ids = list(
+        outbound.filter(status=Message.Status.PENDING)
+        .alias(due=due)
+        .filter(due__lt=now - timedelta(seconds=pending_grace_seconds))
+        .values_list("pk", flat=True)[:1000]
+    )
     for message_id in pending_ids:
         enqueue("whatsapp.send_outbound_message", message_id)
-    stuck = stale.filter(status=Message.Status.SENDING).update(
+    stuck = outbound.filter(status=Message.Status.SENDING, created_at__lt=now - timedelta(minutes=older_than_minutes))
+    failed = stuck.update(
         status=Message.Status.FAILED,
-        failed_at=timezone.now(),
+        failed_at=now,
         error_code="send_interrupted",
         error_title="Sending was interrupted; WhatsApp may not have received it",
     )
-    return {"requeued": len(pending_ids), "failed": stuck}
+    return {"requeued": len(pending_ids), "failed": failed}
