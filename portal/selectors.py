@@ -18,7 +18,7 @@ from core.exceptions import NotFoundError
 from tenants.models import ApiKey, Client, Invitation, Membership, WhatsAppNumber
 from whatsapp.models import Conversation, Message
 from whatsapp.selectors import approved_templates as waba_approved_templates
-from whatsapp.selectors import conversation_list, number_list
+from whatsapp.selectors import conversation_list, number_list, unread_counts
 
 HOME_LIST_SIZE = 5
 
@@ -49,7 +49,7 @@ def todays_conversations(*, client: Client) -> QuerySet[Conversation]:
     return conversation_list(client=client).filter(pk__in=today.values("conversation_id"))
 
 
-def home_summary(*, client: Client) -> dict[str, Any]:
+def home_summary(*, client: Client, user) -> dict[str, Any]:
     """The home page: numbers with this month's free messages, who needs a person, today, AI replies."""
     usage = {row["number_id"]: row for row in usage_for_month(client=client, month=month_start())}
     numbers = [{"number": n, "usage": usage.get(n.pk)} for n in number_list(client=client)]
@@ -59,26 +59,20 @@ def home_summary(*, client: Client) -> dict[str, Any]:
         "numbers": numbers,
         "has_active_number": any(n["number"].is_active for n in numbers),
         "needs_person_count": needs_person.count(),
-        "needs_person": conversation_rows(client=client, conversations=list(needs_person[:HOME_LIST_SIZE])),
+        "needs_person": conversation_rows(client=client, user=user, conversations=list(needs_person[:HOME_LIST_SIZE])),
         "today_count": today.count(),
-        "today": conversation_rows(client=client, conversations=list(today[:HOME_LIST_SIZE])),
+        "today": conversation_rows(client=client, user=user, conversations=list(today[:HOME_LIST_SIZE])),
         "ai_replies_month": sum(row["ai_replies"] for row in usage.values()),
     }
 
 
-def conversation_rows(*, client: Client, conversations: list[Conversation]) -> list[dict[str, Any]]:
+def conversation_rows(*, client: Client, user, conversations: list[Conversation]) -> list[dict[str, Any]]:
     """Conversations with their last message (one query, by the id `conversation_list` annotates) and how many
-    customer messages arrived since the team last had the thread open (one grouped query)."""
+    customer messages arrived since `user` last had the thread open (one grouped query; each person has their
+    own read mark)."""
     ids = [c.last_message_id for c in conversations if getattr(c, "last_message_id", None)]
     last = {m.conversation_id: m for m in Message.objects.for_client(client).filter(pk__in=ids)}
-    unread = dict(
-        Message.objects.for_client(client)
-        .filter(conversation_id__in=[c.pk for c in conversations], direction=Message.Direction.INBOUND)
-        .filter(Q(conversation__team_read_at__isnull=True) | Q(created_at__gt=F("conversation__team_read_at")))
-        .values("conversation_id")
-        .annotate(n=Count("id"))
-        .values_list("conversation_id", "n")
-    )
+    unread = unread_counts(client=client, user=user, conversation_ids=[c.pk for c in conversations])
     return [{"conversation": c, "last": last.get(c.pk), "unread": unread.get(c.pk, 0)} for c in conversations]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -107,9 +108,6 @@ class Conversation(models.Model):
     next_step_at = models.DateTimeField(null=True, blank=True)
     # The day the customer was last told we cannot read a kind of message (at most once a day).
     unsupported_acknowledged_on = models.DateField(null=True, blank=True)
-    # When someone of the client's team last had the thread open: later customer messages are "unread" in the
-    # inbox. One mark per conversation (a shared team inbox, as in WhatsApp Business), not per person.
-    team_read_at = models.DateTimeField(_("read by the team"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()
@@ -142,6 +140,27 @@ class Conversation(models.Model):
         if self.last_inbound_at is None:
             return False
         return (at or timezone.now()) < self.last_inbound_at + CUSTOMER_SERVICE_WINDOW
+
+
+class ConversationRead(models.Model):
+    """When one person of the client's team last had a thread open: later customer messages are "unread" for
+    that person in the inbox. One mark per person and conversation, so an agent who read a thread does not
+    hide it from a colleague who has not; no mark yet means every customer message is unread for them."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="read_marks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(_("read"))
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="conversation_read_unique_user")]
+        verbose_name = _("read mark")
+        verbose_name_plural = _("read marks")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.conversation_id} · {self.read_at:%Y-%m-%d %H:%M}"
 
 
 class Message(models.Model):

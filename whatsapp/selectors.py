@@ -7,12 +7,12 @@ client finds nothing and callers answer 404 ("missing" and "not yours" look alik
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from core.exceptions import NotFoundError
 from core.ids import parse_id
 from tenants.models import Client, WhatsAppNumber
-from whatsapp.models import Contact, Conversation, Message, MessageTemplate
+from whatsapp.models import Contact, Conversation, ConversationRead, Message, MessageTemplate
 
 
 def number_list(*, client: Client) -> QuerySet[WhatsAppNumber]:
@@ -100,6 +100,22 @@ def last_messages(*, client: Client, conversations: list[Conversation]) -> dict[
     """The last message of each conversation read through `_conversations`, by conversation id, in one query."""
     ids = [c.last_message_id for c in conversations if getattr(c, "last_message_id", None)]
     return {m.conversation_id: m for m in Message.objects.for_client(client).filter(pk__in=ids)}
+
+
+def unread_counts(*, client: Client, user, conversation_ids: list[int]) -> dict[int, int]:
+    """How many customer messages of each conversation arrived since `user` last had it open (their own read
+    mark; none yet: all of them), by conversation id, in one grouped query; conversations with none are left out.
+    Other people's marks do not count: each member of the team has their own unread."""
+    mark = ConversationRead.objects.filter(conversation_id=OuterRef("conversation_id"), user_id=user.pk)
+    return dict(
+        Message.objects.for_client(client)
+        .filter(conversation_id__in=conversation_ids, direction=Message.Direction.INBOUND)
+        .annotate(person_read_at=Subquery(mark.values("read_at")[:1]))
+        .filter(Q(person_read_at__isnull=True) | Q(created_at__gt=F("person_read_at")))
+        .values("conversation_id")
+        .annotate(n=Count("id"))
+        .values_list("conversation_id", "n")
+    )
 
 
 def attach_last_messages(*, client: Client, conversations: list[Conversation]) -> list[Conversation]:

@@ -11,5 +11,5 @@ from portal.selectors import home_summary
 
 @portal_view
 def home(request: HttpRequest, portal: PortalContext) -> HttpResponse:
-    context = {"summary": home_summary(client=portal.client), "nav": "home"}
+    context = {"summary": home_summary(client=portal.client, user=request.user), "nav": "home"}
     return render(request, "portal/home.html", context)

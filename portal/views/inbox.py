@@ -38,7 +38,7 @@ def _filtered(request: HttpRequest, portal: PortalContext):
         needs_attention=True if data.get("needs_person") else None,
     )
     page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
-    return form, page, conversation_rows(client=portal.client, conversations=list(page.object_list))
+    return form, page, conversation_rows(client=portal.client, user=request.user, conversations=list(page.object_list))
 
 
 @require_GET
@@ -71,7 +71,7 @@ def _thread_messages(portal: PortalContext, conversation) -> list[dict]:
 
 def _thread_page(request, portal, conversation, *, text_form=None, template_form=None, status=200) -> HttpResponse:
     window_open = conversation.window_open()
-    conversation_services.mark_read_by_team(conversation=conversation)
+    conversation_services.mark_read(conversation=conversation, user=request.user)
     # The list beside the thread (shown from 1024 px wide, like WhatsApp Web; a phone shows the thread alone).
     _form, page, side_rows = _filtered(request, portal)
     context = {
@@ -108,7 +108,8 @@ def thread(request: HttpRequest, portal: PortalContext, conversation_id: int) ->
 def thread_messages(request: HttpRequest, portal: PortalContext, conversation_id: int) -> HttpResponse:
     """The thread's messages only, for the page's polling (new messages and delivery ticks)."""
     conversation = _conversation(portal, conversation_id)
-    conversation_services.mark_read_by_team(conversation=conversation)  # the thread is open: new messages are read
+    # The thread is open: new messages are read, for this person only.
+    conversation_services.mark_read(conversation=conversation, user=request.user)
     context = {"conversation": conversation, "rows": _thread_messages(portal, conversation)}
     return render(request, "portal/inbox/_messages.html", context)
 

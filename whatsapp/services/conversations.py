@@ -12,7 +12,7 @@ from typing import Any
 
 import phonenumbers
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,7 @@ from tenants.models import Client, WhatsAppNumber
 from whatsapp.client import GraphClient
 from whatsapp.errors import GraphError
 from whatsapp.identity import CustomerIdentity, is_bsuid
-from whatsapp.models import Conversation, Message
+from whatsapp.models import Conversation, ConversationRead, Message
 from whatsapp.selectors import number_by_phone_number_id, template_category, template_of_another_client
 from whatsapp.services.contacts import contact_upsert, conversation_for
 from whatsapp.services.outbound import record_outbound_message
@@ -193,23 +193,26 @@ def ensure_can_send(*, number: WhatsAppNumber) -> None:
         )
 
 
-def mark_read_by_team(*, conversation: Conversation, at=None) -> bool:
-    """Someone of the team has the thread in front of them: its messages up to now are read (True: it moved).
+def mark_read(*, conversation: Conversation, user, at=None) -> bool:
+    """`user` has the thread in front of them: its messages up to now are read for that person only (True: the
+    mark moved or was made). Colleagues keep their own marks, so the thread stays unread for them.
 
-    One conditional UPDATE, so a page polling every few seconds writes only when a customer message was
-    recorded since the mark (messages are compared by when we stored them, as the unread count does)."""
+    A conditional UPDATE, so a page polling every few seconds writes only when a customer message was recorded
+    since the person's mark (messages are compared by when we stored them, as the unread count does); the
+    first look at a thread makes the mark."""
     at = at or timezone.now()
     unread = Message.objects.filter(
-        conversation_id=OuterRef("pk"), direction=Message.Direction.INBOUND, created_at__gt=OuterRef("team_read_at")
+        conversation_id=conversation.pk, direction=Message.Direction.INBOUND, created_at__gt=OuterRef("read_at")
     )
-    moved = (
-        Conversation.objects.filter(pk=conversation.pk, client_id=conversation.client_id)
-        .filter(Q(team_read_at__isnull=True) | Exists(unread))
-        .update(team_read_at=at)
+    marks = ConversationRead.objects.for_client(conversation.client_id).filter(
+        conversation_id=conversation.pk, user_id=user.pk
     )
-    if moved:
-        conversation.team_read_at = at
-    return bool(moved)
+    if marks.filter(Exists(unread)).update(read_at=at):
+        return True
+    _mark, created = ConversationRead.objects.get_or_create(
+        client_id=conversation.client_id, conversation_id=conversation.pk, user_id=user.pk, defaults={"read_at": at}
+    )
+    return created
 
 
 def mark_converted(*, conversation: Conversation) -> Conversation:
