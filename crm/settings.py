@@ -323,6 +323,9 @@ ONBOARDING_RESEND_COOLDOWN_SECONDS = env.int("ONBOARDING_RESEND_COOLDOWN_SECONDS
 # Demos and test runs with the sandbox sign up many clients from one address; production stays strict.
 ONBOARDING_SIGNUP_RATE = env("ONBOARDING_SIGNUP_RATE", default="1000/hour" if WHATSAPP_SANDBOX else "20/hour")
 ONBOARDING_SETUP_CODE_RATE = env("ONBOARDING_SETUP_CODE_RATE", default="60/minute")
+# Password-reset requests (docs/security.md): per e-mail address and per caller IP (DRF rate syntax).
+PASSWORD_RESET_EMAIL_RATE = env("PASSWORD_RESET_EMAIL_RATE", default="5/hour")
+PASSWORD_RESET_IP_RATE = env("PASSWORD_RESET_IP_RATE", default="20/hour")
 # Hosted numbers (docs/onboarding.md, "Onboarding abuse" in docs/security.md): distinct numbers one client may
 # try by itself over its lifetime, and hours a hosted number may stay not live before it is removed from the
 # operator's WhatsApp Business Account (its place in the portfolio is given back).

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from core.ids import parse_id
+from core.throttles import first_refusal
 from portal.access import SESSION_CLIENT_KEY, remember_client
 from portal.forms import LoginForm, PasswordResetForm, SetPasswordForm
+from portal.throttles import password_reset_throttles
 from tenants.selectors import memberships_of
 
 
@@ -48,6 +53,24 @@ class PasswordResetView(auth_views.PasswordResetView):
     def dispatch(self, *args, **kwargs):
         self.extra_email_context = self.get_extra_email_context()
         return super().dispatch(*args, **kwargs)
+
+    def form_valid(self, form):
+        # Throttled per address and per caller before anything is looked up, so a refusal is alike for every
+        # address (portal/throttles.py); a 429 with the reason on the form, never Django's bare error page.
+        refused = first_refusal(password_reset_throttles(form.cleaned_data["email"]), self.request, self)
+        if refused is not None:
+            minutes = max(1, math.ceil((refused.wait() or 60) / 60))
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many requests for a new password. Try again in %(minutes)d minute.",
+                    "Too many requests for a new password. Try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -45,3 +45,44 @@ def test_a_forged_link_is_refused_in_words(client, tenant):
     assert response.status_code == 200 and b'id="password-link-invalid"' in response.content
     tenant.owner.refresh_from_db()
     assert tenant.owner.check_password(PASSWORD)  # nothing changed
+
+
+def _reset(client, email: str, address: str = "10.0.0.1"):
+    return client.post("/accounts/password-reset/", {"email": email}, REMOTE_ADDR=address)
+
+
+def test_requests_are_limited_per_email_alike_with_or_without_an_account(client, tenant, settings):
+    settings.PASSWORD_RESET_EMAIL_RATE = "2/hour"
+    for email in (tenant.owner.email, "nadie@example.com"):
+        for n in range(2):  # from different addresses: the limit follows the e-mail, not the caller
+            assert _reset(client, email, address=f"10.0.1.{n}").status_code == 302
+        refused = _reset(client, email.upper(), address="10.0.1.9")  # the same address in capitals
+        assert refused.status_code == 429
+        assert refused.context["form"].non_field_errors() == [
+            "Demasiadas solicitudes de una contraseña nueva. Inténtalo de nuevo en 60 minutos."
+        ]
+        assert 'role="alert"' in refused.content.decode()
+    assert len(mail.outbox) == 2  # the two allowed requests for the account; none for the unknown address
+    assert _reset(client, "otra@example.com", address="10.0.1.9").status_code == 302  # another e-mail is free
+
+
+def test_requests_are_limited_per_caller_address(client, tenant, settings):
+    settings.PASSWORD_RESET_IP_RATE = "3/hour"
+    for n in range(3):
+        assert _reset(client, f"persona{n}@example.com").status_code == 302
+    refused = _reset(client, tenant.owner.email)
+    assert refused.status_code == 429 and mail.outbox == []
+    assert _reset(client, tenant.owner.email, address="10.0.0.2").status_code == 302  # another caller is not
+    assert len(mail.outbox) == 1
+
+
+def test_the_refusal_is_worded_in_english_too(client, settings):
+    settings.PASSWORD_RESET_IP_RATE = "1/hour"
+    _reset(client, "a@example.com")
+    refused = client.post(
+        "/accounts/password-reset/", {"email": "b@example.com"}, REMOTE_ADDR="10.0.0.1", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert refused.status_code == 429
+    assert refused.context["form"].non_field_errors() == [
+        "Too many requests for a new password. Try again in 60 minutes."
+    ]
