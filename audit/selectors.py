@@ -23,3 +23,13 @@ def audit_entries_for_client(
     if action_prefix:
         entries = entries.filter(action__startswith=action_prefix)
     return entries.order_by("-at", "-id")
+
+
+def audit_entries_about(*, client, objects: Iterable[tuple[str, object]]) -> QuerySet[AuditEntry]:
+    """The client's entries about these objects (`(object_type, pk)` pairs, e.g. `("whatsapp.contact", 12)`)."""
+    about = Q()
+    for object_type, pk in objects:
+        about |= Q(object_type=object_type, object_id=str(pk))
+    if not about:
+        return AuditEntry.objects.none()
+    return AuditEntry.objects.for_client(client).filter(about).order_by("at", "id")

@@ -7,11 +7,13 @@ comes from the request being served (`audit.context`), else it is the system; an
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.context import current_request
@@ -88,3 +90,41 @@ def audit_purge_expired(*, now=None) -> int:
     cutoff = (now or timezone.now()) - timedelta(days=days)
     deleted, _ = AuditEntry.objects.filter(at__lt=cutoff).delete()
     return deleted
+
+
+def _scrubbed(value: Any, secrets: list[str]) -> Any:
+    """`value` with every string that contains one of `secrets` replaced (JSON-shaped values only)."""
+    if isinstance(value, str):
+        return "[erased]" if any(secret in value for secret in secrets) else value
+    if isinstance(value, list):
+        return [_scrubbed(item, secrets) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, secrets) for key, item in value.items()}
+    return value
+
+
+def audit_redact_objects(
+    *, client: Any, objects: list[tuple[str, Any]], secrets: Iterable[str] = (), label: str = "[erased]"
+) -> int:
+    """Take a person's data out of the client's entries about `objects` (`(object_type, pk)` pairs) or naming them.
+
+    The entries stay (who did what, when), with `object_repr` replaced by `label` and any before/after value
+    that contains one of `secrets` (a phone, a name) replaced. Used by an erasure (Ley 1581); returns how many.
+    """
+    secrets = [s for s in secrets if s]
+    about = Q()
+    for object_type, pk in objects:
+        about |= Q(object_type=object_type, object_id=str(pk))
+    for secret in secrets:
+        about |= Q(object_repr__contains=secret)
+    if not about:
+        return 0
+    count = 0
+    for entry in AuditEntry.objects.for_client(client).filter(about).iterator():
+        AuditEntry.objects.filter(pk=entry.pk).update(
+            object_repr=label[:200] if entry.object_repr else "",
+            before=_scrubbed(entry.before, secrets),
+            after=_scrubbed(entry.after, secrets),
+        )
+        count += 1
+    return count

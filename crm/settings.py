@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "ai",
     "billing",
     "integrations",
+    "privacy",
     "onboarding",
     "portal",
     "sandbox",

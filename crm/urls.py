@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v1/", include("ai.api.urls")),
     path("api/v1/", include("whatsapp.api.urls")),
     path("api/v1/", include("integrations.api.urls")),
+    path("api/v1/", include("privacy.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start script as a file (?script), so no inline script is needed (CSP).
     path(

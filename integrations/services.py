@@ -488,3 +488,46 @@ def deliveries_purge(*, now: datetime | None = None) -> int:
     WebhookDelivery.objects.filter(redelivery_of__in=old).update(redelivery_of=None)
     deleted, _per_model = old.delete()
     return deleted
+
+
+# --- personal data (privacy.services) -----------------------------------------------------------------------
+_REDACTED = '"data":{"redacted":true}'
+
+
+def _redacted_body(body: str) -> str:
+    """The envelope without its `data`: the integrator still sees that the event happened, and when."""
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        envelope = {}
+    kept = {
+        k: envelope[k]
+        for k in ("id", "type", "created_at", "client_id")
+        if isinstance(envelope, dict) and k in envelope
+    }
+    return json.dumps({**kept, "data": {"redacted": True}}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _redact(deliveries) -> int:
+    count = 0
+    for delivery in deliveries.only("pk", "body").iterator():
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(body=_redacted_body(delivery.body))
+        # A receiver may echo what it was sent: its answer is as personal as the body.
+        WebhookAttempt.objects.filter(delivery_id=delivery.pk).update(response_excerpt="")
+        count += 1
+    return count
+
+
+def deliveries_redact_contact(*, client: Client, contact_id: int, identifiers: list[str]) -> int:
+    """Remove one customer's data from the client's deliveries that carry it (an erasure); returns how many."""
+    about = Q(body__contains=f'"contact":{{"id":{int(contact_id)},')
+    for identifier in identifiers:
+        if identifier:
+            about |= Q(body__contains=f'"{identifier}"')
+    return _redact(WebhookDelivery.objects.for_client(client).filter(about).exclude(body__contains=_REDACTED))
+
+
+def deliveries_expire(*, client: Client, older_than: datetime) -> int:
+    """Redact the client's deliveries created before `older_than` (its message retention); returns how many."""
+    old = WebhookDelivery.objects.for_client(client).filter(created_at__lt=older_than)
+    return _redact(old.exclude(body__contains=_REDACTED))

@@ -269,6 +269,27 @@ class PreviewForm(forms.Form):
     )
 
 
+class ContactEraseForm(forms.Form):
+    """The confirm step of an erasure: nothing is erased without the box ticked."""
+
+    confirm = forms.BooleanField(
+        label=_("I understand: this customer's messages, media and identity are deleted for good"), required=True
+    )
+    reason = forms.CharField(
+        label=_("Reason or request reference (optional)"), max_length=500, required=False, strip=True
+    )
+
+
+class RetentionForm(forms.Form):
+    days = forms.IntegerField(
+        label=_("Keep message texts and media for (days)"),
+        min_value=1,
+        max_value=36500,
+        required=False,
+        help_text=_("Older texts and files are deleted every night. Leave empty to keep them."),
+    )
+
+
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("Key name"), max_length=100, help_text=_("Where it will be used, e.g. 'website'."))
 

@@ -27,7 +27,7 @@ class Tab:
 
 PORTAL_TABS: list[Tab] = [
     Tab("home", "portal:home", _("Home")),
-    Tab("inbox", "portal:inbox", _("Inbox"), also=("portal:thread",)),
+    Tab("inbox", "portal:inbox", _("Inbox"), also=("portal:thread", "portal:contact")),
     Tab("assistant", "portal:assistant", _("Assistant")),
     Tab("numbers", "portal:numbers", _("Numbers")),
     Tab("usage", "portal:usage", _("Usage")),
@@ -35,6 +35,7 @@ PORTAL_TABS: list[Tab] = [
     Tab("webhooks", "portal:webhooks", _("Webhooks"), who="owner", also=("portal:webhook",)),
     Tab("team", "portal:team", _("Team"), who="owner"),
     Tab("activity", "portal:activity", _("Activity"), who="owner"),
+    Tab("privacy", "portal:privacy", _("Privacy"), who="owner"),
 ]
 
 OPERATOR_TABS: list[Tab] = [

@@ -2,7 +2,20 @@
 
 from django.urls import path
 
-from portal.views import activity, api_keys, assistant, auth, dashboard, home, inbox, numbers, team, usage, webhooks
+from portal.views import (
+    activity,
+    api_keys,
+    assistant,
+    auth,
+    dashboard,
+    home,
+    inbox,
+    numbers,
+    privacy,
+    team,
+    usage,
+    webhooks,
+)
 
 app_name = "portal"
 
@@ -32,6 +45,9 @@ urlpatterns = [
     path("app/inbox/<int:conversation_id>/hand-back/", inbox.hand_back, name="hand-back"),
     path("app/inbox/<int:conversation_id>/converted/", inbox.mark_converted, name="mark-converted"),
     path("app/inbox/<int:conversation_id>/not-converted/", inbox.unmark_converted, name="unmark-converted"),
+    path("app/contacts/<int:contact_id>/", privacy.contact, name="contact"),
+    path("app/contacts/<int:contact_id>/export.json", privacy.contact_export_download, name="contact-export"),
+    path("app/contacts/<int:contact_id>/erase/", privacy.contact_erase_view, name="contact-erase"),
     path("app/assistant/", assistant.assistant, name="assistant"),
     path("app/assistant/persona/", assistant.persona_save, name="persona-save"),
     path("app/assistant/preview/", assistant.preview, name="preview"),
@@ -56,6 +72,7 @@ urlpatterns = [
         name="webhook-redeliver",
     ),
     path("app/settings/activity/", activity.activity, name="activity"),
+    path("app/settings/privacy/", privacy.privacy_settings, name="privacy"),
     path("app/settings/team/", team.team, name="team"),
     path("app/settings/team/invitations/<int:invitation_id>/cancel/", team.invitation_revoke, name="invitation-revoke"),
     path("app/settings/team/members/<int:membership_id>/remove/", team.member_remove, name="member-remove"),

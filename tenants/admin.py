@@ -48,7 +48,7 @@ class ClientAdmin(AuditedChangesAdmin):
     actions = ["suspend_clients", "resume_clients"]
     fieldsets = [
         (None, {"fields": ["business_name", "name", "email", "status"]}),
-        (_("Usage"), {"fields": ["monthly_free_messages", "quota_policy"]}),
+        (_("Usage"), {"fields": ["monthly_free_messages", "quota_policy", "message_retention_days"]}),
         (_("Onboarding"), {"fields": ["setup_code_expires_at"]}),
         (_("Notes"), {"fields": ["notes", "public_id", "created_at", "updated_at"]}),
     ]

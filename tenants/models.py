@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,15 @@ class Client(models.Model):
     )
     quota_policy = models.CharField(
         _("at the allowance"), max_length=20, choices=QuotaPolicy.choices, default=QuotaPolicy.PAUSE_AI
+    )
+    # Personal data (Ley 1581 de 2012): message texts and media older than this many days are blanked by the
+    # daily `privacy.enforce_retention` job; empty keeps them. Rows and counts stay (billing needs them).
+    message_retention_days = models.PositiveIntegerField(
+        _("keep message texts and media for (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(36500)],
+        help_text=_("Older message texts and media files are deleted every night; empty keeps them."),
     )
     setup_code_digest = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     setup_code_expires_at = models.DateTimeField(null=True, blank=True)

@@ -96,3 +96,8 @@ def abandoned_signup_ids(now: datetime | None = None) -> set[int]:
         setup_code_expires_at__isnull=True, created_at__lt=now - timedelta(days=settings.SETUP_CODE_TTL_DAYS)
     )
     return set(Client.objects.filter(stale, status=Client.Status.ONBOARDING).values_list("id", flat=True))
+
+
+def clients_with_message_retention() -> QuerySet[Client]:
+    """Clients that keep message texts and media for a limited time (the nightly retention job's work)."""
+    return Client.objects.filter(message_retention_days__isnull=False).order_by("pk")

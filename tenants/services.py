@@ -81,6 +81,24 @@ def clients_set_status(*, clients: QuerySet[Client], status: str) -> int:
     return Client.objects.filter(pk__in=[c.pk for c in changing]).exclude(status=status).update(status=status)
 
 
+def client_set_message_retention(*, client: Client, days: int | None) -> Client:
+    """How long the client's message texts and media are kept (None: as long as the client exists); audited."""
+    if days is not None and not 1 <= days <= 36500:
+        raise ApplicationError("Retention is a number of days from 1 to 36500, or empty.", code="invalid_retention")
+    before = client.message_retention_days
+    if before != days:
+        Client.objects.filter(pk=client.pk).update(message_retention_days=days, updated_at=timezone.now())
+        client.message_retention_days = days
+        audit_record(
+            action="client.message_retention.changed",
+            client=client,
+            obj=client,
+            before={"message_retention_days": before},
+            after={"message_retention_days": days},
+        )
+    return client
+
+
 # --- numbers: onboarding state machine ------------------------------------------------------------
 def number_save_new(number: WhatsAppNumber, *, status: str | None = None) -> None:
     """Save a new or reused number row, with `status` (and without the last attempt's failure) when given.

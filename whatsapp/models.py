@@ -42,6 +42,9 @@ class Contact(models.Model):
     )
     # A `user_preferences` webhook: the customer stopped marketing messages (Meta refuses them with 131050).
     marketing_opted_out_at = models.DateTimeField(_("stopped marketing messages"), null=True, blank=True)
+    # The customer's personal data was erased on request (whatsapp.services.personal_data): the row stays,
+    # without identity, because billing's ledger points at its messages.
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -60,6 +63,8 @@ class Contact(models.Model):
         verbose_name_plural = _("contacts")
 
     def __str__(self) -> str:
+        if self.erased_at:
+            return str(_("Erased contact #%(id)s") % {"id": self.pk})
         return self.profile_name or self.handle
 
     @property
@@ -272,6 +277,8 @@ class WebhookEvent(models.Model):
     detail = models.TextField(blank=True)
     phone_number_ids = models.JSONField(default=list, blank=True)
     fields = models.JSONField(default=list, blank=True)
+    # Customers' words and identities were taken out of the raw body (erasure or a client's retention).
+    redacted_at = models.DateTimeField(_("redacted"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]

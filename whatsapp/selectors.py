@@ -30,7 +30,7 @@ def number_by_phone_number_id(*, client: Client, phone_number_id: str) -> WhatsA
 def contact_list(*, client: Client, query: str = "") -> QuerySet[Contact]:
     """Contacts, newest activity first; `query` matches the profile name, the username, the BSUID or any
     part of the phone."""
-    contacts = Contact.objects.for_client(client)
+    contacts = Contact.objects.for_client(client).filter(erased_at__isnull=True)  # an erased one names nobody
     query = query.strip()
     if query:
         digits = "".join(ch for ch in query if ch.isdigit())
@@ -39,6 +39,24 @@ def contact_list(*, client: Client, query: str = "") -> QuerySet[Contact]:
             condition |= Q(wa_id__contains=digits)
         contacts = contacts.filter(condition)
     return contacts.order_by("-updated_at", "-id")
+
+
+def contact_get(*, client: Client, contact_id: int) -> Contact:
+    """The client's contact; another client's id is as missing as none (404 `contact_not_found`)."""
+    contact = Contact.objects.for_client(client).filter(pk=contact_id).first()
+    if contact is None:
+        raise NotFoundError("No contact with that id.", code="contact_not_found")
+    return contact
+
+
+def contact_conversations(*, client: Client, contact: Contact) -> QuerySet[Conversation]:
+    """The contact's conversations (one per number of the client), oldest first."""
+    return (
+        Conversation.objects.for_client(client)
+        .filter(contact_id=contact.pk)
+        .select_related("number", "contact")
+        .order_by("created_at", "id")
+    )
 
 
 def conversation_list(

@@ -31,6 +31,7 @@ BEFORE_REFACTOR = {
     "audit": None,
     "onboarding": None,
     "integrations": None,
+    "privacy": None,
 }
 # Just before the migrations that schedule beat jobs: re-applying them writes the rows the old code wrote, even
 # when an earlier transactional test has flushed the ones the test database was created with.
@@ -56,6 +57,7 @@ NEW_JOBS = {
     "integrations: due webhook deliveries",
     "integrations: purge old webhook deliveries",
     "whatsapp: answer messages whose reply was lost",
+    "privacy: apply message retention",
 }
 
 

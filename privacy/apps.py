@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PrivacyConfig(AppConfig):
+    name = "privacy"
+    verbose_name = _("Personal data")
+
+    def ready(self) -> None:
+        # Task names resolve in web and worker alike.
+        from privacy import tasks  # noqa: F401
