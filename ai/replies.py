@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
+from ai.budget import budget_exceeded
 from ai.greetings import is_click_to_chat_text
 from ai.matching import KnowledgeIndex, KnowledgeItem
 from ai.models import Persona
@@ -28,6 +29,7 @@ from tenants.models import Client
 logger = logging.getLogger(__name__)
 
 PROMPT_KNOWLEDGE_ENTRIES = 8
+BUDGET_REASON = "Monthly AI budget used up"
 
 
 def _w(text: str) -> frozenset[str]:
@@ -180,7 +182,15 @@ def generate_reply(
         text = cut_on_sentence(redirect_text(brief, language), limit)
         return ReplyDraft(text=text, reason=OFF_TOPIC_REASON, language=language, provider="rules")
     offline = OfflineProvider(index)
-    provider = provider or get_provider()
+    provider = provider or get_provider(model=client.ai_model)
+    if provider.name != offline.name:
+        over = budget_exceeded(client=client)
+        if over is not None and over.pauses:
+            # Past a budget that pauses: no model call; people answer, as at the message allowance.
+            text = cut_on_sentence(handoff_text(brief, language), limit)
+            return ReplyDraft(text=text, handoff=True, reason=BUDGET_REASON, language=language, provider="rules")
+        if over is not None:
+            logger.info("AI budget (%s) of client %s exceeded; answering (allow_overage)", over.scope, client.pk)
     request = ReplyRequest(
         persona=brief, message=customer_text, language=language, history=list(history), now=timezone.now()
     )

@@ -293,6 +293,15 @@ OPENAI_MAX_TOKENS = env.int("OPENAI_MAX_TOKENS", default=400)
 # USD per million tokens for the cost estimate in AiReplyLog; 0 uses ai/costs.py's table for known models.
 OPENAI_PRICE_INPUT_PER_MTOK = env.float("OPENAI_PRICE_INPUT_PER_MTOK", default=0.0)
 OPENAI_PRICE_OUTPUT_PER_MTOK = env.float("OPENAI_PRICE_OUTPUT_PER_MTOK", default=0.0)
+# The operator's monthly budget of the paid model over every client together (docs/ai.md#cost-control):
+# tokens and/or estimated USD (0 = no limit), and what happens past it: pause_ai (hand off) or allow_overage.
+AI_OPERATOR_MONTHLY_TOKENS = env.int("AI_OPERATOR_MONTHLY_TOKENS", default=0)
+AI_OPERATOR_MONTHLY_COST_USD = env.float("AI_OPERATOR_MONTHLY_COST_USD", default=0.0)
+AI_OPERATOR_BUDGET_POLICY = env("AI_OPERATOR_BUDGET_POLICY", default="pause_ai")
+if AI_OPERATOR_BUDGET_POLICY not in ("pause_ai", "allow_overage"):
+    raise ImproperlyConfigured("AI_OPERATOR_BUDGET_POLICY must be pause_ai or allow_overage.")
+# Seconds the operator-wide spend (a sum over the month's reply logs) is cached between replies.
+AI_OPERATOR_SPEND_CACHE_SECONDS = env.int("AI_OPERATOR_SPEND_CACHE_SECONDS", default=60)
 # Seconds of quiet after a customer's last message before the AI answers the whole burst.
 AI_REPLY_QUIET_SECONDS = env.float("AI_REPLY_QUIET_SECONDS", default=3.0)
 # "Try your assistant" (portal and POST /api/v1/assistant/preview) may call the paid model: previews per

@@ -7,11 +7,14 @@ only, so it reads across tenants on purpose). Metric meanings are in docs/portal
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 
+from ai.budget import Budget, Spend, client_budget, operator_budget, spend_by_client
 from billing.models import UsagePeriod
 from billing.months import day_bounds, local_today, month_bounds, month_start
 from billing.selectors import client_default_allowance, primary_number, usage_for_month
@@ -94,6 +97,28 @@ def _rate(converted: int, total: int) -> float:
     return round(converted / total, 4) if total else 0.0
 
 
+def _budget_fields(budget: Budget) -> dict[str, Any]:
+    return {
+        "tokens": budget.token_limit,
+        "cost_usd": float(budget.cost_limit) if budget.cost_limit is not None else None,
+        "percent_used": budget.percent_used,
+        "exceeded": budget.exceeded,
+        "policy": budget.policy,
+    }
+
+
+def _ai_use(client: Client, spend: dict | None) -> dict[str, Any]:
+    """The paid model's use by a client this month and where it stands against its budget."""
+    spent = Spend(**spend) if spend else Spend()
+    budget = client_budget(client=client, spend=spent)
+    return {
+        "ai_model": client.ai_model or settings.OPENAI_MODEL,
+        "ai_tokens": spent.tokens,
+        "ai_cost_usd": round(float(spent.cost), 6),
+        "ai_budget": _budget_fields(budget),
+    }
+
+
 def dashboard_metrics() -> dict[str, Any]:
     """GET /api/dashboard/metrics (operator only, so it reads across tenants on purpose)."""
     month = month_start()
@@ -104,6 +129,7 @@ def dashboard_metrics() -> dict[str, Any]:
     )
     used = dict(UsagePeriod.objects.filter(month=month).values_list("number_id", "service_messages"))
     numbers = _primary_numbers()
+    ai_spend = spend_by_client(since=month_bounds(month)[0])
     results = []
     for client in Client.objects.order_by("id"):
         number = numbers.get(client.pk)
@@ -122,6 +148,7 @@ def dashboard_metrics() -> dict[str, Any]:
                 "ai_responses_sent": ai_sent.get(client.pk, 0),
                 "conversion_rate": _rate(converted, total),
                 "status": client.status,
+                **_ai_use(client, ai_spend.get(client.pk)),
             }
         )
     totals = {
@@ -131,7 +158,11 @@ def dashboard_metrics() -> dict[str, Any]:
         "ai_responses_sent": sum(r["ai_responses_sent"] for r in results),
         "conversion_rate": _rate(sum(c for _, c in conversions.values()), sum(t for t, _ in conversions.values())),
         "service_messages": sum(used.values()),
+        "ai_tokens": sum(r["ai_tokens"] for r in results),
+        "ai_cost_usd": round(sum(r["ai_cost_usd"] for r in results), 6),
     }
+    spent = Spend(tokens=totals["ai_tokens"], cost=sum((s["cost"] for s in ai_spend.values()), Decimal(0)))
+    totals["ai_operator_budget"] = _budget_fields(operator_budget(spend=spent))
     # `clients` and `results` are the same list: `results` as in every list we serve, `clients` by name.
     return {
         "month": month.strftime("%Y-%m"),

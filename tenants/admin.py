@@ -49,6 +49,10 @@ class ClientAdmin(AuditedChangesAdmin):
     fieldsets = [
         (None, {"fields": ["business_name", "name", "email", "status"]}),
         (_("Usage"), {"fields": ["monthly_free_messages", "quota_policy", "message_retention_days"]}),
+        (
+            _("AI model and budget"),
+            {"fields": ["ai_model", "ai_monthly_tokens", "ai_monthly_cost_usd", "ai_budget_policy"]},
+        ),
         (_("Onboarding"), {"fields": ["setup_code_expires_at"]}),
         (_("Notes"), {"fields": ["notes", "public_id", "created_at", "updated_at"]}),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -52,6 +53,31 @@ class Client(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(36500)],
         help_text=_("Older message texts and media files are deleted every night; empty keeps them."),
+    )
+    # What the paid model may cost this client a month (ai.budget): tokens, USD or both; empty is no limit.
+    ai_monthly_tokens = models.PositiveIntegerField(
+        _("AI tokens per month"),
+        null=True,
+        blank=True,
+        help_text=_("Prompt and completion tokens of the OpenAI model this client may use a month; empty: no limit."),
+    )
+    ai_monthly_cost_usd = models.DecimalField(
+        _("AI cost per month (USD)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Estimated OpenAI cost this client may reach a month; empty: no limit."),
+    )
+    ai_budget_policy = models.CharField(
+        _("at the AI budget"), max_length=20, choices=QuotaPolicy.choices, default=QuotaPolicy.PAUSE_AI
+    )
+    ai_model = models.CharField(
+        _("AI model"),
+        max_length=100,
+        blank=True,
+        help_text=_("The OpenAI model name used for this client (e.g. gpt-4o); empty uses OPENAI_MODEL."),
     )
     setup_code_digest = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     setup_code_expires_at = models.DateTimeField(null=True, blank=True)

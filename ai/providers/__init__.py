@@ -10,11 +10,12 @@ from ai.providers.base import ProviderError, ProviderReply, ReplyProvider, Reply
 from ai.providers.offline import OfflineProvider
 
 
-def get_provider() -> ReplyProvider:
+def get_provider(*, model: str = "") -> ReplyProvider:
+    """OpenAI with `model` (a client's override) or OPENAI_MODEL when a key is set, else offline."""
     if settings.OPENAI_API_KEY:
         return _openai_provider(
             settings.OPENAI_API_KEY,
-            settings.OPENAI_MODEL,
+            model.strip() or settings.OPENAI_MODEL,
             settings.OPENAI_BASE_URL,
             settings.OPENAI_TIMEOUT,
             settings.OPENAI_MAX_RETRIES,
@@ -23,7 +24,7 @@ def get_provider() -> ReplyProvider:
     return OfflineProvider()
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=32)
 def _openai_provider(
     api_key: str, model: str, base_url: str | None, timeout: float, max_retries: int, max_tokens: int
 ) -> ReplyProvider:
