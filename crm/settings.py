@@ -38,12 +38,12 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "knox",  # people's API tokens, hashed and expiring (tenants/tokens.py)
+    "tenants.third_party.KnoxConfig",  # knox: people's API tokens, hashed and expiring (tenants/tokens.py)
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI from our static files: /api/docs/ works offline
     "django_celery_beat",
     "django_htmx",
-    "axes",  # login lockout (tenants/lockout.py)
+    "tenants.third_party.AxesConfig",  # axes: login lockout (tenants/lockout.py)
     "csp",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "core",
     "crm",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class SandboxBusinessAccount(models.Model):
@@ -20,6 +21,10 @@ class SandboxBusinessAccount(models.Model):
     subscribed_apps = models.JSONField(default=list, blank=True)
     business_id = models.CharField(max_length=32, blank=True, help_text="The business portfolio that owns it.")
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sandbox business account")
+        verbose_name_plural = _("sandbox business accounts")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.waba_id})"
@@ -43,6 +48,10 @@ class SandboxPhoneNumber(models.Model):
     webhook_override_url = models.URLField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = _("sandbox phone number")
+        verbose_name_plural = _("sandbox phone numbers")
+
     def __str__(self) -> str:
         return f"+{self.display_phone_number} ({self.phone_number_id})"
 
@@ -65,6 +74,8 @@ class SandboxMessage(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("sandbox message")
+        verbose_name_plural = _("sandbox messages")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -96,6 +107,10 @@ class SandboxFault(models.Model):
 
     objects = SandboxFaultQuerySet.as_manager()
 
+    class Meta:
+        verbose_name = _("sandbox fault")
+        verbose_name_plural = _("sandbox faults")
+
     def __str__(self) -> str:
         share = f"{self.fail_ratio:.0%} until {self.active_until:%H:%M:%S}" if self.fail_ratio else f"×{self.remaining}"
         return f"fault {self.error_code or 'delay'} {share} ({self.phone_number_id or 'all numbers'})"
@@ -116,6 +131,8 @@ class SandboxConversation(models.Model):
     )
 
     class Meta:
+        verbose_name = _("sandbox conversation")
+        verbose_name_plural = _("sandbox conversations")
         constraints = [models.UniqueConstraint(fields=["phone_number_id", "wa_id"], name="sandbox_conversation_pair")]
 
     def __str__(self) -> str:
@@ -129,6 +146,10 @@ class SandboxAuthCode(models.Model):
     account = models.ForeignKey(SandboxBusinessAccount, on_delete=models.CASCADE, related_name="auth_codes")
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sandbox authorization code")
+        verbose_name_plural = _("sandbox authorization codes")
 
     def __str__(self) -> str:
         return f"code for {self.account.waba_id}"
@@ -145,6 +166,10 @@ class SandboxMedia(models.Model):
     filename = models.CharField(max_length=255, blank=True)
     content = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sandbox media file")
+        verbose_name_plural = _("sandbox media files")
 
     def __str__(self) -> str:
         return f"{self.media_id} ({self.mime_type})"
@@ -168,6 +193,8 @@ class SandboxTemplate(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("sandbox template")
+        verbose_name_plural = _("sandbox templates")
         constraints = [
             models.UniqueConstraint(fields=["account", "name", "language"], name="sandbox_template_name_language")
         ]
