@@ -26,8 +26,8 @@ def test_the_team_mark_becomes_each_members_mark():
     MessageFactory(conversation=read_conversation)  # arrived after the team's mark
     MessageFactory(conversation=never_read)
     try:
-        migrate_to({"whatsapp": "0011_message_next_attempt_at"})
-        old = MigrationExecutor(connection).loader.project_state([("whatsapp", "0011_message_next_attempt_at")]).apps
+        migrate_to({"whatsapp": "0010_answer_sweep_schedule"})
+        old = MigrationExecutor(connection).loader.project_state([("whatsapp", "0010_answer_sweep_schedule")]).apps
         old.get_model("whatsapp", "Conversation").objects.filter(pk=read_conversation.pk).update(team_read_at=read_at)
     finally:
         migrate_to({})
