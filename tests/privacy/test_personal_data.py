@@ -158,9 +158,26 @@ def test_a_customer_who_writes_again_after_the_erasure_is_a_new_contact(number, 
     assert Contact.objects.get(pk=customer.pk).wa_id == ""
 
 
+def test_nobody_is_written_to_after_the_erasure(number, customer):
+    conversation = customer.conversations.get()
+    token_api(number.client).post(f"/api/v1/contacts/{customer.pk}/erase")
+    conversation.refresh_from_db()
+    assert conversation.owner == "human" and not conversation.needs_attention  # the assistant stays quiet
+    sends = Message.objects.filter(direction="out").count()
+    api = key_api(number.client)
+    assert_error(
+        api.post(f"/api/v1/conversations/{conversation.pk}/messages", {"text": "¿Sigue ahí?"}, format="json"),
+        409,
+        "contact_erased",
+    )
+    assert Message.objects.filter(direction="out").count() == sends
+
+
 def test_another_clients_key_and_user_get_404_and_change_nothing(number, customer):
     other = connected_number(client__business_name="Otra")
+    assert key_api(number.client).get(f"/api/v1/contacts/{customer.pk}").json()["wa_id"] == PHONE
     for api in (key_api(other.client), token_api(other.client)):
+        assert_error(api.get(f"/api/v1/contacts/{customer.pk}"), 404, "contact_not_found")
         assert_error(api.get(f"/api/v1/contacts/{customer.pk}/export"), 404, "contact_not_found")
         assert_error(api.post(f"/api/v1/contacts/{customer.pk}/erase"), 404, "contact_not_found")
     customer.refresh_from_db()

@@ -39,6 +39,7 @@ def send_agent_message(
     Free-form text needs the customer-service window open; a template is always allowed.
     """
     ensure_can_send(number=conversation.number)
+    ensure_contact_not_erased(conversation=conversation)
     if template is None:
         if not conversation.window_open():
             raise ApplicationError(
@@ -86,6 +87,7 @@ def send_agent_media(
     """A person sends a photo or a document: uploaded to Meta first (POST /{PNID}/media, the number's token),
     then recorded and sent by id like any other message. Needs the 24-hour window, like text."""
     ensure_can_send(number=conversation.number)
+    ensure_contact_not_erased(conversation=conversation)
     mime_type = (mime_type or "").split(";")[0].strip().lower()
     kind = "image" if mime_type in SENDABLE_IMAGES else "document" if mime_type in SENDABLE_DOCUMENTS else ""
     limit = MAX_IMAGE_BYTES if kind == "image" else MAX_DOCUMENT_BYTES
@@ -122,6 +124,16 @@ def send_agent_media(
     return record_outbound_message(
         conversation=conversation, text=summary, kind=kind, payload=payload, sent_by=Message.SentBy.AGENT, user=user
     )
+
+
+def ensure_contact_not_erased(*, conversation: Conversation) -> None:
+    """An erased customer has no phone or BSUID left to send to (and asked to be forgotten)."""
+    if conversation.contact.erased_at is not None:
+        raise ApplicationError(
+            _("This customer's personal data was erased: there is no one to send to."),
+            code="contact_erased",
+            status=409,
+        )
 
 
 def ensure_marketing_allowed(*, conversation: Conversation, template: TemplateMessage) -> None:

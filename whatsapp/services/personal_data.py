@@ -71,6 +71,10 @@ def contact_erase(*, client: Client, contact: Contact) -> Erasure:
         emptied = messages.exclude(
             text="", payload={}, edits=[], error_details="", wamid__isnull=True, media_file=""
         ).update(text="", payload={}, edits=[], error_details="", wamid=None, media_file="")
+        # Nobody is left to answer: the assistant stays quiet, and no one is asked to step in.
+        Conversation.objects.for_client(client).filter(pk__in=conversation_ids).update(
+            owner=Conversation.Owner.HUMAN, needs_attention=False, handoff_reason="", next_step=""
+        )
         # Another identity that "now writes as" this one, or the reverse, would link the two people.
         Contact.objects.for_client(client).filter(replaced_by=contact).update(replaced_by=None)
         Contact.objects.filter(pk=contact.pk).update(
