@@ -23,3 +23,17 @@ def enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
 def enqueue_on_commit(name: str, *args: Any, countdown: float | None = None) -> None:
     """Queue the named task when the caller's transaction commits (at once outside a transaction)."""
     transaction.on_commit(partial(enqueue, name, *args, countdown=countdown))  # a partial names its task
+
+
+def backlog(queue: str | None = None) -> int | None:
+    """Tasks waiting in the broker's queue (the default one unless named); None when the broker cannot say.
+
+    Sweeps that re-queue "lost" work ask first: while tasks still wait, the work may be among them, and
+    queuing it again would only lengthen the queue it is waiting in.
+    """
+    name = queue or current_app.conf.task_default_queue
+    try:
+        with current_app.connection_for_read() as connection:
+            return connection.default_channel.queue_declare(queue=name, passive=True).message_count
+    except Exception:  # noqa: BLE001 - a broker that is down or cannot count: the caller decides without it
+        return None

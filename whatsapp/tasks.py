@@ -10,6 +10,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
+from core import queue
 from whatsapp.errors import TransientGraphError
 from whatsapp.pacing import acquire_send_slot
 from whatsapp.services import media, message_templates, number_health, outbound, ownership, replies, webhooks
@@ -116,7 +117,13 @@ def send_outbound_message(self, message_id: int):
 
 @shared_task(name="whatsapp.answer_unanswered_inbound", ignore_result=True)
 def answer_unanswered_inbound() -> int:
-    """Beat sweep: queue the reply task again for customer messages whose task was lost (see replies)."""
+    """Beat sweep: queue the reply task again for customer messages whose task was lost (see replies).
+
+    Not while the queue still holds tasks: behind a backlog a message's reply task is late, not lost, and
+    queuing it again would make the backlog longer (the reply itself would still be sent only once).
+    """
+    if queue.backlog():
+        return 0
     grace = timedelta(seconds=settings.AI_REPLY_QUIET_SECONDS + settings.WHATSAPP_ANSWER_GRACE_SECONDS)
     ids = replies.unanswered_inbound_ids(older_than=grace, newer_than=timedelta(hours=1))
     for message_id in ids:

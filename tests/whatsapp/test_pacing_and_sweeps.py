@@ -133,3 +133,49 @@ def test_a_transient_failure_records_when_its_retry_is_due(sandbox_live, number)
     message.refresh_from_db()
     assert message.status == "sent" and message.attempts == 2
     assert message.next_attempt_at is not None and message.next_attempt_at > before + timedelta(seconds=0.9)
+
+
+@pytest.fixture
+def redis_broker():
+    """The Celery app on a real Redis broker (a private db), so queue lengths are real ones."""
+    import os
+
+    from celery import current_app
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+    redis.Redis.from_url(url).flushdb()
+    previous = current_app.conf.broker_url
+
+    def use(broker_url: str) -> None:
+        current_app.conf.broker_url = broker_url
+        current_app._pool = None  # the next connections (and producers) are made to the new URL
+        current_app.amqp._producer_pool = None
+
+    use(url)
+    yield current_app
+    redis.Redis.from_url(url).flushdb()
+    use(previous)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")  # send_task queues for real
+def test_the_answer_sweep_waits_while_tasks_are_still_queued(sandbox_live, number, redis_broker):
+    """Behind a backlog a reply task is late, not lost: re-queuing every waiting message would only make
+    the backlog longer. Once the queue is empty the lost ones are queued again."""
+    from core.queue import backlog
+    from whatsapp.tasks import answer_unanswered_inbound
+
+    conversation = ConversationFactory(number=number, last_inbound_at=timezone.now())
+    open_window(phone_number_id=number.phone_number_id, wa_id=conversation.contact.wa_id)
+    message = MessageFactory(conversation=conversation, text="¿Abren hoy?")
+    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    redis_broker.send_task("whatsapp.apply_webhook_events")  # something still waits for a worker
+
+    assert backlog() == 1
+    assert answer_unanswered_inbound() == 0
+    assert not Message.objects.filter(direction="out").exists()
+
+    redis_broker.control.purge()
+    assert not backlog()
+    assert answer_unanswered_inbound() == 1  # eager here: queued and answered
+    assert Message.objects.filter(direction="out", reply_to=message).count() == 1
