@@ -19,6 +19,17 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The backup test runs pg_dump and pg_restore (Debian's postgresql-client; it comes with a local server).
+if ! command -v pg_dump >/dev/null || ! command -v pg_restore >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing postgresql-client (pg_dump, pg_restore) for the backup test..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client) >/dev/null
+  else
+    echo "The backup test needs pg_dump and pg_restore: run 'sudo apt-get install postgresql-client' first." >&2
+    exit 1
+  fi
+fi
+
 $BIN/ruff check .
 $BIN/lint-imports --no-cache  # the layers of docs/architecture.md, stated in pyproject.toml
 
