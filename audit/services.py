@@ -104,19 +104,27 @@ def _scrubbed(value: Any, secrets: list[str]) -> Any:
 
 
 def audit_redact_objects(
-    *, client: Any, objects: list[tuple[str, Any]], secrets: Iterable[str] = (), label: str = "[erased]"
+    *,
+    client: Any,
+    objects: list[tuple[str, Any]],
+    secrets: Iterable[str] = (),
+    identifiers: Iterable[str] = (),
+    label: str = "[erased]",
 ) -> int:
-    """Take a person's data out of the client's entries about `objects` (`(object_type, pk)` pairs) or naming them.
+    """Take a person's data out of the client's entries about `objects` (`(object_type, pk)` pairs) or whose
+    object names one of `identifiers` (a phone, a BSUID: long and unique, unlike a first name).
 
     The entries stay (who did what, when), with `object_repr` replaced by `label` and any before/after value
-    that contains one of `secrets` (a phone, a name) replaced. Used by an erasure (Ley 1581); returns how many.
+    that contains one of `secrets` (identifiers and names) replaced. Used by an erasure (Ley 1581); returns how
+    many entries changed.
     """
-    secrets = [s for s in secrets if s]
+    secrets = [s for s in [*secrets, *identifiers] if s]
     about = Q()
     for object_type, pk in objects:
         about |= Q(object_type=object_type, object_id=str(pk))
-    for secret in secrets:
-        about |= Q(object_repr__contains=secret)
+    for identifier in identifiers:
+        if identifier:
+            about |= Q(object_repr__contains=identifier)
     if not about:
         return 0
     count = 0

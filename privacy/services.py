@@ -66,7 +66,8 @@ def contact_erase(*, client: Client, contact_id: int, reason: str = "") -> dict[
         audit_entries = audit_redact_objects(
             client=client,
             objects=[("whatsapp.contact", contact.pk), *(("whatsapp.conversation", pk) for pk in conversation_ids)],
-            secrets=[*identifiers, *names],
+            secrets=names,
+            identifiers=identifiers,
             label=_contact_label(contact.pk),
         )
         summary = {

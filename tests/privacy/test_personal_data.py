@@ -238,3 +238,36 @@ def test_retention_blanks_old_texts_and_media_and_is_audited(number, customer):
         number.client_id: {"messages": 0, "media_files": 0, "webhook_events": 0, "webhook_deliveries": 0}
     }
     assert AuditEntry.objects.filter(action="client.message_retention.applied").count() == 1
+
+
+def test_the_erasure_touches_no_one_else(number, customer, post_webhook):
+    neighbour = "573001234599"
+    payload = messages_envelope(
+        number,
+        [
+            {
+                "from": neighbour,
+                "id": "wamid.MATEO",
+                "timestamp": "1763776100",
+                "type": "text",
+                "text": {"body": "Hola, soy an"},
+            }
+        ],
+        sender=neighbour,
+        name="Mateo",
+    )
+    post_webhook(payload)
+    mateo = Contact.objects.get(client=number.client, wa_id=neighbour)
+    integrations.events_emit(
+        [[number.client_id, "message.received", {"message_id": mateo.conversations.get().messages.get().pk}]]
+    )
+    kept_event = WebhookEvent.objects.get(body__contains="wamid.MATEO").body
+    kept_delivery = WebhookDelivery.objects.get(body__contains=neighbour).body
+
+    token_api(number.client).post(f"/api/v1/contacts/{customer.pk}/erase")
+
+    mateo.refresh_from_db()
+    assert mateo.erased_at is None and mateo.profile_name == "Mateo"
+    assert Message.objects.get(wamid="wamid.MATEO").text == "Hola, soy an"
+    assert WebhookEvent.objects.get(body__contains="wamid.MATEO").body == kept_event
+    assert WebhookDelivery.objects.get(body__contains=neighbour).body == kept_delivery

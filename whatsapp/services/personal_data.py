@@ -139,11 +139,12 @@ def webhook_events_redact_customer(
     identifiers = [i for i in identifiers if i]
     if not identifiers or not phone_number_ids:
         return 0
+    # Matched as JSON strings ("573…"), so a short username never matches inside unrelated words.
     mentions = Q()
     for identifier in identifiers:
-        mentions |= Q(body__contains=identifier)
+        mentions |= Q(body__contains=json.dumps(identifier))
     events = WebhookEvent.objects.filter(mentions, received_at__gte=since)
-    secrets = [*identifiers, *(n for n in names if n)]
+    secrets = [json.dumps(s, ensure_ascii=False) for s in [*identifiers, *(n for n in names if n)]]
     return _redact_events(events, lambda payload: _strip_customer(payload, set(identifiers)), must_not_contain=secrets)
 
 
