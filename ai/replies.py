@@ -24,6 +24,7 @@ from ai.providers.base import ChatTurn, PersonaBrief, ProviderError, ProviderRep
 from ai.scope import asks_for_off_topic_work
 from ai.selectors import knowledge_index, persona_for
 from ai.text import WHATSAPP_TEXT_LIMIT, cut_on_sentence, detect_language, fold
+from core import metrics
 from tenants.models import Client
 
 logger = logging.getLogger(__name__)
@@ -198,13 +199,15 @@ def generate_reply(
     started = time.perf_counter()
     spent = ProviderReply(text="")  # what a discarded model answer cost, for the log
     try:
-        spent = provider.reply(request)
+        with metrics.AI_SECONDS.time(provider=provider.name):
+            spent = provider.reply(request)
         forbidden = forbidden_phrase(spent.text, persona)
         if forbidden:
             raise ProviderError(f"the reply contained a phrase the persona forbids: {forbidden!r}")
         draft = _draft(spent, provider=provider.name, language=language, limit=limit)
     except Exception as error:  # noqa: BLE001 — never silence: any provider failure falls back offline
         logger.warning("AI provider %s failed, answering offline: %s", provider.name, error)
+        metrics.AI_ERRORS.inc(provider=provider.name, error=type(error).__name__)
         draft = _draft(offline.reply(request), provider=offline.name, language=language, limit=limit)
         draft.fallback_used, draft.error = True, f"{provider.name}: {error}"[:2000]
         if spent.prompt_tokens or spent.completion_tokens:

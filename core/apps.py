@@ -6,8 +6,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from core import checks, schema  # noqa: F401 - registers the system checks and the OpenAPI extensions
+        from core import checks, metrics, schema  # noqa: F401 - registers the system checks and the OpenAPI extensions
         from core.fields import validate_encryption_keys
+        from core.logcontext import connect_celery_signals
 
         # A malformed key fails every process (web, worker, beat, manage.py) at start, with the reason.
         validate_encryption_keys()
+        connect_celery_signals()
+        metrics.connect_celery_signals()

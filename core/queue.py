@@ -14,6 +14,8 @@ from typing import Any
 from celery import current_app
 from django.db import transaction
 
+from core import logcontext
+
 
 def enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
     """Queue the named task now (eager in tests, like `.apply_async`)."""
@@ -21,8 +23,17 @@ def enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
 
 
 def enqueue_on_commit(name: str, *args: Any, countdown: float | None = None) -> None:
-    """Queue the named task when the caller's transaction commits (at once outside a transaction)."""
-    transaction.on_commit(partial(enqueue, name, *args, countdown=countdown))  # a partial names its task
+    """Queue the named task when the caller's transaction commits (at once outside a transaction).
+
+    The log fields bound now (request id, client, number, wamid) travel with the task, not those bound
+    when the commit happens."""
+    fields = logcontext.current()
+    transaction.on_commit(partial(_enqueue_with_fields, name, *args, countdown=countdown, fields=fields))  # names it
+
+
+def _enqueue_with_fields(name: str, *args: Any, countdown: float | None, fields: dict[str, Any]) -> None:
+    with logcontext.bind(**fields):
+        enqueue(name, *args, countdown=countdown)
 
 
 def backlog(queue: str | None = None) -> int | None:

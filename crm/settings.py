@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from pythonjsonlogger.core import RESERVED_ATTRS as RESERVED_LOG_ATTRS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.logcontext.RequestIdMiddleware",  # first: every later line and the answer carry the id
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.middleware.RequestBodyLimitMiddleware",
@@ -407,18 +409,58 @@ if not DEBUG:
     if WHATSAPP_SANDBOX:
         raise ImproperlyConfigured("WHATSAPP_SANDBOX must be off in production (DEBUG off).")
 
+# LOG_FORMAT=json: one JSON object per line (python-json-logger) with the request id, client, number, wamid
+# and task id of the work it belongs to (core/logcontext.py); plain text otherwise (`make run`'s default).
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"refusals_without_traceback": {"()": "core.logging.RefusalsWithoutTraceback"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "reserved_attrs": [*RESERVED_LOG_ATTRS, "taskName", "request", "server_time"],  # objects, not facts
+            "timestamp": False,
+        },
+    },
+    "filters": {
+        "refusals_without_traceback": {"()": "core.logging.RefusalsWithoutTraceback"},
+        "log_context": {"()": "core.logcontext.LogContextFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["refusals_without_traceback"],
+            "formatter": LOG_FORMAT,
+            "filters": ["refusals_without_traceback", "log_context"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own console handler would print its lines a second time, unformatted; the root prints them.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
+# Optional error reporting to Sentry (or any server speaking its protocol): on only when SENTRY_DSN is set.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default="") or None,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,  # customers' phones and messages stay out of error reports
+    )
+# GET /metrics (Prometheus) answers only with `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# In JSON mode the worker logs through the handler above instead of Celery's own (plain) one.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

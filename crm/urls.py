@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core.metrics import metrics_view
 from crm.health import healthz
 from whatsapp.views import whatsapp_webhook
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("webhook/whatsapp", whatsapp_webhook, name="whatsapp-webhook"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus; a bearer token (METRICS_TOKEN) or 404
     # Browsers ask for /favicon.ico on pages that name none (the admin, plain responses).
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the ES | EN switch on every page

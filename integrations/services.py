@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from audit.services import audit_record, snapshot
+from core import metrics
 from core.exceptions import ApplicationError
 from core.mail import header_text
 from core.queue import enqueue, enqueue_on_commit
@@ -376,6 +377,9 @@ def _record(
     retry_after: int | None = None,
 ) -> WebhookDelivery:
     """Write the attempt row and move the delivery (and the endpoint's health) on, in one transaction."""
+    metrics.OUTGOING_WEBHOOK_ATTEMPTS.inc(event=delivery.event_type, outcome=outcome)
+    if status is not None:
+        metrics.OUTGOING_WEBHOOK_SECONDS.observe(latency / 1000)
     with transaction.atomic():
         delivery.attempts = number
         delivery.last_response_code = status

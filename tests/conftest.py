@@ -90,7 +90,19 @@ def chromium(monkeypatch):
 
 
 @pytest.fixture
-def stack(transactional_db, tmp_path):
+def stack_env() -> dict[str, str]:
+    """Extra environment for the `stack` processes; a test module overrides it (e.g. LOG_FORMAT=json)."""
+    return {}
+
+
+@pytest.fixture
+def stack_logs(tmp_path):
+    """Where `stack` writes each process's output: {"web": path, "worker": path}."""
+    return {"web": tmp_path / "web.log", "worker": tmp_path / "worker.log"}
+
+
+@pytest.fixture
+def stack(transactional_db, tmp_path, stack_env, stack_logs):
     """The product as in production: gunicorn and a Celery worker on Redis, as separate processes,
     on the test database (PostgreSQL only: they must share it) and a private Redis db.
 
@@ -120,9 +132,10 @@ def stack(transactional_db, tmp_path):
         "SECRET_KEY": settings.SECRET_KEY,
         "FIELD_ENCRYPTION_KEY": ",".join(settings.FIELD_ENCRYPTION_KEY),
         "PYTHONUNBUFFERED": "1",
+        **stack_env,
     }
     commands = {"web": processes.gunicorn_command(port, log_level="info"), "worker": processes.worker_command()}
-    logs = {name: (tmp_path / f"{name}.log").open("w") for name in commands}
+    logs = {name: stack_logs[name].open("w") for name in commands}
     running = [
         subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env, stdout=logs[name], stderr=subprocess.STDOUT)
         for name, cmd in commands.items()

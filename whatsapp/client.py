@@ -13,6 +13,7 @@ import requests
 import urllib3
 from django.conf import settings
 
+from core import metrics
 from whatsapp.errors import GraphError, GraphTimeoutError, TransientGraphError, error_from_response
 from whatsapp.identity import send_address
 
@@ -28,6 +29,17 @@ def _dropped_after_sending(exc: requests.ConnectionError) -> bool:
     send is never repeated; failures to connect (refused, DNS, TLS) wrap a MaxRetryError and sent nothing."""
     reason = exc.args[0] if exc.args else None
     return isinstance(reason, urllib3.exceptions.ProtocolError)
+
+
+def graph_error_label(error: GraphError) -> str:
+    """Meta's error code, or what happened when Meta gave none (timeout, unreachable, http_<status>)."""
+    if error.code is not None:
+        return str(error.code)
+    if isinstance(error, GraphTimeoutError):
+        return "timeout"
+    if error.http_status:
+        return f"http_{error.http_status}"
+    return "unreachable" if error.transient else "invalid_answer"
 
 
 class GraphClient:
@@ -65,8 +77,15 @@ class GraphClient:
         files: dict[str, Any] | None = None,
         authenticated: bool = True,
     ) -> dict[str, Any]:
+        try:
+            return self._request(method, path, params=params, json=json, data=data, files=files, auth=authenticated)
+        except GraphError as error:
+            metrics.GRAPH_ERRORS.inc(code=graph_error_label(error))
+            raise
+
+    def _request(self, method: str, path: str, *, params, json, data, files, auth: bool) -> dict[str, Any]:
         url = f"{self.base_url}/{self.version}/{path.lstrip('/')}"
-        headers = {"Authorization": f"Bearer {self.token}"} if authenticated else {}
+        headers = {"Authorization": f"Bearer {self.token}"} if auth else {}
         try:
             response = _session.request(
                 method, url, params=params, json=json, data=data, files=files, headers=headers, timeout=self.timeout

@@ -10,6 +10,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from core import metrics
 from core.client_ip import client_ip
 from core.exceptions import json_error
 from whatsapp.services.webhooks import MalformedPayload, webhook_delivery_accept
@@ -23,15 +24,23 @@ logger = logging.getLogger(__name__)
 def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _verify_subscription(request)
+    with metrics.WEBHOOK_SECONDS.time():
+        response, outcome = _accept_delivery(request)
+    metrics.WEBHOOK_REQUESTS.inc(outcome=outcome)
+    return response
+
+
+def _accept_delivery(request: HttpRequest) -> tuple[HttpResponse, str]:
     body = request.body
     if not signature_is_valid(body, request.headers.get("X-Hub-Signature-256")):
         logger.warning("webhook with a bad or missing signature from %s", client_ip(request))
-        return json_error("invalid_signature", "Missing or invalid X-Hub-Signature-256.", 403)
+        return json_error("invalid_signature", "Missing or invalid X-Hub-Signature-256.", 403), "invalid_signature"
     try:
-        webhook_delivery_accept(body)  # one INSERT; the workers apply it
+        event = webhook_delivery_accept(body)  # one INSERT; the workers apply it
     except MalformedPayload:  # not JSON, not an object, or nested deeper than core.jsonbody allows
-        return json_error("malformed_json", "The body is not a JSON object.", 400)
-    return HttpResponse("OK", content_type="text/plain")
+        return json_error("malformed_json", "The body is not a JSON object.", 400), "malformed_json"
+    logger.info("webhook delivery %s stored", event.pk)
+    return HttpResponse("OK", content_type="text/plain"), "accepted"
 
 
 def _verify_subscription(request: HttpRequest) -> HttpResponse:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from core import logcontext
 from core.queue import enqueue_on_commit
 from tenants.models import WhatsAppNumber
 from whatsapp.identity import identity_from_inbound
@@ -87,6 +88,12 @@ def inbound_recorded(inbound: Message, *, number: WhatsAppNumber, wa_id: str) ->
     """What follows a customer message stored for the first time, whichever way it was stored (here, or a
     batch's one statement in whatsapp.services.inbound_batch): observers told, its media fetched, its reply
     scheduled — the tasks once the transaction commits."""
+    with logcontext.bind(client_id=number.client_id, phone_number_id=number.phone_number_id, wamid=inbound.wamid):
+        logger.info("customer message %s stored", inbound.pk)
+        _announce_inbound(inbound, number=number, wa_id=wa_id)
+
+
+def _announce_inbound(inbound: Message, *, number: WhatsAppNumber, wa_id: str) -> None:
     inbound_message_recorded.send(sender=Message, number=number, wa_id=wa_id, sent_at=inbound.sent_at, message=inbound)
     if inbound.kind in MEDIA_KINDS:
         enqueue_on_commit("whatsapp.download_media", inbound.pk)  # its own retryable task: never in the way

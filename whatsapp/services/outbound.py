@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from billing.services import record_outbound_usage
 from billing.usage_sql import after_outbound_count, outbound_count
+from core import logcontext, metrics
 from core.queue import enqueue, enqueue_on_commit
 from whatsapp.client import GraphClient
 from whatsapp.errors import AuthenticationError, GraphError, GraphTimeoutError, WindowClosedError
@@ -109,6 +110,13 @@ def expect_retry(message_id: int, *, retry_in: float) -> None:
 
 def send_claimed_message(message: Message) -> SendOutcome:
     """Call the Graph API for a message in `sending`. Only this function talks to Meta for sends."""
+    number = message.conversation.number
+    with logcontext.bind(client_id=number.client_id, phone_number_id=number.phone_number_id):
+        outcome = _send_claimed(message)
+    return outcome
+
+
+def _send_claimed(message: Message) -> SendOutcome:
     conversation = message.conversation
     number = conversation.number
     if not number.is_active or number.client.is_suspended:
@@ -133,6 +141,10 @@ def send_claimed_message(message: Message) -> SendOutcome:
         mark_failed(message.pk, error)
         return SendOutcome(sent=False, error=error)
     wamid = ((response.get("messages") or [{}])[0]).get("id")
+    logger.info("message %s sent", message.pk, extra={"wamid": wamid})
+    metrics.MESSAGES_SENT.inc(
+        phone_number_id=number.phone_number_id, kind="template" if message.is_template else "service"
+    )
     if connection.vendor == "postgresql" and not message.is_template:
         settle_sent_in_one_statement(message, wamid)
         outbound_message_sent.send(sender=Message, message=message)

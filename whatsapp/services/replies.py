@@ -22,6 +22,7 @@ from ai.replies import ReplyDraft, acknowledge_non_text, answer_language, genera
 from ai.selectors import persona_for
 from ai.services import reply_log_cte, reply_log_record
 from billing.selectors import ai_may_reply, service_messages_used
+from core import logcontext
 from core.sql import insert_columns, insert_params, select_list
 from whatsapp.client import GraphClient
 from whatsapp.errors import GraphError
@@ -48,6 +49,12 @@ def answer_inbound_message(message_id: int) -> Message | None:
     inbound = load_inbound(message_id)
     if inbound is None or inbound.superseded_or_answered:
         return None  # a later message's run answers the whole burst / already answered
+    number = inbound.conversation.number
+    with logcontext.bind(client_id=number.client_id, phone_number_id=number.phone_number_id, wamid=inbound.wamid):
+        return _answer_loaded(inbound)
+
+
+def _answer_loaded(inbound: Message) -> Message | None:
     conversation = inbound.conversation
     number, client = conversation.number, conversation.number.client
     conversation.client = client  # the same row, already loaded: no second read of it below
