@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ai.intake import DEFAULT_REQUEST_FIELDS
 from tenants.models import Client
 from tenants.scoping import TenantQuerySet
 
@@ -75,6 +76,15 @@ class Persona(models.Model):
         _("conversion confirmations"),
         blank=True,
         help_text=_("Phrases that confirm the goal (e.g. 'confirmo la cita'), one per line; empty uses ours."),
+    )
+    request_fields = models.TextField(
+        _("details to take down for a request"),
+        blank=True,
+        default=DEFAULT_REQUEST_FIELDS,
+        help_text=_(
+            "What the assistant asks when a customer wants to book, order or be called back, one per line "
+            "(e.g. name, service, day and time, address). Empty: the assistant takes no requests."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ai.budget import budget_exceeded
 from ai.greetings import is_click_to_chat_text
+from ai.intake import IntakeStep, RequestCapture, intake_step, request_fields
 from ai.matching import KnowledgeIndex, KnowledgeItem
 from ai.models import Persona
 from ai.phrases import MEDIA_NAMES, OFF_TOPIC_REASON, handoff_text, phrase, redirect_text
@@ -66,6 +67,11 @@ class ReplyDraft:
     fallback_used: bool = False
     error: str = ""
     knowledge_id: int | None = None
+    # A request the customer confirmed (the caller records it), and the guided exchange's state to keep
+    # with the conversation when `intake_changed` (None: no exchange under way).
+    request: RequestCapture | None = None
+    intake_state: dict | None = None
+    intake_changed: bool = False
 
 
 def persona_brief(persona: Persona) -> PersonaBrief:
@@ -83,6 +89,7 @@ def persona_brief(persona: Persona) -> PersonaBrief:
         never_say=persona.never_say,
         handoff_message=persona.handoff_message,
         max_reply_chars=persona.max_reply_chars,
+        request_fields=request_fields(persona.request_fields),
     )
 
 
@@ -151,6 +158,7 @@ def _draft(reply: ProviderReply, *, provider: str, language: str, limit: int) ->
         prompt_tokens=reply.prompt_tokens,
         completion_tokens=reply.completion_tokens,
         knowledge_id=reply.knowledge_id,
+        request=reply.request,
     )
 
 
@@ -161,8 +169,13 @@ def generate_reply(
     history: Sequence[ChatTurn] = (),
     persona: Persona | None = None,
     provider: ReplyProvider | None = None,
+    intake: dict | None = None,
 ) -> ReplyDraft:
-    """The reply to `customer_text` (a burst, one message per line). Never raises, never empty."""
+    """The reply to `customer_text` (a burst, one message per line). Never raises, never empty.
+
+    `intake` is the state of a guided request exchange under way in this conversation (see ai.intake); the
+    draft says what to keep instead (`intake_changed`, `intake_state`) and carries a confirmed `request`.
+    """
     persona = persona or persona_for(client=client)
     brief = persona_brief(persona)
     customer_turns = [t.text for t in history if t.role == "customer"]
@@ -177,13 +190,19 @@ def generate_reply(
         return ReplyDraft(
             text=text, handoff=True, reason="The customer asked for a person", language=language, provider="rules"
         )
+    provider = provider or get_provider(model=client.ai_model)
+    if provider.name == OfflineProvider.name:
+        # Offline, requests are taken down by a short guided exchange; a model does it with its tool.
+        step = intake_step(state=intake, text=customer_text, fields=brief.request_fields, language=language)
+        if step is not None:
+            return _intake_draft(step, language=language, limit=limit)
+    stale_intake = provider.name != OfflineProvider.name and bool(intake)
     index = knowledge_index(client=client, facts=brief.facts())
     if asks_for_off_topic_work(customer_text, index):
         # A poem or homework is refused before any model is asked: nothing to pay for, nothing to slip through.
         text = cut_on_sentence(redirect_text(brief, language), limit)
         return ReplyDraft(text=text, reason=OFF_TOPIC_REASON, language=language, provider="rules")
     offline = OfflineProvider(index)
-    provider = provider or get_provider(model=client.ai_model)
     if provider.name != offline.name:
         over = budget_exceeded(client=client)
         if over is not None and over.pauses:
@@ -217,10 +236,25 @@ def generate_reply(
                 spent.completion_tokens,
             )
     draft.latency_ms = round((time.perf_counter() - started) * 1000)
+    if stale_intake:
+        draft.intake_changed = True  # forget the offline exchange: the model goes on from the history
     if not draft.text.strip():
         draft.text, draft.handoff = handoff_text(brief, language), True
         draft.reason = draft.reason or "The assistant produced an empty reply"
     return draft
+
+
+def _intake_draft(step: IntakeStep, *, language: str, limit: int) -> ReplyDraft:
+    return ReplyDraft(
+        text=cut_on_sentence(step.text, limit),
+        reason=step.reason,
+        language=language,
+        provider="offline",
+        model="guided-request",
+        request=step.capture,
+        intake_state=step.state,
+        intake_changed=True,
+    )
 
 
 def acknowledge_non_text(*, kind: str, persona: Persona, language: str) -> ReplyDraft:

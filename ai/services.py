@@ -45,6 +45,7 @@ PERSONA_FIELDS = (
     "max_reply_chars",
     "handoff_message",
     "conversion_keywords",
+    "request_fields",
 )
 # The persona's free-text fields: long texts that go into every model prompt.
 PERSONA_TEXT_FIELDS = (
@@ -58,6 +59,7 @@ PERSONA_TEXT_FIELDS = (
     "handoff_keywords",
     "handoff_message",
     "conversion_keywords",
+    "request_fields",
 )
 # Each free text goes into every model prompt: a page at most, whoever writes it (API, portal, onboarding, admin).
 PERSONA_TEXT_LIMIT = 4000

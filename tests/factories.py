@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from ai.models import KnowledgeEntry, Persona
 from sandbox.models import SandboxBusinessAccount, SandboxPhoneNumber
 from tenants.models import Client, Membership, WhatsAppNumber
-from whatsapp.models import Contact, Conversation, Message
+from whatsapp.models import Contact, Conversation, CustomerRequest, Message
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -68,6 +68,22 @@ class ConversationFactory(factory.django.DjangoModelFactory):
     number = factory.SubFactory(WhatsAppNumberFactory)
     client = factory.SelfAttribute("number.client")
     contact = factory.SubFactory(ContactFactory, client=factory.SelfAttribute("..client"))
+
+
+class CustomerRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerRequest
+
+    conversation = factory.SubFactory(ConversationFactory)
+    client = factory.SelfAttribute("conversation.client")
+    contact = factory.SelfAttribute("conversation.contact")
+    details = factory.LazyFunction(
+        lambda: [
+            {"field": "nombre", "label": "Nombre", "value": "Ana"},
+            {"field": "dia_y_hora", "label": "Día y hora", "value": "viernes 3 pm"},
+        ]
+    )
+    provider = "offline"
 
 
 class MessageFactory(factory.django.DjangoModelFactory):

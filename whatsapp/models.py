@@ -1,5 +1,6 @@
 """End customers (Contact), their threads with a number (Conversation), every message in and
-out (Message) and every webhook delivery we received from Meta (WebhookEvent)."""
+out (Message), the requests customers made (CustomerRequest) and every webhook delivery we received
+from Meta (WebhookEvent)."""
 
 from __future__ import annotations
 
@@ -113,6 +114,8 @@ class Conversation(models.Model):
     next_step_at = models.DateTimeField(null=True, blank=True)
     # The day the customer was last told we cannot read a kind of message (at most once a day).
     unsupported_acknowledged_on = models.DateField(null=True, blank=True)
+    # The offline assistant's guided exchange while it takes a request down (ai.intake's state; None: none).
+    request_draft = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()
@@ -334,3 +337,50 @@ class MessageTemplate(models.Model):
             if isinstance(component, dict) and str(component.get("type") or "").upper() == "BODY":
                 return str(component.get("text") or "")
         return ""
+
+
+class CustomerRequest(models.Model):
+    """A booking, order or call back a customer asked for in a conversation, with the details the persona asks
+    for: a CRM record people work through (new → confirmed → done, or cancelled)."""
+
+    class Kind(models.TextChoices):
+        BOOKING = "booking", _("Booking")
+        ORDER = "order", _("Order")
+        CALLBACK = "callback", _("Call back")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="customer_requests")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="requests")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="requests")
+    # The customer's message that confirmed it: at most one request per message, so a retried reply task
+    # never records a second one.
+    source_message = models.OneToOneField(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="customer_request"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.BOOKING)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    # [{"field": "dia_y_hora", "label": "Día y hora", "value": "viernes 3 pm"}, …] in the persona's order.
+    details = models.JSONField(_("details"), default=list)
+    provider = models.CharField(_("taken down by"), max_length=20, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "status", "-created_at"])]
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
+    def detail_value(self, key: str) -> str:
+        return next((d.get("value", "") for d in self.details if d.get("field") == key), "")

@@ -6,13 +6,16 @@ client finds nothing and callers answer 404 ("missing" and "not yours" look alik
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
+from billing.months import day_bounds
 from core.exceptions import NotFoundError
 from core.ids import parse_id
 from tenants.models import Client, WhatsAppNumber
-from whatsapp.models import Contact, Conversation, ConversationRead, Message, MessageTemplate
+from whatsapp.models import Contact, Conversation, ConversationRead, CustomerRequest, Message, MessageTemplate
 
 
 def number_list(*, client: Client) -> QuerySet[WhatsAppNumber]:
@@ -185,3 +188,43 @@ def template_category(*, waba_id: str, name: str, language: str) -> str:
         .first()
         or ""
     )
+
+
+def customer_request_list(
+    *,
+    client: Client,
+    status: str | None = None,
+    kind: str | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    conversation_id: int | None = None,
+) -> QuerySet[CustomerRequest]:
+    """The client's requests, newest first, with their contact; days are whole days in TIME_ZONE
+    (`created_to` included)."""
+    found = CustomerRequest.objects.for_client(client).select_related("contact")
+    if status:
+        found = found.filter(status=status)
+    if kind:
+        found = found.filter(kind=kind)
+    if created_from:
+        found = found.filter(created_at__gte=day_bounds(created_from)[0])
+    if created_to:
+        found = found.filter(created_at__lt=day_bounds(created_to)[1])
+    if conversation_id is not None:
+        found = found.filter(conversation_id=conversation_id)
+    return found.order_by("-created_at", "-id")
+
+
+def customer_request_get(*, client: Client, request_id: int) -> CustomerRequest:
+    request = customer_request_list(client=client).filter(pk=request_id).first()
+    if request is None:
+        raise NotFoundError("No request with that id.", code="request_not_found")
+    return request
+
+
+def customer_request_counts(*, client: Client) -> dict[str, int]:
+    """How many requests the client has in each status (every status present, 0 when none)."""
+    rows = CustomerRequest.objects.for_client(client).values("status").annotate(n=Count("id"))
+    counts = dict.fromkeys(CustomerRequest.Status.values, 0)
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts

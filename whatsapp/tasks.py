@@ -13,7 +13,16 @@ from django.conf import settings
 from core import queue
 from whatsapp.errors import TransientGraphError
 from whatsapp.pacing import acquire_send_slot
-from whatsapp.services import media, message_templates, number_health, outbound, ownership, replies, webhooks
+from whatsapp.services import (
+    customer_requests,
+    media,
+    message_templates,
+    number_health,
+    outbound,
+    ownership,
+    replies,
+    webhooks,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +146,12 @@ def answer_unanswered_inbound() -> int:
 def notify_handoff(conversation_id: int) -> None:
     """E-mail the client's owners that a customer waits for a person (failures are logged by the service)."""
     ownership.notify_handoff(conversation_id=conversation_id)
+
+
+@shared_task(name="whatsapp.notify_request", ignore_result=True)
+def notify_request(request_id: int) -> None:
+    """E-mail the client's owners about a customer's new request (failures are logged by the service)."""
+    customer_requests.notify_request(request_id=request_id)
 
 
 @shared_task(name="whatsapp.sweep_stale_sends", ignore_result=True)

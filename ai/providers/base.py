@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ai.intake import RequestCapture, RequestField
 from ai.matching import KnowledgeItem
 
 
@@ -28,6 +29,7 @@ class PersonaBrief:
     never_say: str = ""
     handoff_message: str = ""
     max_reply_chars: int = 700
+    request_fields: tuple[RequestField, ...] = ()  # what a booking, order or call back needs (ai.intake)
 
     def facts(self) -> dict[str, str]:
         """The persona's own answers the offline matcher indexes beside the knowledge base."""
@@ -63,6 +65,7 @@ class ProviderReply:
     knowledge_id: int | None = None
     off_topic: bool = False  # the customer asked for something outside the business: `text` redirects
     source: str = ""  # what answered offline: "knowledge", "hours", "address", "booking", "greeting", …
+    request: RequestCapture | None = None  # the model called the record_request tool: record this
 
 
 class ProviderError(Exception):

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import openai
 from django.utils import timezone
 
+from ai.intake import REQUEST_KINDS, RequestCapture, RequestField, recorded_text
 from ai.phrases import OFF_TOPIC_REASON, redirect_text
 from ai.providers.base import ProviderError, ProviderReply, ReplyProvider, ReplyRequest
 
@@ -16,6 +17,36 @@ LANGUAGE_NAMES = {"es": "Spanish", "en": "English"}
 # The model answers in this JSON shape (response_format json_object), so the product, not the model's good
 # will, decides what is sent: an off-topic answer is replaced by our redirect, a handoff goes to a person.
 ANSWER_FORMAT = '{"reply": "<text for the customer>", "on_topic": true|false, "handoff": true|false}'
+RECORD_REQUEST = "record_request"
+
+
+def request_tool(fields: tuple[RequestField, ...]) -> dict:
+    """The `record_request` function the model calls once a request is complete and confirmed: one string
+    parameter per detail the persona asks for, all required, nothing else (the product checks it again)."""
+    properties: dict[str, dict] = {
+        "kind": {
+            "type": "string",
+            "enum": list(REQUEST_KINDS),
+            "description": "booking (an appointment or reservation), order (something to buy or deliver) or "
+            "callback (the customer wants to be called)",
+        }
+    }
+    for f in fields:
+        properties[f.key] = {"type": "string", "description": f"{f.label}, as the customer gave it"}
+    return {
+        "type": "function",
+        "function": {
+            "name": RECORD_REQUEST,
+            "description": "Record the customer's booking, order or call-back request for the team. Call it only "
+            "when every detail is known and the customer confirmed the summary.",
+            "parameters": {
+                "type": "object",
+                "properties": properties,
+                "required": list(properties),
+                "additionalProperties": False,
+            },
+        },
+    }
 
 
 def _local_now(request: ReplyRequest) -> str:
@@ -58,6 +89,13 @@ def system_prompt(request: ReplyRequest) -> str:
         "person, or is upset, set handoff to true and reply with a short polite note that a person from the team "
         "will answer soon. Never invent prices, dates or policies."
     )
+    if p.request_fields:
+        details = ", ".join(f.label for f in p.request_fields)
+        lines.append(
+            "When the customer wants to book, order or be called back, ask for these details, one or two at a "
+            f"time, in your replies: {details}. Then read them back and ask the customer to confirm. Once the "
+            f"customer confirms, call the {RECORD_REQUEST} tool with every detail instead of answering."
+        )
     lines.append(f"Answer with one JSON object and nothing else: {ANSWER_FORMAT}")
     if request.knowledge:
         lines.append("Knowledge base:")
@@ -87,6 +125,8 @@ class OpenAIProvider(ReplyProvider):
     def reply(self, request: ReplyRequest) -> ProviderReply:
         # Roughly 3 characters per token (plus the JSON around the reply); never more than the configured ceiling.
         max_tokens = max(48, min(self.max_tokens, request.persona.max_reply_chars // 3 + 48))
+        fields = request.persona.request_fields
+        extra = {"tools": [request_tool(fields)]} if fields else {}
         try:
             completion = self._client.chat.completions.create(
                 model=self.model,
@@ -94,18 +134,30 @@ class OpenAIProvider(ReplyProvider):
                 max_tokens=max_tokens,
                 temperature=0.3,
                 response_format={"type": "json_object"},
+                **extra,
             )
         except openai.OpenAIError as error:
             raise ProviderError(f"{type(error).__name__}: {error}") from error
         choice = completion.choices[0] if completion.choices else None
-        answer = _parse_answer((choice.message.content if choice and choice.message else "") or "")
         usage = completion.usage
         reply = ProviderReply(
-            text=answer["reply"],
+            text="",
             model=completion.model or self.model,
             prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
             completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
         )
+        calls = (
+            [c for c in (getattr(choice.message, "tool_calls", None) or []) if c.type == "function"] if choice else []
+        )
+        if calls:
+            reply.request = _parse_request(calls[0].function.name, calls[0].function.arguments, fields)
+            reply.text, reply.reason = (
+                recorded_text(reply.request.kind, request.language),
+                "The customer confirmed a request",
+            )
+            return reply
+        answer = _parse_answer((choice.message.content if choice and choice.message else "") or "")
+        reply.text = answer["reply"]
         if not answer["on_topic"]:
             # Whatever the model wrote (a poem it should not have), the customer reads our redirect.
             reply.text, reply.off_topic = redirect_text(request.persona, request.language), True
@@ -131,3 +183,23 @@ def _parse_answer(content: str) -> dict:
     ):
         raise ProviderError("The model's JSON answer lacks reply, on_topic or handoff")
     return {"reply": answer["reply"].strip(), "on_topic": answer["on_topic"], "handoff": answer.get("handoff", False)}
+
+
+def _parse_request(name: str, arguments: str, fields: tuple[RequestField, ...]) -> RequestCapture:
+    """The tool call's arguments, checked against the tool we offered; anything else is a provider error,
+    so a half-filled request is never recorded."""
+    if name != RECORD_REQUEST or not fields:
+        raise ProviderError(f"The model called a tool it was not offered: {name!r}")
+    try:
+        values = json.loads(arguments or "")
+    except ValueError as error:
+        raise ProviderError("The model's tool call arguments are not JSON") from error
+    if not isinstance(values, dict) or values.get("kind") not in REQUEST_KINDS:
+        raise ProviderError("The model's request has no valid kind")
+    details = []
+    for f in fields:
+        value = values.get(f.key)
+        if not isinstance(value, str) or not value.strip():
+            raise ProviderError(f"The model's request lacks {f.key!r}")
+        details.append((f, " ".join(value.split())[:300]))
+    return RequestCapture(kind=values["kind"], details=tuple(details))

@@ -99,6 +99,7 @@ def test_every_task_of_ours_has_an_explicit_name():
         "whatsapp.answer_unanswered_inbound",
         "whatsapp.apply_webhook_events",
         "whatsapp.notify_handoff",
+        "whatsapp.notify_request",
         "whatsapp.send_outbound_message",
         "whatsapp.sweep_stale_sends",
         "whatsapp.sync_number_health",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from whatsapp.api import views
+from whatsapp.api import customer_requests, views
 
 urlpatterns = [
     path("numbers", views.NumberListApi.as_view(), name="api-v1-numbers"),
@@ -28,4 +28,6 @@ urlpatterns = [
     ),
     path("conversations/<int:conversation_id>/convert", views.ConvertApi.as_view(), name="api-v1-conversation-convert"),
     path("messages", views.StartMessageApi.as_view(), name="api-v1-messages"),
+    path("requests", customer_requests.RequestListApi.as_view(), name="api-v1-requests"),
+    path("requests/<int:request_id>", customer_requests.RequestDetailApi.as_view(), name="api-v1-request"),
 ]

@@ -7,6 +7,7 @@ the inbox, the admin and the API's /takeover and /handback all come through here
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -85,15 +86,12 @@ def conversation_url(*, conversation_id: int) -> str:
 
 def notify_handoff(*, conversation_id: int) -> None:
     """Email the client's owners that a customer is waiting for a person (failures are logged only)."""
-    conversation = Conversation.objects.select_related("client", "contact", "number").filter(pk=conversation_id).first()
+    conversation = conversation_to_notify(conversation_id)
     if conversation is None:
         return
-    recipients = owner_emails(client=conversation.client)
-    if not recipients:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        # A customer picks its own WhatsApp name: one line, or Django refuses the header and nobody is told.
-        subject = header_text(_("A customer is waiting for a person: %(contact)s") % {"contact": conversation.contact})
+
+    def message() -> tuple[str, str]:
+        subject = _("A customer is waiting for a person: %(contact)s") % {"contact": conversation.contact}
         body = _(
             "%(contact)s wrote to %(number)s and needs a person.\nReason: %(reason)s\n"
             "Open the inbox: %(url)s\n\nWhen you are done, hand the conversation back to the assistant."
@@ -103,7 +101,28 @@ def notify_handoff(*, conversation_id: int) -> None:
             "reason": conversation.handoff_reason,
             "url": conversation_url(conversation_id=conversation.pk),
         }
+        return subject, body
+
+    email_owners(conversation=conversation, message=message)
+
+
+def conversation_to_notify(conversation_id: int) -> Conversation | None:
+    return Conversation.objects.select_related("client", "contact", "number").filter(pk=conversation_id).first()
+
+
+def email_owners(*, conversation: Conversation, message: Callable[[], tuple[str, str]]) -> bool:
+    """E-mail the client's owners `message()` (subject, body), written in the site's language; the way every
+    "someone needs to act" notice (a handoff, a customer's request) reaches them. Failures are logged only."""
+    recipients = owner_emails(client=conversation.client)
+    if not recipients:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = message()
+        # A customer picks its own WhatsApp name: one line, or Django refuses the header and nobody is told.
+        subject = header_text(subject)
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
     except (OSError, ValueError) as error:  # ValueError: BadHeaderError, should anything slip through
-        logger.warning("handoff email for conversation %s failed: %s", conversation_id, error)
+        logger.warning("owner email for conversation %s failed: %s", conversation.pk, error)
+        return False
+    return True

@@ -27,6 +27,7 @@ from core.sql import insert_columns, insert_params, select_list
 from whatsapp.client import GraphClient
 from whatsapp.errors import GraphError
 from whatsapp.models import Conversation, Message
+from whatsapp.services import customer_requests
 from whatsapp.services.customer_events import is_silent, may_acknowledge_unsupported
 from whatsapp.services.outbound import record_outbound_message
 from whatsapp.services.ownership import flag_for_people, hand_off, record_conversion_if_confirmed
@@ -84,7 +85,7 @@ def _answer_loaded(inbound: Message) -> Message | None:
     draft = draft_for_burst(
         conversation=conversation, burst=burst, history=history, persona=persona, customer_text=customer_text
     )
-    if connection.vendor == "postgresql" and not draft.handoff:
+    if connection.vendor == "postgresql" and not (draft.handoff or draft.intake_changed or draft.request):
         return _record_reply_in_one_statement(inbound=inbound, draft=draft)
     return _record_reply(inbound=inbound, draft=draft)
 
@@ -245,12 +246,24 @@ def _record_reply(*, inbound: Message, draft: ReplyDraft) -> Message | None:
             reply_log_record(
                 client=inbound.conversation.client, draft=draft, conversation_id=conversation.pk, message_id=reply.pk
             )
+            _record_request_steps(conversation=conversation, inbound=inbound, draft=draft)
             if draft.handoff:
                 hand_off(conversation=conversation, reason=draft.reason or "The assistant asked for a person")
     except IntegrityError:
         return None  # another run recorded the reply first
     reply.conversation = inbound.conversation  # with its number, client and contact loaded, for the send
     return reply
+
+
+def _record_request_steps(*, conversation: Conversation, inbound: Message, draft: ReplyDraft) -> None:
+    """What the reply does to the customer's request, in the reply's transaction: the guided exchange's new
+    state, the request it completed (at most one per customer message), or a dropped exchange on a handoff."""
+    if draft.intake_changed or (draft.handoff and conversation.request_draft):
+        customer_requests.request_draft_store(conversation=conversation, state=draft.intake_state)
+    if draft.request is not None:
+        customer_requests.request_record(
+            conversation=conversation, capture=draft.request, provider=draft.provider, source_message=inbound
+        )
 
 
 WINDOW_MESSAGES = 4 * HISTORY_MESSAGES  # the burst, its history and replies in between, read at once
@@ -313,7 +326,13 @@ def draft_for_burst(
 ) -> ReplyDraft:
     """Answer the text of the burst; a burst with no text (voice note, picture…) gets an acknowledgement."""
     if customer_text:
-        return generate_reply(client=conversation.client, customer_text=customer_text, history=history, persona=persona)
+        return generate_reply(
+            client=conversation.client,
+            customer_text=customer_text,
+            history=history,
+            persona=persona,
+            intake=conversation.request_draft,
+        )
     language = answer_language(persona, [t.text for t in history if t.role == "customer"])
     return acknowledge_non_text(kind=_last_answered_kind(burst), persona=persona, language=language)
 
