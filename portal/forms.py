@@ -18,7 +18,7 @@ from ai.models import Persona
 from ai.services import PERSONA_FIELDS, PERSONA_TEXT_FIELDS, PERSONA_TEXT_LIMIT
 from ai.text import WHATSAPP_TEXT_LIMIT
 from integrations.events import EVENT_CHOICES
-from whatsapp.models import Conversation
+from whatsapp.models import Conversation, CustomerRequest
 from whatsapp.templates import TemplateInputError, TemplateMessage
 
 
@@ -111,6 +111,31 @@ class InboxFilterForm(forms.Form):
     current = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
+class RequestFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *CustomerRequest.Status.choices]
+    )
+    created_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    created_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("created_from"), cleaned.get("created_to")
+        if start and end and start > end:
+            self.add_error("created_to", _("The last day cannot be before the first."))
+        return cleaned
+
+
+class RequestStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=CustomerRequest.Status.choices)
+    # The list's filters, to come back to the same list after the change.
+    back = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+
 class SendTextForm(forms.Form):
     text = forms.CharField(
         label=_("Message"),
@@ -188,6 +213,7 @@ class PersonaForm(forms.ModelForm):
             "max_reply_chars": _("Longest reply (characters)"),
             "handoff_message": _("Message when a person takes over"),
             "conversion_keywords": _("Phrases that confirm a sale or booking"),
+            "request_fields": _("Details to ask for a booking, order or call back"),
         }
         help_texts = {
             "language": _("'The customer's language' answers in the language the customer writes in."),
@@ -203,6 +229,10 @@ class PersonaForm(forms.ModelForm):
             "handoff_message": _("Empty uses ours."),
             "conversion_keywords": _("One per line, e.g. 'confirmo la cita'. Empty uses ours."),
             "conversion_goal": _("For example: the customer confirms an order."),
+            "request_fields": _(
+                "One per line, e.g. Nombre, Servicio, Día y hora, Dirección. The assistant asks for each one and "
+                "records the request under Requests. Empty: the assistant takes no requests."
+            ),
         }
 
     def __init__(self, *args, **kwargs):

@@ -28,6 +28,7 @@ class Tab:
 PORTAL_TABS: list[Tab] = [
     Tab("home", "portal:home", _("Home")),
     Tab("inbox", "portal:inbox", _("Inbox"), also=("portal:thread", "portal:contact")),
+    Tab("requests", "portal:requests", _("Requests")),
     Tab("assistant", "portal:assistant", _("Assistant")),
     Tab("numbers", "portal:numbers", _("Numbers")),
     Tab("usage", "portal:usage", _("Usage")),

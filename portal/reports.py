@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 
 from ai.budget import Budget, Spend, client_budget, operator_budget, spend_by_client
@@ -19,7 +19,7 @@ from billing.models import UsagePeriod
 from billing.months import day_bounds, local_today, month_bounds, month_start
 from billing.selectors import client_default_allowance, primary_number, usage_for_month
 from tenants.models import Client, WhatsAppNumber
-from whatsapp.models import Conversation, Message
+from whatsapp.models import Conversation, CustomerRequest, Message
 
 ACCEPTED = (Message.Status.SENT, Message.Status.DELIVERED, Message.Status.READ)
 
@@ -73,14 +73,21 @@ def _ai_replies_by_client(month: date) -> dict[int, int]:
 
 
 def _conversions_by_client(month: date) -> dict[int, tuple[int, int]]:
-    """(conversations with a message this month, of which converted) per client."""
+    """(conversations with a message this month, of which converted) per client. A conversation where the
+    customer made a request (a booking, an order, a call back) is converted, whatever its mark says."""
     active = Conversation.objects.filter(
         pk__in=Message.objects.filter(_in(month_bounds(month))).values("conversation_id")
-    )
+    ).annotate(requested=Exists(CustomerRequest.objects.filter(conversation_id=OuterRef("pk"))))
     rows = active.values("client_id").annotate(
-        total=Count("id"), converted=Count("id", filter=Q(converted_at__isnull=False))
+        total=Count("id"), converted=Count("id", filter=Q(converted_at__isnull=False) | Q(requested=True))
     )
     return {row["client_id"]: (row["total"], row["converted"]) for row in rows}
+
+
+def _requests_by_client(month: date) -> dict[int, int]:
+    """Requests customers made this month (bookings, orders, call backs), cancelled ones left out."""
+    made = CustomerRequest.objects.filter(_in(month_bounds(month))).exclude(status=CustomerRequest.Status.CANCELLED)
+    return _per_client(made)
 
 
 def _primary_numbers() -> dict[int, WhatsAppNumber]:
@@ -128,6 +135,7 @@ def dashboard_metrics() -> dict[str, Any]:
         _conversions_by_client(month),
     )
     used = dict(UsagePeriod.objects.filter(month=month).values_list("number_id", "service_messages"))
+    requests_made = _requests_by_client(month)
     numbers = _primary_numbers()
     ai_spend = spend_by_client(since=month_bounds(month)[0])
     results = []
@@ -147,6 +155,7 @@ def dashboard_metrics() -> dict[str, Any]:
                 "free_messages_remaining": remaining,
                 "ai_responses_sent": ai_sent.get(client.pk, 0),
                 "conversion_rate": _rate(converted, total),
+                "requests": requests_made.get(client.pk, 0),
                 "status": client.status,
                 **_ai_use(client, ai_spend.get(client.pk)),
             }
@@ -158,6 +167,7 @@ def dashboard_metrics() -> dict[str, Any]:
         "ai_responses_sent": sum(r["ai_responses_sent"] for r in results),
         "conversion_rate": _rate(sum(c for _, c in conversions.values()), sum(t for t, _ in conversions.values())),
         "service_messages": sum(used.values()),
+        "requests": sum(requests_made.values()),
         "ai_tokens": sum(r["ai_tokens"] for r in results),
         "ai_cost_usd": round(sum(r["ai_cost_usd"] for r in results), 6),
     }
