@@ -10,6 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def default_token_scopes() -> list[str]:
+    """What a system-user token made for this product is granted (Business Settings > System users)."""
+    return ["whatsapp_business_management", "whatsapp_business_messaging"]
+
+
 class SandboxBusinessAccount(models.Model):
     """A WABA in the sandbox: the operator's (master token) or one a client created by Embedded Signup."""
 
@@ -20,6 +25,9 @@ class SandboxBusinessAccount(models.Model):
     business_verified = models.BooleanField(default=False, help_text="Verified portfolios may hold 20 numbers, else 2.")
     subscribed_apps = models.JSONField(default=list, blank=True)
     business_id = models.CharField(max_length=32, blank=True, help_text="The business portfolio that owns it.")
+    token_scopes = models.JSONField(
+        default=default_token_scopes, blank=True, help_text="Permissions GET /debug_token reports for its token."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -28,6 +36,25 @@ class SandboxBusinessAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.waba_id})"
+
+
+class SandboxAppSubscription(models.Model):
+    """The app's webhook subscription for one object type (App Dashboard > Webhooks, /{app-id}/subscriptions).
+
+    With no row for `whatsapp_business_account`, the operator is taken to have configured the app as
+    docs/operations.md says: WEBHOOK_URL with every field the product handles."""
+
+    object = models.CharField(max_length=40, unique=True)
+    callback_url = models.CharField(max_length=500)
+    fields = models.JSONField(default=list, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("sandbox app subscription")
+        verbose_name_plural = _("sandbox app subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.object} → {self.callback_url}"
 
 
 class SandboxPhoneNumber(models.Model):

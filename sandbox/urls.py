@@ -9,6 +9,7 @@ urlpatterns = [
     path("embedded-signup/", pages.embedded_signup, name="embedded-signup"),
     # Meta's Graph API
     path("graph/<str:version>/oauth/access_token", graph.oauth_access_token, name="graph-oauth"),
+    path("graph/<str:version>/debug_token", graph.debug_token, name="graph-debug-token"),
     path("graph/<str:version>/<str:node>", graph.graph_node, name="graph-node"),
     path("graph/<str:version>/<str:node>/<str:edge>", graph.graph_edge, name="graph-edge"),
     path("media/<str:media_id>", graph.media_download, name="media-download"),

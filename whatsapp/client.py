@@ -65,6 +65,11 @@ class GraphClient:
     def for_operator(cls) -> GraphClient:
         return cls(settings.WHATSAPP_MASTER_TOKEN)
 
+    @classmethod
+    def for_app(cls) -> GraphClient:
+        """The app access token (`{app-id}|{app-secret}`): reads the app's own settings and inspects tokens."""
+        return cls(f"{settings.WHATSAPP_APP_ID}|{settings.WHATSAPP_APP_SECRET}")
+
     # -- transport ----------------------------------------------------------------------------
     def request(
         self,
@@ -204,6 +209,15 @@ class GraphClient:
 
     def list_subscribed_apps(self, waba_id: str) -> dict[str, Any]:
         return self.request("GET", f"{waba_id}/subscribed_apps")
+
+    # -- the app (with the app token, GraphClient.for_app) ------------------------------------------
+    def debug_token(self, input_token: str) -> dict[str, Any]:
+        """GET /debug_token: `data{is_valid, app_id, type, expires_at, scopes, granular_scopes, error?}`."""
+        return self.request("GET", "debug_token", params={"input_token": input_token})
+
+    def app_subscriptions(self, app_id: str) -> dict[str, Any]:
+        """GET /{app-id}/subscriptions: `data[{object, callback_url, active, fields[{name, version}]}]`."""
+        return self.request("GET", f"{app_id}/subscriptions")
 
     # -- media ------------------------------------------------------------------------------------
     def upload_media(self, phone_number_id: str, content: bytes, mime_type: str, filename: str = "file") -> str:

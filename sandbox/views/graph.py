@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,7 +21,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from core.jsonbody import json_loads_limited
-from sandbox import accounts, media, message_templates, services
+from sandbox import accounts, app, media, message_templates, services
 from sandbox.meta import MetaError, graph_error
 from sandbox.models import SandboxBusinessAccount, SandboxFault, SandboxMedia, SandboxPhoneNumber
 
@@ -306,7 +307,58 @@ EDGE_ROUTES: dict[str, dict[tuple[str, str], Handler]] = {
 
 @csrf_exempt
 def graph_edge(request: HttpRequest, version: str, node: str, edge: str) -> JsonResponse:
+    if node == settings.WHATSAPP_APP_ID and edge == "subscriptions":
+        return _app_subscriptions(request)
     return _dispatch(request, node, EDGE_ROUTES.get(edge, {}))
+
+
+# --- the app: /{app-id}/subscriptions and /debug_token ------------------------------------------
+def _access_token(request: HttpRequest) -> str:
+    return bearer(request) or request.GET.get("access_token", "")
+
+
+def _app_subscriptions(request: HttpRequest) -> JsonResponse:
+    """The app's webhook subscriptions; only the app token may read or change them (Meta's error 15)."""
+    token = _access_token(request)
+    if token != app.app_token():
+        if not _token_known(token):
+            return graph_error(190, 401)
+        return graph_error(15, 400, "(#15) This method must be called with an app access_token.")
+    fault = injected_fault()
+    if fault is not None:
+        return fault
+    p = params(request)
+    fields = [f.strip() for f in str(p.get("fields", "")).split(",") if f.strip()]
+    try:
+        if request.method == "GET":
+            return JsonResponse({"data": app.app_subscriptions()})
+        if request.method == "POST":
+            app.app_subscribe(
+                object_type=str(p.get("object", "")),
+                callback_url=str(p.get("callback_url", "")),
+                fields=fields,
+                verify_token=str(p.get("verify_token", "")),
+            )
+            return JsonResponse(SUCCESS)
+        if request.method == "DELETE":
+            app.app_unsubscribe(object_type=str(p.get("object", "")), fields=fields)
+            return JsonResponse(SUCCESS)
+    except MetaError as error:
+        return error.response()
+    return graph_error(100, 400, NO_SUCH_OBJECT.format(method=request.method.lower(), node=settings.WHATSAPP_APP_ID))
+
+
+def debug_token(request: HttpRequest, version: str) -> JsonResponse:
+    """GET /debug_token?input_token=…: any valid token (or the app token) may ask; 200 even for a bad one."""
+    token = _access_token(request)
+    if token != app.app_token() and not _token_known(token):
+        return graph_error(190, 401)
+    if not request.GET.get("input_token"):
+        return graph_error(100, 400, "The parameter input_token is required")
+    fault = injected_fault()
+    if fault is not None:
+        return fault
+    return JsonResponse({"data": app.debug_token(request.GET["input_token"])})
 
 
 # --- OAuth and media bytes ---------------------------------------------------------------------
