@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/faults", api.api_faults, name="api-faults"),
     path("api/otp", api.api_otp, name="api-otp"),
     path("api/embedded-signup", api.api_embedded_signup, name="api-embedded-signup"),
+    path("api/account-alerts", api.api_account_alerts, name="api-account-alerts"),
     path("api/templates/status", api.api_template_status, name="api-template-status"),
     path("api/numbers", api.api_numbers, name="api-numbers"),
     path("api/chat", api.api_chat, name="api-chat"),

@@ -10,7 +10,7 @@ from knox.models import AuthToken
 
 from audit.admin import AuditedChangesAdmin
 from tenants import services
-from tenants.models import ApiKey, Client, Membership, WhatsAppNumber
+from tenants.models import AccountAlert, ApiKey, Client, Membership, WhatsAppNumber
 
 
 class MembershipInline(admin.TabularInline):
@@ -134,6 +134,22 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__email", "user__username", "client__business_name"]
     autocomplete_fields = ["user", "client"]
+
+
+@admin.register(AccountAlert)
+class AccountAlertAdmin(admin.ModelAdmin):
+    """What Meta said about accounts and numbers (written by the webhook only: read-only here)."""
+
+    list_display = ["alert_type", "severity", "active", "client", "number", "waba_id", "received_at"]
+    list_filter = ["active", "severity", "alert_type"]
+    search_fields = ["waba_id", "entity_id", "client__business_name", "number__phone_number"]
+    list_select_related = ["client", "number"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 # knox's own admin lists each token's digest and shows a new token in full; ours shows a prefix only.

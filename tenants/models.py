@@ -264,3 +264,57 @@ class Invitation(models.Model):
 
     def is_pending(self, at=None) -> bool:
         return not self.accepted_at and not self.revoked_at and (at or timezone.now()) < self.expires_at
+
+
+class AccountAlert(models.Model):
+    """What Meta says about a WhatsApp Business Account or one of its numbers outside messages: `account_alerts`
+    (messaging-limit increase deferred or refused, official badge decisions, profile photo lost) and the
+    `account_update` events that need someone to act (restrictions, violations, a disabled account).
+
+    One row per (client, WABA, entity, alert type): a later webhook of the same kind updates it, and Meta's
+    `alert_status: NONE` settles it. `client` is empty for the operator's own portfolio (the shared WABA of hosted
+    numbers): only the operator sees those. `payload` keeps Meta's whole `value`, unknown fields included.
+    """
+
+    class Severity(models.TextChoices):
+        CRITICAL = "CRITICAL", _("Critical")
+        WARNING = "WARNING", _("Warning")
+        INFORMATIONAL = "INFORMATIONAL", _("Information")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, null=True, blank=True, related_name="account_alerts")
+    number = models.ForeignKey(
+        WhatsAppNumber, on_delete=models.SET_NULL, null=True, blank=True, related_name="account_alerts"
+    )
+    waba_id = models.CharField(_("WhatsApp Business Account id"), max_length=64)
+    entity_type = models.CharField(_("about"), max_length=40, blank=True)
+    entity_id = models.CharField(max_length=64, blank=True)
+    alert_type = models.CharField(_("alert"), max_length=80)
+    severity = models.CharField(_("severity"), max_length=20, default=Severity.WARNING)
+    active = models.BooleanField(_("active"), default=True)
+    description = models.TextField(_("Meta's description"), blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(_("received"))
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "waba_id", "entity_id", "alert_type"],
+                condition=models.Q(client__isnull=False),
+                name="account_alert_unique_kind",
+            ),
+            models.UniqueConstraint(  # the operator's own alerts (no client): NULLs are never equal in SQL
+                fields=["waba_id", "entity_id", "alert_type"],
+                condition=models.Q(client__isnull=True),
+                name="account_alert_unique_operator_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "active"])]
+        ordering = ["-received_at"]
+        verbose_name = _("Meta account alert")
+        verbose_name_plural = _("Meta account alerts")
+
+    def __str__(self) -> str:
+        return f"{self.alert_type} ({self.waba_id})"

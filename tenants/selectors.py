@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from tenants.models import Client, Membership, WhatsAppNumber
+from tenants.models import AccountAlert, Client, Membership, WhatsAppNumber
 
 
 def memberships_of(user) -> list[Membership]:
@@ -101,3 +101,13 @@ def abandoned_signup_ids(now: datetime | None = None) -> set[int]:
 def clients_with_message_retention() -> QuerySet[Client]:
     """Clients that keep message texts and media for a limited time (the nightly retention job's work)."""
     return Client.objects.filter(message_retention_days__isnull=False).order_by("pk")
+
+
+def account_alerts_active(*, client: Client) -> list[AccountAlert]:
+    """The alerts Meta raised about this client's accounts and numbers that still stand, newest first."""
+    return list(AccountAlert.objects.for_client(client).filter(active=True).select_related("number"))
+
+
+def account_alerts_for_operator(*, limit: int = 50) -> list[AccountAlert]:
+    """Every standing alert (operator only): every client's, and those about the operator's own portfolio."""
+    return list(AccountAlert.objects.filter(active=True).select_related("client", "number")[:limit])

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from core.exceptions import ApplicationError
-from tenants.models import ApiKey, Client, Invitation, Membership, WhatsAppNumber
+from tenants.models import AccountAlert, ApiKey, Client, Invitation, Membership, WhatsAppNumber
 
 Status = WhatsAppNumber.Status
 IN_PROGRESS = (Status.PENDING, Status.CODE_SENT, Status.VERIFIED)
@@ -291,6 +291,45 @@ def numbers_record_health(
     if checked:
         values["health_checked_at"] = values["updated_at"]
     return numbers.update(**values)
+
+
+# --- Meta's alerts about accounts and numbers -------------------------------------------------------
+def account_alert_record(
+    *,
+    client_id: int | None,
+    number: WhatsAppNumber | None,
+    waba_id: str,
+    entity_type: str,
+    entity_id: str,
+    alert_type: str,
+    severity: str,
+    active: bool,
+    description: str,
+    payload: dict[str, Any],
+    at: datetime | None = None,
+) -> AccountAlert:
+    """Keep (or update) one kind of alert Meta raised for a WABA or number; `active=False` settles it.
+
+    Idempotent: the back office may apply the same delivery again, and Meta repeats an alert when it changes.
+    """
+    at = at or timezone.now()
+    key = {"client_id": client_id, "waba_id": waba_id[:64], "entity_id": entity_id[:64], "alert_type": alert_type[:80]}
+    values = {
+        "number": number,
+        "entity_type": entity_type[:40],
+        "severity": severity[:20] or AccountAlert.Severity.WARNING,
+        "active": active,
+        "description": description[:2000],
+        "payload": payload,
+        "received_at": at,
+        "settled_at": None if active else at,
+    }
+    try:
+        with transaction.atomic():
+            alert, _created = AccountAlert.objects.update_or_create(**key, defaults=values)
+    except IntegrityError:  # the same alert arrived twice at once: the other delivery created it
+        alert, _created = AccountAlert.objects.update_or_create(**key, defaults=values)
+    return alert
 
 
 # --- API keys ------------------------------------------------------------------------------------

@@ -7,13 +7,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from portal.account_alerts import alerts_shown
 from portal.charts import Series, daily_columns, stacked_bars
 from portal.reports import dashboard_metrics
 from portal.selectors import operator_daily_messages, operator_month_usage
 from portal.views.usage import DAILY_SERIES
 from tenants.access import operator_required
 from tenants.models import Client
-from tenants.selectors import abandoned_signup_ids, hosted_capacity
+from tenants.selectors import abandoned_signup_ids, account_alerts_for_operator, hosted_capacity
 
 CLIENT_SERIES = [
     Series("ai", _("AI replies"), "#128c7e"),
@@ -65,5 +66,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "abandoned_count": len(abandoned),
         "chart": stacked_bars(rows, series=CLIENT_SERIES),
         "capacity": hosted_capacity(),
+        "alerts": alerts_shown(account_alerts_for_operator()),
     }
     return render(request, "portal/dashboard.html", context)

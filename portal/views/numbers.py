@@ -9,8 +9,10 @@ from django.views.decorators.http import require_GET
 from ai.selectors import persona_for
 from core.qr import qr_png, qr_svg
 from portal.access import PortalContext, portal_view
+from portal.account_alerts import alerts_shown
 from portal.selectors import number_get
 from portal.views.common import found
+from tenants.selectors import account_alerts_active
 from whatsapp.links import click_to_chat_qr_text, click_to_chat_url
 from whatsapp.selectors import number_list
 
@@ -24,7 +26,8 @@ def numbers(request: HttpRequest, portal: PortalContext) -> HttpResponse:
         url = click_to_chat_url(number.phone_number, chat_text)  # the written link keeps the whole text
         qr = qr_svg(click_to_chat_qr_text(number.phone_number, chat_text), scale=5) if number.is_active else ""
         rows.append({"number": number, "chat_url": url, "qr": qr})
-    return render(request, "portal/numbers.html", {"rows": rows, "nav": "numbers"})
+    alerts = alerts_shown(account_alerts_active(client=portal.client))
+    return render(request, "portal/numbers.html", {"rows": rows, "alerts": alerts, "nav": "numbers"})
 
 
 @require_GET

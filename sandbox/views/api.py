@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.exceptions import json_error
 from core.jsonbody import json_loads_limited
-from sandbox import accounts, customers, identities, message_templates
+from sandbox import accounts, alerts, customers, identities, message_templates
 from sandbox.meta import digits
 from sandbox.models import SandboxFault, SandboxMessage, SandboxPhoneNumber, SandboxTemplate
 
@@ -228,6 +228,33 @@ def api_faults(request: HttpRequest) -> JsonResponse:
     except ValueError as error:
         return json_error("invalid", str(error), 400)
     return JsonResponse(_fault_json(SandboxFault.objects.create(**fields)), status=201)
+
+
+# --- account alerts ------------------------------------------------------------------------------
+@csrf_exempt
+@require_POST
+def api_account_alerts(request: HttpRequest) -> JsonResponse:
+    """Meta raises an `account_alerts` webhook: `{waba_id | phone_number_id, alert_type, alert_status?,
+    alert_severity?, alert_description?}` → `{webhook_status}` (the product's HTTP status)."""
+    body = _json_body(request)
+    if body is None:
+        return _malformed()
+    number = accounts.find_number(str(body.get("phone_number_id") or "")) if body.get("phone_number_id") else None
+    account = number.account if number is not None else accounts.find_account(str(body.get("waba_id") or ""))
+    if account is None or (body.get("phone_number_id") and number is None):
+        return json_error("not_found", "No sandbox WABA or number has that id.", 404)
+    try:
+        status = alerts.raise_alert(
+            account=account,
+            number=number,
+            alert_type=str(body.get("alert_type") or ""),
+            status=str(body.get("alert_status") or "ACTIVE"),
+            severity=str(body.get("alert_severity") or ""),
+            description=str(body.get("alert_description") or ""),
+        )
+    except alerts.InvalidAlert as error:
+        return json_error("invalid", str(error), 400)
+    return JsonResponse({"webhook_status": status})
 
 
 # --- templates -----------------------------------------------------------------------------------

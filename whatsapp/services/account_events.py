@@ -1,4 +1,5 @@
-"""What Meta tells us about accounts and numbers outside messages (`account_update`, name and quality updates).
+"""What Meta tells us about accounts and numbers outside messages (`account_update`, `account_alerts`, name and
+quality updates).
 
 Each handler gets the webhook entry (its `id` is the WABA id) and the change's `value`, reads what Meta says,
 has `tenants.services` record it on the numbers it names, and returns a short note kept on the WebhookEvent.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -23,6 +25,10 @@ from whatsapp.services.contacts import contacts_upsert
 DISCONNECTING_EVENTS = {"PARTNER_REMOVED", "ACCOUNT_DELETED", "PARTNER_APP_UNINSTALLED", "ACCOUNT_OFFBOARDED"}
 # Events worth a note on the numbers, for the operator to follow up.
 NOTED_EVENTS = {"ACCOUNT_RESTRICTION", "ACCOUNT_VIOLATION", "DISABLED_UPDATE", "ACCOUNT_RECONNECTED", "PARTNER_ADDED"}
+# Of those, the ones someone must act on: also kept as an alert, shown to the account's owner with a next step.
+ALERTING_EVENTS = {"ACCOUNT_RESTRICTION", "ACCOUNT_VIOLATION", "DISABLED_UPDATE"}
+# `ban_info.waba_ban_state` of a DISABLED_UPDATE that gives the account back.
+REINSTATED_BAN_STATES = {"REINSTATE", "SCHEDULE_FOR_DISABLE_CANCELLED"}
 
 
 def _numbers_by_display(value: dict[str, Any]) -> QuerySet[WhatsAppNumber]:
@@ -41,8 +47,77 @@ def handle_account_update(entry: dict[str, Any], value: dict[str, Any]) -> str:
     if event in NOTED_EVENTS:
         info = value.get("restriction_info") or value.get("violation_info") or value.get("ban_info") or ""
         count = tenant_services.numbers_note(numbers=numbers, reason=f"Meta {event} {info}".strip())
-        return f"account_update {event}: noted on {count} number(s) of WABA {waba_id}"
+        alerts = _account_update_alert(waba_id=waba_id, event=event, value=value) if event in ALERTING_EVENTS else 0
+        return f"account_update {event}: noted on {count} number(s) of WABA {waba_id}, {alerts} alert(s) kept"
     return f"account_update {event or 'without event'} for WABA {waba_id}: nothing to do"
+
+
+def _alert_targets(*, waba_id: str, entity_type: str, entity_id: str) -> list[tuple[int | None, WhatsAppNumber | None]]:
+    """Whose alert it is: the client of the number it names, else every client with a number in that WABA; the
+    operator's own portfolio (the shared WABA of hosted numbers) belongs to nobody but the operator (None)."""
+    if entity_type == "PHONE_NUMBER" and entity_id:
+        number = WhatsAppNumber.objects.filter(phone_number_id=entity_id).first()
+        if number is not None:
+            return [(number.client_id, number)]
+    if waba_id and waba_id == settings.WHATSAPP_BUSINESS_ACCOUNT_ID:
+        return [(None, None)]
+    client_ids = WhatsAppNumber.objects.filter(waba_id=waba_id).values_list("client_id", flat=True).distinct()
+    return [(client_id, None) for client_id in sorted(set(client_ids))] if waba_id else []
+
+
+def _record_alerts(*, waba_id: str, entity_type: str, entity_id: str, **fields: Any) -> int:
+    targets = _alert_targets(waba_id=waba_id, entity_type=entity_type, entity_id=entity_id)
+    for client_id, number in targets:
+        tenant_services.account_alert_record(
+            client_id=client_id, number=number, waba_id=waba_id, entity_type=entity_type, entity_id=entity_id, **fields
+        )
+    return len(targets)
+
+
+def handle_account_alerts(entry: dict[str, Any], value: dict[str, Any]) -> str:
+    """Meta's `account_alerts`: a messaging-limit increase deferred, refused or needing information, an official
+    business badge granted or refused, a profile photo lost. Kept per WABA and number for whoever owns it (see
+    `tenants.models.AccountAlert`), with Meta's whole `value`; `alert_status: NONE` settles the alert."""
+    waba_id = str(entry.get("id") or "")[:64]
+    info = as_object(value.get("alert_info"))
+    alert_type = str(info.get("alert_type") or "")[:80]
+    if not waba_id or not alert_type:
+        return f"account_alerts for WABA {waba_id or '?'} without an alert type: kept, nothing to do"
+    entity_type, entity_id = str(value.get("entity_type") or "")[:40], str(value.get("entity_id") or "")[:64]
+    status = str(info.get("alert_status") or "ACTIVE").upper()
+    count = _record_alerts(
+        waba_id=waba_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        alert_type=alert_type,
+        severity=str(info.get("alert_severity") or "").upper(),
+        active=status != "NONE",
+        description=str(info.get("alert_description") or ""),
+        payload=value,
+    )
+    if not count:
+        return f"account_alerts {alert_type} for unknown WABA {waba_id}: kept, nothing to do"
+    return f"account_alerts {alert_type} ({status}) on {entity_type or '?'} {entity_id}: {count} alert(s) kept"
+
+
+def _account_update_alert(*, waba_id: str, event: str, value: dict[str, Any]) -> int:
+    """A restriction, a policy violation or a disabled account, kept as an alert like `account_alerts`.
+    An empty restriction list or a reinstated ban settles it."""
+    info = value.get("restriction_info") or value.get("violation_info") or as_object(value.get("ban_info"))
+    active = bool(info)
+    if event == "DISABLED_UPDATE":
+        active = str(as_object(value.get("ban_info")).get("waba_ban_state") or "").upper() not in REINSTATED_BAN_STATES
+    described = value.get("violation_info") or value.get("restriction_info") or value.get("ban_info") or ""
+    return _record_alerts(
+        waba_id=waba_id,
+        entity_type="WABA",
+        entity_id=waba_id,
+        alert_type=event,
+        severity="CRITICAL",
+        active=active,
+        description=str(described)[:2000],
+        payload=value,
+    )
 
 
 def handle_name_update(entry: dict[str, Any], value: dict[str, Any]) -> str:
@@ -115,6 +190,7 @@ def handle_user_preferences(entry: dict[str, Any], value: dict[str, Any]) -> str
 # The non-message fields of a webhook this module understands; whatsapp.services.webhooks routes by them.
 FIELD_HANDLERS = {
     "account_update": handle_account_update,
+    "account_alerts": handle_account_alerts,
     "phone_number_name_update": handle_name_update,
     "phone_number_quality_update": handle_quality_update,
     "user_preferences": handle_user_preferences,
