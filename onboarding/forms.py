@@ -24,6 +24,14 @@ class SignupForm(forms.Form):
     )
 
 
+class ChooseNumberForm(forms.Form):
+    """Which number of the client's WABA goes live (rendered as radio buttons; checked against Meta's list)."""
+
+    phone_number_id = forms.CharField(
+        label=_("Number"), max_length=64, error_messages={"required": _("Pick one of the numbers.")}
+    )
+
+
 class HostedNumberForm(forms.Form):
     phone_number = forms.CharField(
         label=_("Your WhatsApp number"),

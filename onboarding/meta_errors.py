@@ -115,12 +115,11 @@ ERRORS: dict[str, ErrorSpec] = {
     ),
     "meta_unavailable": ErrorSpec(503, _("WhatsApp is not answering right now. Try again in a minute.")),
     "meta_refused": ErrorSpec(400, _("WhatsApp did not accept this step. Check the details and try again.")),
-    "waba_without_number": ErrorSpec(
-        400,
-        _(
-            "Your WhatsApp Business account is connected but has no phone number we can use yet. Add your number "
-            "in the Facebook window (or in WhatsApp Manager) and connect again."
-        ),
+    "number_not_in_waba": ErrorSpec(
+        400, _("That number is not in your WhatsApp Business account. Pick one of the numbers listed.")
+    ),
+    "no_pending_waba": ErrorSpec(
+        409, _("There is no connected WhatsApp Business account waiting for a number. Connect with Facebook first.")
     ),
 }
 

@@ -1,4 +1,5 @@
-"""Onboarding's own tables: the hosted places it reserves in the operator's WhatsApp Business Account.
+"""Onboarding's own tables: the hosted places it reserves in the operator's WhatsApp Business Account, and the
+client accounts that Embedded Signup connected before a number was chosen.
 
 Meta lets a portfolio hold 2 numbers (20 once the business is verified), and every number added counts,
 verified or not. A place is therefore reserved here, under a lock on the account's row, before Meta is
@@ -11,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedTextField
 from tenants.models import Client, WhatsAppNumber
 from tenants.scoping import TenantQuerySet
 
@@ -83,3 +85,31 @@ class HostedReservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone_number} ({self.state})"
+
+
+class PendingWabaConnection(models.Model):
+    """Embedded Signup finished with the client's WABA but no single number to connect (Meta's FINISH_ONLY_WABA,
+    or a WABA with none or several numbers). The 30-second code is spent by then, so the business token it was
+    exchanged for waits here (encrypted) until the client picks one of the WABA's numbers, or adds one; then the
+    number row takes the token and this row goes. One per client: a new signup replaces it.
+    """
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="pending_waba")
+    waba_id = models.CharField(_("WhatsApp Business Account id"), max_length=64)
+    business_token = EncryptedTextField(_("business token"), blank=True, editable=False)
+    # Meta's `expires_in` at the exchange (seconds; empty: the token does not expire).
+    token_expires_in = models.PositiveIntegerField(null=True, blank=True)
+    # What GET /{waba-id}/phone_numbers listed at signup: [{id, display_phone_number, verified_name}] (the page
+    # shows it without calling Meta; a pick is checked against a fresh list).
+    phone_numbers = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("account waiting for a number")
+        verbose_name_plural = _("accounts waiting for a number")
+
+    def __str__(self) -> str:
+        return f"WABA {self.waba_id} ({self.client})"

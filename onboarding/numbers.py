@@ -22,14 +22,15 @@ from django.utils.translation import get_language
 
 from billing.selectors import free_messages_remaining
 from core.queue import enqueue_on_commit
-from onboarding import reservations
+from onboarding import reservations, services
 from onboarding.cleanup import release_reservation
 from onboarding.meta_errors import OnboardingError, error_for_graph, onboarding_error
-from onboarding.models import HostedReservation
+from onboarding.models import HostedReservation, PendingWabaConnection
 from onboarding.selectors import (
     client_went_live,
     latest_number,
     number_awaiting_code,
+    pending_waba_of,
     reservation_held,
     reservation_of,
 )
@@ -303,25 +304,34 @@ def _embedded_row(*, client: Client, phone_number_id: str, e164: str) -> WhatsAp
     return number or WhatsAppNumber(client=client)
 
 
-def _only_number_of(graph: GraphClient, waba_id: str) -> str:
-    """The phone number id of a WABA that has exactly one number (GET /{waba-id}/phone_numbers); a WABA with
-    none or several cannot be finished here: the client adds or picks the number and connects again."""
+def waba_phone_numbers(graph: GraphClient, waba_id: str) -> list[dict[str, str]]:
+    """The WABA's numbers as Meta lists them now (GET /{waba-id}/phone_numbers): id, display number, name."""
     try:
-        listed = graph.list_phone_numbers(waba_id, fields=["id", "display_phone_number"])
+        listed = graph.list_phone_numbers(waba_id, fields=["id", "display_phone_number", "verified_name"])
     except GraphError as exc:
         raise error_for_graph(exc, step="embedded") from exc
-    ids = [_digits(row.get("id")) for row in listed.get("data") or [] if isinstance(row, dict)]
-    ids = [pnid for pnid in ids if pnid]
-    if len(ids) != 1:
-        raise onboarding_error("waba_without_number")
-    return ids[0]
+    rows = []
+    for row in listed.get("data") or []:
+        if isinstance(row, dict) and _digits(row.get("id")):
+            rows.append(
+                {
+                    "id": _digits(row.get("id"))[:64],
+                    "display_phone_number": _digits(row.get("display_phone_number"))[:20],
+                    "verified_name": str(row.get("verified_name") or "")[:200],
+                }
+            )
+    return rows
 
 
-def complete_embedded_signup(*, client: Client, code: str, waba_id: str, phone_number_id: str) -> WhatsAppNumber:
+def complete_embedded_signup(
+    *, client: Client, code: str, waba_id: str, phone_number_id: str
+) -> WhatsAppNumber | PendingWabaConnection:
     """Trade Meta's 30-second code for the client's business token, then subscribe and register its number.
 
     An empty code means the person closed Meta's window: nothing changes. Re-running it for a number the
-    client already has reconnects it with the new token.
+    client already has reconnects it with the new token. Without a phone number id (FINISH_ONLY_WABA, or
+    session info that never arrived) the WABA's only number is used; a WABA with none or several is kept with
+    its token (`PendingWabaConnection`, returned) and the client picks or adds the number next.
     """
     if not code:
         raise onboarding_error("signup_cancelled")
@@ -332,11 +342,24 @@ def complete_embedded_signup(*, client: Client, code: str, waba_id: str, phone_n
         exchanged = GraphClient("").exchange_code(code)
     except GraphError as exc:
         raise error_for_graph(exc, step="exchange") from exc
-    token = str(exchanged.get("access_token") or "")
+    token, expires_in = str(exchanged.get("access_token") or ""), exchanged.get("expires_in")
     graph = GraphClient(token)
     if not phone_number_id:
-        # FINISH_ONLY_WABA, or session info that never arrived with the id: ask Meta which number the WABA has.
-        phone_number_id = _only_number_of(graph, waba_id)
+        listed = waba_phone_numbers(graph, waba_id)
+        if len(listed) != 1:
+            return services.pending_waba_save(
+                client=client, waba_id=waba_id, token=token, expires_in=expires_in, phone_numbers=listed
+            )
+        phone_number_id = listed[0]["id"]
+    return connect_embedded_number(
+        client=client, graph=graph, expires_in=expires_in, waba_id=waba_id, phone_number_id=phone_number_id
+    )
+
+
+def connect_embedded_number(
+    *, client: Client, graph: GraphClient, expires_in: Any, waba_id: str, phone_number_id: str
+) -> WhatsAppNumber:
+    """One number of the client's own WABA, with the business token `graph` speaks with: subscribe, register."""
     try:
         info = graph.get_phone_number(phone_number_id, fields=["display_phone_number", "verified_name"])
     except GraphError as exc:
@@ -345,7 +368,30 @@ def complete_embedded_signup(*, client: Client, code: str, waba_id: str, phone_n
     number = _embedded_row(client=client, phone_number_id=phone_number_id, e164=e164)
     number.phone_number, number.phone_number_id, number.waba_id = e164, phone_number_id, waba_id
     number.connection_type = Connection.EMBEDDED
-    tenant_services.number_set_business_token(number, token=token, expires_in=exchanged.get("expires_in"))
+    tenant_services.number_set_business_token(number, token=graph.token, expires_in=expires_in)
     number.display_name = str(info.get("verified_name") or client.business_name)[:200]
     _save_new_row(number, status=Status.VERIFIED)
-    return _activate(number, graph)
+    number = _activate(number, graph)
+    services.pending_waba_clear(client=client)
+    return number
+
+
+def pick_embedded_number(*, client: Client, phone_number_id: str) -> WhatsAppNumber:
+    """The client picks one number of the WABA that Embedded Signup connected without one.
+
+    The pick is checked against the WABA's numbers as Meta lists them now, with the client's own token: an id
+    that is not in that WABA (another client's, a typo) is refused before anything is written.
+    """
+    pending = pending_waba_of(client=client)
+    if pending is None:
+        raise onboarding_error("no_pending_waba")
+    pnid = _digits(phone_number_id)
+    graph = GraphClient(pending.business_token)
+    if not pnid or pnid not in {row["id"] for row in waba_phone_numbers(graph, pending.waba_id)}:
+        raise onboarding_error("number_not_in_waba")
+    expires_in = None
+    if pending.token_expires_in:  # the seconds left of the token since it was exchanged
+        expires_in = max(int(pending.token_expires_in - (timezone.now() - pending.created_at).total_seconds()), 1)
+    return connect_embedded_number(
+        client=client, graph=graph, expires_in=expires_in, waba_id=pending.waba_id, phone_number_id=pnid
+    )

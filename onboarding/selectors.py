@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ai.models import Persona
 from onboarding.meta_errors import onboarding_error
-from onboarding.models import HostedAccount, HostedReservation
+from onboarding.models import HostedAccount, HostedReservation, PendingWabaConnection
 from tenants.models import Client, WhatsAppNumber
 from tenants.selectors import HostedCapacity
 
@@ -80,9 +80,16 @@ def business_described(*, client: Client) -> bool:
     return Persona.objects.for_client(client).exclude(business_description="").exists()
 
 
+def pending_waba_of(*, client: Client) -> PendingWabaConnection | None:
+    """The client's own WABA that Embedded Signup connected without a number, if one waits for a pick."""
+    return PendingWabaConnection.objects.for_client(client).first()
+
+
 def onboarding_step(*, client: Client) -> str:
-    """Where the client is: add_whatsapp → verify_code → describe_business → live."""
+    """Where the client is: add_whatsapp (→ choose_number) → verify_code → describe_business → live."""
     number = latest_number(client=client)
+    if (number is None or not number.is_active) and pending_waba_of(client=client) is not None:
+        return "choose_number"  # Embedded Signup connected its WABA: the client picks (or adds) the number
     if number is None or number.status in (Status.PENDING, Status.FAILED, Status.DISCONNECTED):
         return "add_whatsapp"
     if number.status in (Status.CODE_SENT, Status.VERIFIED):

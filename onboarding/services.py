@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,6 +30,7 @@ from ai.services import persona_update
 from core.mail import header_text
 from core.queue import enqueue_on_commit
 from onboarding.meta_errors import OnboardingError, onboarding_error
+from onboarding.models import PendingWabaConnection
 from onboarding.selectors import setup_code_digest
 from tenants import services as tenant_services
 from tenants.models import Client
@@ -195,3 +197,22 @@ def save_business_profile(
             "business_hours": business_hours.strip(),
         },
     )
+
+
+# --- Embedded Signup without a number ------------------------------------------------------------
+def pending_waba_save(
+    *, client: Client, waba_id: str, token: str, expires_in: Any, phone_numbers: list[dict[str, str]]
+) -> PendingWabaConnection:
+    """Keep the client's WABA and its business token until a number is picked (a new signup replaces it)."""
+    try:
+        seconds: int | None = int(expires_in) if expires_in else None
+    except (TypeError, ValueError):
+        seconds = None
+    values = {"waba_id": waba_id, "business_token": token, "token_expires_in": seconds, "phone_numbers": phone_numbers}
+    pending, _created = PendingWabaConnection.objects.update_or_create(client=client, defaults=values)
+    return pending
+
+
+def pending_waba_clear(*, client: Client) -> None:
+    """A number of the client went live through Embedded Signup: nothing waits any more."""
+    PendingWabaConnection.objects.for_client(client).delete()

@@ -21,7 +21,14 @@ from core.ids import parse_id
 from core.phones import display_phone
 from core.qr import qr_png, qr_svg
 from onboarding import numbers, selectors, services
-from onboarding.forms import BusinessForm, HostedNumberForm, PasswordForm, SignupForm, VerifyCodeForm
+from onboarding.forms import (
+    BusinessForm,
+    ChooseNumberForm,
+    HostedNumberForm,
+    PasswordForm,
+    SignupForm,
+    VerifyCodeForm,
+)
 from onboarding.links import onboarding_url
 from onboarding.meta_errors import OnboardingError, onboarding_error, user_message
 from onboarding.throttles import SetupCodeThrottle, SignupThrottle
@@ -199,6 +206,8 @@ def home(request: HttpRequest, client) -> HttpResponse:
         return redirect("onboarding:live")
     if step == "verify_code":
         return _page(request, "verify.html", client, step, form=VerifyCodeForm())
+    if step == "choose_number":
+        return redirect("onboarding:choose-number")
     url = onboarding_url(_session_code(request))
     return _page(request, "choose.html", client, step, setup_qr=qr_svg(url, scale=4))
 
@@ -223,6 +232,26 @@ def _setup_qr_response(setup_code: str) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="setup-qr.png"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@onboarding_page
+def choose_number(request: HttpRequest, client) -> HttpResponse:
+    """Embedded Signup connected the client's WABA without a single number: pick one of its numbers."""
+    pending = selectors.pending_waba_of(client=client)
+    if pending is None:
+        return _home()
+    form = ChooseNumberForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            numbers.pick_embedded_number(client=client, phone_number_id=form.cleaned_data["phone_number_id"])
+        except OnboardingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return _home()
+    status = 400 if request.method == "POST" else 200
+    # Shown where the code step sits for hosted numbers: the second step of connecting.
+    return _page(request, "choose_number.html", client, "verify_code", form=form, pending=pending, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -37,6 +37,23 @@ ACTIVE_SCHEMA = inline_serializer(
         "free_messages_remaining": serializers.IntegerField(),
     },
 )
+CHOOSE_NUMBER_SCHEMA = inline_serializer(
+    "ChooseNumber",
+    {
+        "status": serializers.CharField(help_text="choose_number"),
+        "next_step": serializers.CharField(help_text="choose_number"),
+        "waba_id": serializers.CharField(),
+        "phone_numbers": inline_serializer(
+            "WabaPhoneNumber",
+            {
+                "phone_number_id": serializers.CharField(),
+                "display_phone_number": serializers.CharField(),
+                "verified_name": serializers.CharField(),
+            },
+            many=True,
+        ),
+    },
+)
 REGISTERED_SCHEMA = inline_serializer(
     "ClientRegistered",
     {

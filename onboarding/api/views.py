@@ -14,9 +14,17 @@ from rest_framework.views import APIView
 
 from core.qr import qr_svg_data_uri
 from onboarding import numbers, selectors, services
-from onboarding.api.schemas import ACTIVE_SCHEMA, CODE_SENT_SCHEMA, ERROR_SCHEMA, REGISTERED_SCHEMA, responses
+from onboarding.api.schemas import (
+    ACTIVE_SCHEMA,
+    CHOOSE_NUMBER_SCHEMA,
+    CODE_SENT_SCHEMA,
+    ERROR_SCHEMA,
+    REGISTERED_SCHEMA,
+    responses,
+)
 from onboarding.links import onboarding_png_url, onboarding_url
 from onboarding.meta_errors import onboarding_error
+from onboarding.models import PendingWabaConnection
 from onboarding.throttles import SetupCodeThrottle, SignupThrottle
 from tenants.models import Client
 
@@ -53,6 +61,23 @@ def number_state(number) -> dict | None:
         "status": number.status,
         "failure_code": number.failure_code or None,
         "reason": number.status_reason or None,
+    }
+
+
+def choose_number_body(pending: PendingWabaConnection) -> dict:
+    """The client's WABA is connected; which of its numbers (as Meta listed them at signup) goes live?"""
+    return {
+        "status": "choose_number",
+        "next_step": "choose_number",
+        "waba_id": pending.waba_id,
+        "phone_numbers": [
+            {
+                "phone_number_id": row.get("id", ""),
+                "display_phone_number": row.get("display_phone_number", ""),
+                "verified_name": row.get("verified_name", ""),
+            }
+            for row in pending.phone_numbers
+        ],
     }
 
 
@@ -156,13 +181,30 @@ class EmbeddedSignupApi(SetupCodeApi):
         waba_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
         phone_number_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
+    @extend_schema(request=InputSerializer, responses={**responses(200, ACTIVE_SCHEMA), 202: CHOOSE_NUMBER_SCHEMA})
+    def post(self, request):
+        data = self.validated(self.InputSerializer, request.data)
+        client = self.onboarding_client(data)
+        result = numbers.complete_embedded_signup(
+            client=client, code=data["code"], waba_id=data["waba_id"], phone_number_id=data["phone_number_id"]
+        )
+        if isinstance(result, PendingWabaConnection):  # a WABA with none or several numbers: the client picks
+            return Response(choose_number_body(result), status=status.HTTP_202_ACCEPTED)
+        return Response(numbers.activation_result(result))
+
+
+class EmbeddedNumberApi(SetupCodeApi):
+    """Pick the number of the WABA that Embedded Signup connected without one (see `choose_number`)."""
+
+    class InputSerializer(serializers.Serializer):
+        setup_code = serializers.CharField(max_length=128, required=False, allow_blank=True)
+        phone_number_id = serializers.CharField(max_length=64)
+
     @extend_schema(request=InputSerializer, responses=responses(200, ACTIVE_SCHEMA))
     def post(self, request):
         data = self.validated(self.InputSerializer, request.data)
         client = self.onboarding_client(data)
-        number = numbers.complete_embedded_signup(
-            client=client, code=data["code"], waba_id=data["waba_id"], phone_number_id=data["phone_number_id"]
-        )
+        number = numbers.pick_embedded_number(client=client, phone_number_id=data["phone_number_id"])
         return Response(numbers.activation_result(number))
 
 
@@ -200,14 +242,15 @@ class OnboardingStatusApi(SetupCodeApi):
         # The header is the way to send it; the query parameter is kept for existing callers (docs/onboarding.md).
         code = self.header_code() or str(request.query_params.get("setup_code", ""))
         client = selectors.client_for_setup_code(setup_code=code)
-        return Response(
-            {
-                "client_id": client.pk,
-                "business_name": client.business_name,
-                "next_step": selectors.onboarding_step(client=client),
-                "number": number_state(selectors.latest_number(client=client)),
-            }
-        )
+        body = {
+            "client_id": client.pk,
+            "business_name": client.business_name,
+            "next_step": selectors.onboarding_step(client=client),
+            "number": number_state(selectors.latest_number(client=client)),
+        }
+        if body["next_step"] == "choose_number":
+            body["waba"] = choose_number_body(selectors.pending_waba_of(client=client))
+        return Response(body)
 
 
 class RegisterClientNumberApi(APIView):

@@ -153,17 +153,3 @@ def test_a_waba_only_finish_reads_the_number_from_the_waba(api):
     assert response.status_code == 200, response.text
     assert response.json()["phone_number_id"] == popup["phone_number_id"]
     assert WhatsAppNumber.objects.get(phone_number=phone).status == "active"
-
-
-def test_a_waba_with_no_single_number_is_explained_not_guessed(api):
-    from sandbox.models import SandboxPhoneNumber as Twin
-
-    signup = api.register()
-    popup = api.embedded_popup("Panadería Ana", new_phone())
-    twin = Twin.objects.get(phone_number_id=popup["phone_number_id"])
-    Twin.objects.create(
-        account=twin.account, phone_number_id="987650000000001", display_phone_number="573105559876", verified_name="B"
-    )
-    response = finish(api, signup["setup_code"], popup, phone_number_id="")
-    assert response.status_code == 400 and response.json()["error"]["code"] == "waba_without_number"
-    assert not WhatsAppNumber.objects.filter(client_id=signup["client_id"], status="active").exists()
