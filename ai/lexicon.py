@@ -46,8 +46,8 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
         "open opening opens hours hour close closing closes schedule"
     ),
     "ubicacion": _w(
-        "ubicacion ubicados ubicado ubicadas ubicada direccion direcciones quedan queda sede local llegar "
-        "mapa location located address directions"
+        "ubicacion ubicados ubicado ubicadas ubicada direccion direcciones quedan queda sede local comollego "
+        "centrocomercial mapa location located address directions"
     ),
     "precio": _w("precio cuesta cuestan costo valen valor cobran cobra sale tarifa price prices cost costs fee"),
     "reserva": _w(
@@ -63,7 +63,7 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "cuota": _w("cuota cuotas financiacion financiar financian financiado plazo installment installments financing"),
     "envio": _w(
         "envio enviar envian domicilio domicilios delivery despacho despachan despachar entrega entregan "
-        "mandar mandan manden shipping ship deliver"
+        "mandar mandan manden transportadora demora demoran tarda tardan shipping ship deliver"
     ),
     "urgencia": _w("urgencia emergencia urgente dolor duele emergency urgent pain"),
     "parqueadero": _w("parqueadero parqueo parking estacionamiento estacionar parquear"),
@@ -73,15 +73,49 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "descuento": _w("descuento descuentos promo promocion promociones rebaja rebajas oferta ofertas discount"),
     "licor": _w("licor licores trago tragos guaro aguardiente pola polas birra cerveza alcohol beer liquor"),
     "mascota": _w("mascota mascotas perro perros perrito perrita gato gatos gatico pet pets dog dogs cat"),
-    "vegetariano": _w("vegetariano vegetariana vegetarianos vegano vegana veganos vegetarian vegan"),
-    "almuerzo": _w("almuerzo almuerzos corrientazo ejecutivo lunch"),
-    "ropa": _w("ropa prenda prendas clothes"),
+    "vegetariano": _w("vegetariano vegetariana vegetarianos vegano vegana veganos sincarne vegetarian vegan"),
+    "contraentrega": _w("contraentrega contraentregas"),
+    "mayorista": _w("pormayor mayorista mayoristas mayoreo distribuidor distribuidores wholesale"),
+    "catalogo": _w("catalogo catalogos productos referencias coleccion catalog products"),
+    "almuerzo": _w("almuerzo almuerzos corrientazo ejecutivo menudeldia lunch"),
+    "ropa": _w(
+        "ropa prenda prendas pantalon pantalones camisa camisas blusa blusas vestido vestidos falda faldas "
+        "chaqueta chaquetas clothes"
+    ),
     "talla": _w("talla tallas size sizes"),
     "diente": _w("diente dientes dental dentales dentadura tooth teeth dental"),
     "ortodoncia": _w("ortodoncia brackets frenillos frenos alineadores braces"),
     "atencion": _w("atencion atender atienden atiende atendemos attend attention serve"),
     "persona": _w("asesor humano persona agente operador human agent representative"),
 }
+
+# Set phrases read as one word (folded, stop words included), so their parts do not mislead: "contra
+# entrega" is a way of paying, not a delivery; "sin carne" asks for vegetarian food. Each joined word
+# belongs to a synonym group below.
+PHRASES: dict[str, str] = {
+    "contra entrega": "contraentrega",
+    "pago contra entrega": "contraentrega",
+    "centro comercial": "centrocomercial",
+    "como llego": "comollego",
+    "como llegar": "comollego",
+    "menu del dia": "menudeldia",
+    "sin carne": "sincarne",
+    "al por mayor": "pormayor",
+    "por mayor": "pormayor",
+}
+
+# Everyday words of asking any business about itself: a question about the hours or the address with
+# them ("¿abren los domingos?", "¿dónde queda la tienda?") is about this business; one naming what the
+# business never mentions ("¿dónde queda la embajada?", "¿qué hora es en Madrid?") is not.
+GENERIC_WORDS = _w(
+    """
+    lunes martes miercoles jueves viernes sabado sabados domingo domingos festivo festivos feriado feriados
+    semana semanas fin finde mes dia dias noche tarde temprano mediodia
+    tienda almacen negocio local sede sucursal oficina establecimiento fisica fisico punto venta ustedes
+    consultorio clinica restaurante salon peluqueria spa
+    exacta exactamente bien
+    """
+)
 
 # The persona's own facts and the words that ask for them; each is indexed like a knowledge entry, so
 # "¿cuál es el horario?" finds the hours even when no entry states them.

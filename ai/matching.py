@@ -29,18 +29,29 @@ import numpy as np
 import Stemmer
 from rapidfuzz import fuzz, process
 
-from ai.lexicon import FACT_QUESTIONS, GREETINGS, OFF_TOPIC_SUBJECTS, OFF_TOPIC_TASKS, STOP_WORDS, SYNONYM_GROUPS
+from ai.lexicon import (
+    FACT_QUESTIONS,
+    GENERIC_WORDS,
+    GREETINGS,
+    OFF_TOPIC_SUBJECTS,
+    OFF_TOPIC_TASKS,
+    PHRASES,
+    STOP_WORDS,
+    SYNONYM_GROUPS,
+)
 from ai.text import fold
 
 # Defaults of the setting AI_MATCH_MIN_CONFIDENCE and of the ranking, tuned on bench/ai_data (not the holdouts).
-MIN_CONFIDENCE = 0.4
+MIN_CONFIDENCE = 0.44
 QUESTION_REPEAT = 2  # a question's words count twice: they say what the entry is about
 UNKNOWN_WEIGHT = 0.3  # a word the index never saw, as a share of the weight of its rarest word
 ANSWER_ONLY = 0.5  # a word found only in an entry's answer covers the question this much (its question: 1)
+ANSWER_ONLY_ALL_KNOWN = 0.65  # the same when every word of the question is known to the business
 MIN_EVIDENCE = 0.5  # the matched words must weigh this share of the rarest word: "¿cuánto cuesta?" alone is too vague
 TYPO_MIN_LENGTH, TYPO_CUTOFF = 4, 80  # rapidfuzz ratio (0..100) from which an unknown word reads as a known one
 BM25_K1, BM25_B = 1.2, 0.5
 SYNONYM_MARK = "="  # canonical synonym tokens never collide with a stem
+PHRASE_SIZES = sorted({len(p.split()) for p in PHRASES}, reverse=True)  # longest phrase first
 
 # bm25s sets its logger to DEBUG when imported and reports every index it builds: keep it to warnings.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -83,19 +94,38 @@ for _canonical, _group in SYNONYM_GROUPS.items():
         CANONICAL.setdefault(stem(_word), SYNONYM_MARK + _canonical)
 # Words that ask what something costs, not what it is: "¿cuánto cuesta un iPhone?" names no subject we have.
 INTENT_TERMS = frozenset({SYNONYM_MARK + "precio"})
+# Words that say what kind of answer is wanted (when, where, how much), not about what.
+ASKING_TERMS = frozenset(SYNONYM_MARK + g for g in ("precio", "horario", "ubicacion", "atencion"))
 LEXICON_WORDS = frozenset(w for group in SYNONYM_GROUPS.values() for w in group)
+ABOUT = "about"  # the facts' key of the business's own name and description (context, not an answer)
 # Words the lexicon knows are spelt right: "dólar" must not be read as a misspelt "dolor".
 NOT_TYPOS = LEXICON_WORDS | OFF_TOPIC_TASKS | OFF_TOPIC_SUBJECTS | GREETINGS
 
 
+def _joined(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Set phrases as one word ("contra entrega" → "contraentrega"), before stop words drop their parts."""
+    joined, i = [], 0
+    while i < len(words):
+        for size in PHRASE_SIZES:
+            phrase = PHRASES.get(" ".join(w for _, w in words[i : i + size])) if i + size <= len(words) else None
+            if phrase:
+                joined.append((phrase, phrase))
+                i += size
+                break
+        else:
+            joined.append(words[i])
+            i += 1
+    return joined
+
+
 def content_words(text: str) -> list[str]:
     """Folded words without stop words. A word typed with "ñ" is kept: "uñas" is not the stop word "unas"."""
+    folded = [(raw, word) for raw in _WORD.findall(text.lower()) for word in fold(raw).split()]
     kept = []
-    for raw in _WORD.findall(text.lower()):
-        for word in fold(raw).split():
-            # Numbers ("para 4", "talla 42") tell no entry apart from another.
-            if ("ñ" in raw or word not in STOP_WORDS) and len(word) > 1 and not word.isdigit():
-                kept.append(word)
+    for raw, word in _joined(folded):
+        # Numbers ("para 4", "talla 42") tell no entry apart from another.
+        if ("ñ" in raw or word not in STOP_WORDS) and len(word) > 1 and not word.isdigit():
+            kept.append(word)
     return kept
 
 
@@ -109,6 +139,9 @@ def terms_of(word: str) -> list[str]:
     return [stemmed, group] if group else [stemmed]
 
 
+GENERIC_TERMS = frozenset(t for w in GENERIC_WORDS | LEXICON_WORDS for t in terms_of(w))
+
+
 _DIMINUTIVE = re.compile(r"(?:c|ic)?it([oa]s?)$")
 
 
@@ -119,12 +152,29 @@ def _without_diminutive(word: str) -> str:
     return _DIMINUTIVE.sub(r"\1", word)
 
 
+# Spanish verb endings (infinitives with or without a pronoun, common present and past forms). Only words
+# the business never uses are tested, and short ones never ("pan", "plan" are nouns).
+_VERB_ENDING = re.compile(
+    r"(?:ar|er|ir)(?:me|te|le|lo|la|nos|les|los|las|se)?$|(?:an|en|amos|emos|imos|aron|ieron|aba|aban|ando|iendo)$"
+)
+VERB_MIN_LENGTH = 5
+
+
+def looks_like_verb(word: str) -> bool:
+    """ "arreglarme", "trabajan", "consiguieron": how a customer asks, not what about."""
+    return len(word) >= VERB_MIN_LENGTH and bool(_VERB_ENDING.search(word))
+
+
 class KnowledgeIndex:
     """One client's entries and persona facts, ranked by BM25; `best` says which one answers, if any."""
 
     def __init__(self, items: Iterable[KnowledgeItem], facts: Mapping[str, str] | None = None):
         self.items: list[KnowledgeItem] = list(items)
         self.facts = {name: text for name, text in (facts or {}).items() if text and name in FACT_QUESTIONS}
+        # Words the business uses about itself (its name, its description) and everyday words of any
+        # business: not answers, but a question about the hours or the address that uses them is about us.
+        about = (facts or {}).get(ABOUT, "")
+        self._familiar = GENERIC_TERMS | {t for w in content_words(about) for t in terms_of(w)}
         self._documents: list[tuple[KnowledgeItem | None, str]] = [(item, "") for item in self.items]
         self._documents += [(None, name) for name in self.facts]
         surface: set[str] = set(LEXICON_WORDS)
@@ -162,14 +212,28 @@ class KnowledgeIndex:
 
     def query_words(self, text: str) -> list[tuple[str, ...]]:
         """The question's words as index terms (each its stem and synonym token), typos corrected."""
+        return self._query(text)[0]
+
+    def _query(self, text: str) -> tuple[list[tuple[str, ...]], bool]:
+        """The question's words as index terms, and whether one names something this business never
+        mentions. An unknown verb ("arreglarme", "consigo") is the customer's own way of asking; an unknown
+        noun ("el banco", "Madrid", "la embajada") is someone else."""
         found: list[tuple[str, ...]] = []
+        foreign = False
         for word in content_words(text):
             tokens = terms_of(word)
             if not any(t in self.vocabulary for t in tokens):
+                if any(t in self._familiar for t in tokens):
+                    continue  # "la tienda", "los domingos": says it is about us, not which answer
                 tokens = terms_of(self._correct(_without_diminutive(word)))
             if tuple(tokens) not in found:
                 found.append(tuple(tokens))
-        return found
+            foreign = foreign or (self._unknown(tuple(tokens)) and not looks_like_verb(word))
+        return found, foreign
+
+    def _unknown(self, word: tuple[str, ...]) -> bool:
+        """A word neither the index, the business's own description nor everyday business talk has."""
+        return not any(t in self.vocabulary or t in self._familiar for t in word)
 
     def _weight(self, word: tuple[str, ...]) -> float:
         """How much a word tells: the IDF of its rarest known term; a price word or an unknown word little."""
@@ -178,27 +242,39 @@ class KnowledgeIndex:
             return UNKNOWN_WEIGHT * self._rarest
         return max(known)
 
-    def _coverage(self, words: list[tuple[str, ...]], position: int) -> tuple[float, float]:
+    def _coverage(self, words: list[tuple[str, ...]], position: int, *, foreign: bool) -> tuple[float, float]:
         """The weight of the question's words this document has (a word in its question counts fully)
-        and the part of it that names a subject rather than asks a price."""
+        and the part of it that names a subject rather than asks a price (`foreign`: see `_query`)."""
         asked, present = self._asked[position], self._terms[position]
         covered = evidence = 0.0
         on_topic = self._documents[position][0] is not None  # an entry, or a fact asked about
+        # Everything the customer said is something this business talks about: a word found only in an answer
+        # ("¿precio de las uñas?", uñas in the manicure's prices) says more than beside a word we never saw.
+        answer_only = ANSWER_ONLY if foreign else ANSWER_ONLY_ALL_KNOWN
+        subject = False
         for word in words:
             if any(t in asked for t in word):
                 share, on_topic = self._weight(word), True
+                subject = subject or not any(t in ASKING_TERMS for t in word)
             elif any(t in present for t in word):
-                share = self._weight(word) * ANSWER_ONLY
+                share = self._weight(word) * answer_only
+                subject = subject or not any(t in ASKING_TERMS for t in word)
             else:
                 continue
             covered += share
             evidence += 0.0 if word[-1] in INTENT_TERMS else share
-        # A persona fact that merely mentions a word (booking: "…el día y la hora") is not about it.
-        return covered, evidence if on_topic else 0.0
+        # A persona fact that merely mentions a word (booking: "…el día y la hora") is not about it. A question
+        # about our hours or address, or one that matches only on "when / where / how much", that names what
+        # this business never mentions ("¿dónde queda la embajada?", "¿a qué hora abre el banco?") asks about
+        # someone else.
+        elsewhere = foreign and (self._documents[position][0] is None or not subject)
+        if not on_topic or elsewhere:
+            return covered, 0.0
+        return covered, evidence
 
     def rank(self, text: str, *, limit: int = 5) -> list[Match]:
         """Entries and facts that share a term with `text`, best first."""
-        words = self.query_words(text)
+        words, foreign = self._query(text)
         known = [t for word in words for t in word if t in self.vocabulary]
         if not known or self._bm25 is None:
             return []
@@ -209,7 +285,7 @@ class KnowledgeIndex:
             if scores[position] <= 0:
                 break
             item, fact = self._documents[position]
-            covered, evidence = self._coverage(words, position)
+            covered, evidence = self._coverage(words, position, foreign=foreign)
             confidence = covered / total if evidence >= MIN_EVIDENCE * self._rarest else 0.0
             matches.append(Match(item=item, fact=fact, score=float(scores[position]), confidence=round(confidence, 4)))
         return matches

@@ -311,7 +311,7 @@ AI_REPLY_QUIET_SECONDS = env.float("AI_REPLY_QUIET_SECONDS", default=3.0)
 AI_PREVIEW_USER_RATE = env("AI_PREVIEW_USER_RATE", default="20/min")
 AI_PREVIEW_CLIENT_RATE = env("AI_PREVIEW_CLIENT_RATE", default="200/hour")
 # Offline matcher: the share of a question (0..1) an entry or fact must cover to be sent; below it, a person.
-AI_MATCH_MIN_CONFIDENCE = env.float("AI_MATCH_MIN_CONFIDENCE", default=0.4)
+AI_MATCH_MIN_CONFIDENCE = env.float("AI_MATCH_MIN_CONFIDENCE", default=0.44)
 # A stored webhook delivery not applied after this long had its hand-off lost: the beat sweep applies it.
 WEBHOOK_APPLY_GRACE_SECONDS = env.int("WEBHOOK_APPLY_GRACE_SECONDS", default=10)
 WEBHOOK_SWEEP_SECONDS = 50  # one sweep run stops before the next minute's run starts

@@ -32,8 +32,14 @@ class PersonaBrief:
     request_fields: tuple[RequestField, ...] = ()  # what a booking, order or call back needs (ai.intake)
 
     def facts(self) -> dict[str, str]:
-        """The persona's own answers the offline matcher indexes beside the knowledge base."""
-        return {"hours": self.business_hours, "address": self.address, "booking": self.booking_instructions}
+        """The persona's own answers the offline matcher indexes beside the knowledge base, and (`about`)
+        the words the business uses about itself, which tell a question about it from one about elsewhere."""
+        return {
+            "hours": self.business_hours,
+            "address": self.address,
+            "booking": self.booking_instructions,
+            "about": f"{self.business_name} {self.description}",
+        }
 
 
 @dataclass(frozen=True)
