@@ -42,12 +42,13 @@ THANKS = _w("gracias muchas mil thanks thank thx ty vale listo perfecto genial c
 
 SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "horario": _w(
-        "horario hora horas abren abre abrir abierto abiertos cierran cierra cerrar cerrado "
+        "horario hora horas abren abre abrir abierto abiertos cierran cierra cerrar cerrado lunes martes "
+        "miercoles jueves viernes sabado sabados domingo domingos festivo festivos feriado mediodia temprano "
         "open opening opens hours hour close closing closes schedule"
     ),
     "ubicacion": _w(
         "ubicacion ubicados ubicado ubicadas ubicada direccion direcciones quedan queda sede local comollego "
-        "centrocomercial mapa location located address directions"
+        "centrocomercial mapa waze googlemaps location located address directions"
     ),
     "precio": _w("precio cuesta cuestan costo valen valor cobran cobra sale tarifa price prices cost costs fee"),
     "reserva": _w(
@@ -101,6 +102,7 @@ PHRASES: dict[str, str] = {
     "menu del dia": "menudeldia",
     "sin carne": "sincarne",
     "al por mayor": "pormayor",
+    "google maps": "googlemaps",
     "por mayor": "pormayor",
 }
 
@@ -109,8 +111,7 @@ PHRASES: dict[str, str] = {
 # business never mentions ("¿dónde queda la embajada?", "¿qué hora es en Madrid?") is not.
 GENERIC_WORDS = _w(
     """
-    lunes martes miercoles jueves viernes sabado sabados domingo domingos festivo festivos feriado feriados
-    semana semanas fin finde mes dia dias noche tarde temprano mediodia
+    semana semanas fin finde mes dia dias cerca cercano cercana whatsapp chat mensaje
     tienda almacen negocio local sede sucursal oficina establecimiento fisica fisico punto venta ustedes
     consultorio clinica restaurante salon peluqueria spa
     exacta exactamente bien
@@ -122,7 +123,7 @@ GENERIC_WORDS = _w(
 FACT_QUESTIONS: dict[str, str] = {
     "hours": "¿Cuál es el horario? ¿A qué hora abren y cierran? ¿Atienden los sábados y domingos?",
     "address": "¿Cuál es la dirección? ¿Dónde quedan ubicados?",
-    "booking": "¿Cómo reservo o agendo una cita? ¿Cómo compro?",
+    "booking": "¿Cómo reservo o agendo una cita? ¿Cómo compro o hago un pedido?",
 }
 
 # Requests for work no business assistant does: answered with a redirect to what the business offers,

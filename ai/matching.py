@@ -99,7 +99,7 @@ ASKING_TERMS = frozenset(SYNONYM_MARK + g for g in ("precio", "horario", "ubicac
 LEXICON_WORDS = frozenset(w for group in SYNONYM_GROUPS.values() for w in group)
 ABOUT = "about"  # the facts' key of the business's own name and description (context, not an answer)
 # Words the lexicon knows are spelt right: "dólar" must not be read as a misspelt "dolor".
-NOT_TYPOS = LEXICON_WORDS | OFF_TOPIC_TASKS | OFF_TOPIC_SUBJECTS | GREETINGS
+NOT_TYPOS = LEXICON_WORDS | OFF_TOPIC_TASKS | OFF_TOPIC_SUBJECTS | GREETINGS | GENERIC_WORDS  # "cerca" is not "cera"
 
 
 def _joined(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -214,12 +214,13 @@ class KnowledgeIndex:
         """The question's words as index terms (each its stem and synonym token), typos corrected."""
         return self._query(text)[0]
 
-    def _query(self, text: str) -> tuple[list[tuple[str, ...]], bool]:
-        """The question's words as index terms, and whether one names something this business never
-        mentions. An unknown verb ("arreglarme", "consigo") is the customer's own way of asking; an unknown
-        noun ("el banco", "Madrid", "la embajada") is someone else."""
+    def _query(self, text: str) -> tuple[list[tuple[str, ...]], bool, bool]:
+        """The question's words as index terms; whether one names something this business never mentions
+        (an unknown verb, "consigo", is the customer's own way of asking; an unknown noun, "el banco",
+        "Madrid", "la embajada", is someone else); and whether every word is known to the business."""
         found: list[tuple[str, ...]] = []
         foreign = False
+        all_known = True
         for word in content_words(text):
             tokens = terms_of(word)
             if not any(t in self.vocabulary for t in tokens):
@@ -228,8 +229,10 @@ class KnowledgeIndex:
                 tokens = terms_of(self._correct(_without_diminutive(word)))
             if tuple(tokens) not in found:
                 found.append(tuple(tokens))
-            foreign = foreign or (self._unknown(tuple(tokens)) and not looks_like_verb(word))
-        return found, foreign
+            if self._unknown(tuple(tokens)):
+                all_known = False
+                foreign = foreign or not looks_like_verb(word)
+        return found, foreign, all_known
 
     def _unknown(self, word: tuple[str, ...]) -> bool:
         """A word neither the index, the business's own description nor everyday business talk has."""
@@ -242,15 +245,17 @@ class KnowledgeIndex:
             return UNKNOWN_WEIGHT * self._rarest
         return max(known)
 
-    def _coverage(self, words: list[tuple[str, ...]], position: int, *, foreign: bool) -> tuple[float, float]:
+    def _coverage(
+        self, words: list[tuple[str, ...]], position: int, *, foreign: bool, all_known: bool
+    ) -> tuple[float, float]:
         """The weight of the question's words this document has (a word in its question counts fully)
-        and the part of it that names a subject rather than asks a price (`foreign`: see `_query`)."""
+        and the part of it that names a subject rather than asks a price (`foreign`, `all_known`: `_query`)."""
         asked, present = self._asked[position], self._terms[position]
         covered = evidence = 0.0
         on_topic = self._documents[position][0] is not None  # an entry, or a fact asked about
         # Everything the customer said is something this business talks about: a word found only in an answer
         # ("¿precio de las uñas?", uñas in the manicure's prices) says more than beside a word we never saw.
-        answer_only = ANSWER_ONLY if foreign else ANSWER_ONLY_ALL_KNOWN
+        answer_only = ANSWER_ONLY_ALL_KNOWN if all_known else ANSWER_ONLY
         subject = False
         for word in words:
             if any(t in asked for t in word):
@@ -274,7 +279,7 @@ class KnowledgeIndex:
 
     def rank(self, text: str, *, limit: int = 5) -> list[Match]:
         """Entries and facts that share a term with `text`, best first."""
-        words, foreign = self._query(text)
+        words, foreign, all_known = self._query(text)
         known = [t for word in words for t in word if t in self.vocabulary]
         if not known or self._bm25 is None:
             return []
@@ -285,7 +290,7 @@ class KnowledgeIndex:
             if scores[position] <= 0:
                 break
             item, fact = self._documents[position]
-            covered, evidence = self._coverage(words, position, foreign=foreign)
+            covered, evidence = self._coverage(words, position, foreign=foreign, all_known=all_known)
             confidence = covered / total if evidence >= MIN_EVIDENCE * self._rarest else 0.0
             matches.append(Match(item=item, fact=fact, score=float(scores[position]), confidence=round(confidence, 4)))
         return matches
