@@ -96,13 +96,19 @@ def stack_env() -> dict[str, str]:
 
 
 @pytest.fixture
+def stack_worker() -> dict:
+    """Options for `crm.processes.worker_command` of the `stack` worker; a test module overrides it."""
+    return {}
+
+
+@pytest.fixture
 def stack_logs(tmp_path):
     """Where `stack` writes each process's output: {"web": path, "worker": path}."""
     return {"web": tmp_path / "web.log", "worker": tmp_path / "worker.log"}
 
 
 @pytest.fixture
-def stack(transactional_db, tmp_path, stack_env, stack_logs):
+def stack(transactional_db, tmp_path, stack_env, stack_logs, stack_worker):
     """The product as in production: gunicorn and a Celery worker on Redis, as separate processes,
     on the test database (PostgreSQL only: they must share it) and a private Redis db.
 
@@ -134,7 +140,10 @@ def stack(transactional_db, tmp_path, stack_env, stack_logs):
         "PYTHONUNBUFFERED": "1",
         **stack_env,
     }
-    commands = {"web": processes.gunicorn_command(port, log_level="info"), "worker": processes.worker_command()}
+    commands = {
+        "web": processes.gunicorn_command(port, log_level="info"),
+        "worker": processes.worker_command(**stack_worker),
+    }
     logs = {name: stack_logs[name].open("w") for name in commands}
     running = [
         subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env, stdout=logs[name], stderr=subprocess.STDOUT)

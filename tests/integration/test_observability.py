@@ -1,4 +1,4 @@
-"""Logs and metrics of the product as it runs in production: gunicorn and a Celery worker as separate processes.
+"""Logs and metrics of the product as it runs in production: gunicorn (two workers) and a prefork Celery worker.
 
 A signed webhook goes to gunicorn with an `X-Request-ID`; the worker stores the message and answers it
 through the sandbox. The JSON log lines of both processes carry the request id, client, number, wamid and
@@ -40,6 +40,12 @@ def stack_env() -> dict[str, str]:
         "OPENAI_BASE_URL": dead_ai,
         "OPENAI_MAX_RETRIES": "0",
     }
+
+
+@pytest.fixture
+def stack_worker() -> dict:
+    """Celery's prefork pool: the worker's children are processes of their own, each counting into Redis."""
+    return {"pool": "prefork", "concurrency": 2}
 
 
 def json_lines(path) -> list[dict]:
