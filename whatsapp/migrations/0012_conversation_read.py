@@ -43,7 +43,7 @@ def people_marks_to_team(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("tenants", "0007_invitation"),
-        ("whatsapp", "0010_answer_sweep_schedule"),
+        ("whatsapp", "0011_message_next_attempt_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
