@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from whatsapp.models import Contact, Conversation, Message, MessageTemplate, WebhookEvent
+from whatsapp.models import Contact, Conversation, CustomerRequest, Message, MessageTemplate, WebhookEvent
 from whatsapp.services.ownership import hand_back, take_over
 from whatsapp.services.webhooks import webhook_events_replay
 
@@ -133,3 +133,20 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # rows come from Meta
+
+
+@admin.register(CustomerRequest)
+class CustomerRequestAdmin(admin.ModelAdmin):
+    """Read only: statuses change in the portal or the API, through the service that audits them."""
+
+    list_display = ("id", "client", "kind", "status", "contact", "provider", "created_at")
+    list_filter = ("status", "kind", "provider")
+    search_fields = ("contact__profile_name", "contact__wa_id", "client__business_name")
+    list_select_related = ("client", "contact")
+    raw_id_fields = ("contact", "conversation", "source_message")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

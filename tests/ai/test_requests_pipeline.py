@@ -8,6 +8,7 @@ import pytest
 import requests
 from django.core import mail
 
+from ai.intake import request_intent
 from ai.models import Persona
 from sandbox.services import open_window
 from tests.ai.support import inbound, load_faq, recorded_completion, text
@@ -152,3 +153,28 @@ def test_a_tool_call_missing_a_detail_records_nothing(sandbox_live, salon, post_
     assert CustomerRequest.objects.count() == 0
     assert "Registramos" not in reply  # the customer is never told a half-filled request was taken down
     assert not any("request" in email.subject.lower() for email in mail.outbox)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Hola, quiero reservar una mesa para 4", "booking"),
+        ("me gustaría agendar una valoración", "booking"),
+        ("¿me pueden llamar en la tarde?", "callback"),
+        ("llámenme por favor", "callback"),
+        ("quisiera hacer un pedido a domicilio", "order"),
+        ("I'd like to book an appointment", "booking"),
+        ("could you call me back?", "callback"),
+        ("¿Cómo puedo agendar una cita?", None),  # asks how: the booking instructions answer it
+        ("¿tienen parqueadero?", None),
+        ("quiero saber el precio", None),
+    ],
+)
+def test_the_wish_is_recognised_from_the_customers_words(text, kind):
+    assert request_intent(text) == kind
+
+
+def test_an_english_customer_is_guided_in_english(sandbox_live, salon, post_webhook):
+    first = say(post_webhook, salon, "Hi, I would like to book an appointment please")
+
+    assert first == "Happy to help with your booking! I need a few details to take it down. Please tell me: Nombre"

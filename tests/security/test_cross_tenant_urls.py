@@ -141,6 +141,15 @@ def webhook_delivery(a: Tenant) -> dict[str, str]:
     return {**values, "delivery_id": str(delivery_id)}
 
 
+def customer_request(a: Tenant) -> dict[str, str]:
+    from tests.factories import CustomerRequestFactory
+
+    created = CustomerRequestFactory(
+        conversation=a.conversation, details=[{"field": "nombre", "label": "Nombre", "value": a.marker}]
+    )
+    return {"request_id": str(created.pk)}
+
+
 WEBHOOK_EDIT = {"url": "https://example.com/b", "events": ["message.sent"], "description": "B"}
 SEND = {"text": "hola desde B"}
 ALL = METHODS
@@ -160,6 +169,7 @@ CASES: dict[str, Case] = {
     "portal:unmark-converted": Case(conversation, ("POST",)),
     "portal:knowledge-edit": Case(entry, ("GET", "POST"), data={"question": "¿B?", "answer": "B"}),
     "portal:knowledge-delete": Case(entry, ("POST",)),
+    "portal:request-status": Case(customer_request, ("POST",), data={"status": "cancelled"}),
     "portal:number-qr": Case(lambda a: {"number_id": str(a.number.pk)}, ("GET",)),
     "portal:api-key-revoke": Case(lambda a: {"key_id": str(a.api_key.pk)}, ("POST",)),
     "portal:invitation-revoke": Case(invitation, ("POST",)),
@@ -174,6 +184,7 @@ CASES: dict[str, Case] = {
         entry, ("GET", "PUT", "PATCH", "DELETE"), API_CALLERS, {"question": "¿B?", "answer": "B"}, api=True
     ),
     "api-v1-conversation": Case(conversation, ("GET",), API_CALLERS, api=True),
+    "api-v1-request": Case(customer_request, ("GET", "PATCH"), API_CALLERS, {"status": "cancelled"}, api=True),
     "api-v1-webhook": Case(webhook, ("GET", "PATCH", "DELETE"), API_CALLERS, WEBHOOK_EDIT, api=True),
     "api-v1-webhook-rotate-secret": Case(webhook, ("POST",), API_CALLERS, api=True),
     "api-v1-webhook-deliveries": Case(webhook, ("GET",), API_CALLERS, api=True),
