@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from audit.services import audit_record, snapshot
-from core import metrics
+from core import logcontext, metrics
 from core.exceptions import ApplicationError
 from core.mail import header_text
 from core.queue import enqueue, enqueue_on_commit
@@ -306,6 +306,11 @@ def delivery_attempt(delivery_id: int, *, now: datetime | None = None) -> Webhoo
     if not _claim(delivery_id, now):
         return None
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    with logcontext.bind(client_id=delivery.client_id):
+        return _attempt(delivery, now)
+
+
+def _attempt(delivery: WebhookDelivery, now: datetime) -> WebhookDelivery:
     endpoint = delivery.endpoint
     if not endpoint.is_enabled:
         _finish(delivery, status=Status.FAILED, now=now, error="The endpoint is disabled.")

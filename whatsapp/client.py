@@ -240,6 +240,13 @@ class GraphClient:
     def download_media(self, media_id: str) -> tuple[bytes, str]:
         """The bytes and MIME type of a media id (inbound photos, uploads); the URL needs the token too."""
         info = self.get_media(media_id)
+        try:
+            return self._download(info)
+        except GraphError as error:
+            metrics.GRAPH_ERRORS.inc(code=graph_error_label(error))
+            raise
+
+    def _download(self, info: dict[str, Any]) -> tuple[bytes, str]:
         headers = {"Authorization": f"Bearer {self.token}"}
         try:
             response = _session.get(info["url"], headers=headers, timeout=self.timeout)

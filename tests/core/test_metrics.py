@@ -84,3 +84,19 @@ def test_the_sample_dashboard_names_only_metrics_we_export():
     bare = {next((n.removesuffix(s) for s in suffixes if n.endswith(s)), n) for n in used}
     assert bare <= exported, bare - exported
     assert {"crm_webhook_requests", "crm_queue_length", "crm_graph_errors", "crm_ai_provider_seconds"} <= bare
+
+
+def test_graph_errors_are_counted_by_metas_code(counts, client, number, sandbox_live):
+    from whatsapp.client import GraphClient
+    from whatsapp.errors import GraphError
+
+    fault = {"phone_number_id": number.phone_number_id, "fail_next": 2, "error_code": 131000}
+    assert client.post("/sandbox/api/faults", fault, content_type="application/json").status_code in (200, 201)
+    for _ in range(2):
+        with pytest.raises(GraphError):
+            GraphClient.for_number(number).get_phone_number(number.phone_number_id)
+    with pytest.raises(GraphError):
+        GraphClient("EAAG-never-issued").get_phone_number(number.phone_number_id)
+    found = samples(client)
+    assert found[("crm_graph_errors_total", (("code", "131000"),))] == 2
+    assert found[("crm_graph_errors_total", (("code", "190"),))] == 1
