@@ -14,6 +14,7 @@ from django.db import connection, transaction
 
 from ai.costs import estimate_cost
 from ai.greetings import is_click_to_chat_text
+from ai.intake import MAX_FIELDS
 from ai.knowledge_csv import knowledge_csv_parse
 from ai.models import AiReplyLog, KnowledgeEntry, Persona
 from ai.replies import ReplyDraft, generate_reply
@@ -111,6 +112,8 @@ def persona_update(*, client: Client, data: dict[str, Any]) -> Persona:
         errors.setdefault("greeting", []).append(
             "The welcome is the assistant's answer; it cannot be the customer's click-to-chat text."
         )
+    if len([line for line in persona.request_fields.splitlines() if line.strip()]) > MAX_FIELDS:
+        errors.setdefault("request_fields", []).append(f"At most {MAX_FIELDS} details, one per line.")
     if errors:
         raise ApplicationError("The persona has invalid fields.", code="validation_error", details=errors)
     persona.save()

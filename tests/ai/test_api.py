@@ -52,6 +52,8 @@ def test_persona_defaults_then_put_updates_only_given_fields(api_for, client_a):
         {"enabled": "maybe"},
         {"business_description": "x" * 4001},
         {"tone": None},
+        {"request_fields": "x" * 4001},
+        {"request_fields": "\n".join(f"Dato {n}" for n in range(9))},
     ],
 )
 def test_bad_persona_input_is_a_400_and_changes_nothing(api_for, client_a, payload):
@@ -61,6 +63,16 @@ def test_bad_persona_input_is_a_400_and_changes_nothing(api_for, client_a, paylo
 
     assert set(payload) <= set(error["details"])
     assert not Persona.objects.filter(client=client_a).exists()
+
+
+def test_the_details_a_request_needs_have_a_default_and_can_be_changed(api_for, client_a):
+    api = api_for(client_a)
+    assert api.get("/api/v1/persona").json()["request_fields"] == "Nombre\nServicio o producto\nDía y hora"
+
+    response = api.put("/api/v1/persona", {"request_fields": "Nombre\nDirección\nProducto"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert Persona.objects.get(client=client_a).request_fields == "Nombre\nDirección\nProducto"
 
 
 def test_each_client_edits_only_its_own_persona(api_for, client_a, client_b):
