@@ -17,13 +17,18 @@ from sandbox.accounts import operator_account
 from sandbox.meta import MetaError
 from sandbox.models import SandboxAppSubscription, SandboxBusinessAccount
 
-# The fields docs/operations.md (Meta) tells the operator to subscribe to.
+# The fields docs/meta-setup.md (3. Webhook) tells the operator to subscribe to.
 APP_WEBHOOK_FIELDS = (
     "messages",
     "account_update",
-    "phone_number_quality_update",
     "phone_number_name_update",
+    "phone_number_quality_update",
     "message_template_status_update",
+    "account_alerts",
+    "user_preferences",
+    "business_capability_update",
+    "message_template_quality_update",
+    "template_category_update",
 )
 WABA_OBJECT = "whatsapp_business_account"
 TOKEN_LIFETIME_SECONDS = 5183944  # what the Embedded Signup code exchange says (expires_in)

@@ -37,14 +37,18 @@ GRAPH_VERSIONS: dict[str, date | None] = {
 VERSION_WARNING = timedelta(days=90)
 TOKEN_WARNING = timedelta(days=7)
 REQUIRED_SCOPES = ("whatsapp_business_management", "whatsapp_business_messaging")
-# The webhook fields docs/operations.md (Meta) lists: the ones the product handles.
+# The webhook fields docs/meta-setup.md (3. Webhook) asks for: without these, events the product acts on
+# never arrive; the recommended ones feed the messaging limit and template views.
 WEBHOOK_FIELDS = (
     "messages",
     "account_update",
-    "phone_number_quality_update",
     "phone_number_name_update",
+    "phone_number_quality_update",
     "message_template_status_update",
+    "account_alerts",
+    "user_preferences",
 )
+RECOMMENDED_FIELDS = ("business_capability_update", "message_template_quality_update", "template_category_update")
 NUMBER_FIELDS = ["status", "platform_type", "code_verification_status", "quality_rating", "name_status"]
 REQUIRED_SETTINGS = (
     "WHATSAPP_MASTER_TOKEN",
@@ -221,6 +225,16 @@ def check_app_webhook() -> Iterator[Finding]:
             _("not subscribed to the fields %(fields)s") % {"fields": ", ".join(missing)},
             _("In the App Dashboard, WhatsApp > Configuration > Webhook fields: subscribe to %(fields)s.")
             % {"fields": ", ".join(missing)},
+        )
+    optional = [field for field in RECOMMENDED_FIELDS if field not in fields]
+    if optional:
+        found = False
+        yield Finding(
+            WARN,
+            subject,
+            _("not subscribed to the recommended fields %(fields)s") % {"fields": ", ".join(optional)},
+            _("In the App Dashboard, WhatsApp > Configuration > Webhook fields: subscribe to %(fields)s.")
+            % {"fields": ", ".join(optional)},
         )
     if found:
         yield Finding(OK, subject, _("%(url)s with every field the product handles") % {"url": settings.WEBHOOK_URL})

@@ -91,7 +91,8 @@ def test_each_problem_is_named_with_its_fix_and_the_exit_code_is_1(sandbox_live,
     assert (
         f"[FIX] App webhook: Meta calls {elsewhere}, but this product listens at {sandbox_live}/webhook/whatsapp" in out
     )
-    assert "[FIX] App webhook: not subscribed to the fields phone_number_name_update" in out
+    assert "[FIX] App webhook: not subscribed to the fields phone_number_name_update, account_alerts" in out
+    assert "[WARNING] App webhook: not subscribed to the recommended fields business_capability_update" in out
     assert f"[FIX] WABA {own.waba_id}: the app is not subscribed" in out
     assert f"POST /{own.waba_id}/subscribed_apps" in out
     assert "[OK] WABA 100000000000001: the app is subscribed" in out
