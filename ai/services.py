@@ -157,15 +157,19 @@ def knowledge_import_csv(*, client: Client, data: bytes) -> dict[str, int]:
         fold(question): pk
         for pk, question in KnowledgeEntry.objects.for_client(client).exclude(question="").values_list("id", "question")
     }
-    new, changed = [], {}
+    new: dict[str, KnowledgeEntry] = {}  # by folded question (notes by row): a question twice in the file is one entry
+    changed: dict[int, str] = {}
     for row in rows:
-        pk = existing.get(fold(row.question)) if row.question else None
+        key = fold(row.question) if row.question else f"row {row.number}"
+        pk = existing.get(key)
         if pk is not None:
             changed[pk] = row.answer
+        elif key in new:
+            new[key].answer = row.answer  # the later row wins, as it would on a second import
         else:
-            new.append(KnowledgeEntry(client=client, question=row.question, answer=row.answer))
+            new[key] = KnowledgeEntry(client=client, question=row.question, answer=row.answer)
     with transaction.atomic():
-        KnowledgeEntry.objects.bulk_create(new, batch_size=500)
+        KnowledgeEntry.objects.bulk_create(new.values(), batch_size=500)
         for entry in KnowledgeEntry.objects.for_client(client).filter(pk__in=changed).select_for_update():
             if entry.answer != changed[entry.pk]:
                 entry.answer = changed[entry.pk]

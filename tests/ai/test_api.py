@@ -187,3 +187,22 @@ def test_preview_sees_knowledge_edits_at_once(api_for, client_a):
     assert api.post("/api/v1/assistant/preview", {"message": "hacen domicilio?"}, format="json").json()["reply"] == (
         "Sí, por $5.000."
     )
+
+
+def test_a_note_may_be_long_but_a_faq_answer_fits_one_message(api_for, client_a):
+    api = api_for(client_a)
+    long_note = "Párrafo sobre nuestras políticas. " * 400  # about 13 600 characters
+    assert api.post("/api/v1/knowledge", {"answer": long_note}, format="json").status_code == 201
+
+    error = assert_error(
+        api.post("/api/v1/knowledge", {"question": "¿Políticas?", "answer": long_note}, format="json"),
+        400,
+        "validation_error",
+    )
+    assert "answer" in error["details"]
+    note = KnowledgeEntry.objects.get(client=client_a)
+    # Giving the note a question makes it a FAQ entry: its answer must then fit one message too.
+    response = api.patch(f"/api/v1/knowledge/{note.pk}", {"question": "¿Políticas?"}, format="json")
+    assert_error(response, 400, "validation_error")
+    note.refresh_from_db()
+    assert note.question == ""

@@ -145,3 +145,10 @@ def test_import_writes_only_the_callers_base(owner_client, tenant, other):
     before = entries(other)
     upload(owner_client, "question,answer\r\n¿Domicilio?,Sí\r\n")
     assert entries(other) == before
+
+
+def test_a_question_twice_in_the_file_is_one_entry_with_the_later_answer(owner_client, tenant):
+    body = 'question,answer\r\n¿Domicilio?,No\r\n¿DOMICILIO?,"Sí, gratis"\r\n,Nota uno\r\n,Nota uno\r\n'
+    assert upload(owner_client, body).status_code == 302
+    added = entries(tenant)[1:]
+    assert added == [("¿Domicilio?", "Sí, gratis"), ("", "Nota uno"), ("", "Nota uno")]
