@@ -121,6 +121,8 @@ class RequestFilterForm(forms.Form):
     created_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    # One conversation's requests (the thread's "See them" link).
+    conversation = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean(self):
         cleaned = super().clean()

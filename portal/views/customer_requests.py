@@ -34,6 +34,7 @@ def requests_list(request: HttpRequest, portal: PortalContext) -> HttpResponse:
         status=filters.get("status") or None,
         created_from=filters.get("created_from"),
         created_to=filters.get("created_to"),
+        conversation_id=filters.get("conversation"),
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for item in page:

@@ -69,6 +69,9 @@ def _thread_messages(portal: PortalContext, conversation) -> list[dict]:
     return rows
 
 
+THREAD_REQUESTS = 5
+
+
 def _thread_page(request, portal, conversation, *, text_form=None, template_form=None, status=200) -> HttpResponse:
     window_open = conversation.window_open()
     conversation_services.mark_read(conversation=conversation, user=request.user)
@@ -79,6 +82,10 @@ def _thread_page(request, portal, conversation, *, text_form=None, template_form
         "side_page": page,
         "conversation": conversation,
         "rows": _thread_messages(portal, conversation),
+        # The customer's latest requests in this conversation (bookings, orders, call backs), to act on.
+        "requests": list(
+            selectors.customer_request_list(client=portal.client, conversation_id=conversation.pk)[:THREAD_REQUESTS]
+        ),
         "window_open": window_open,
         "text_form": text_form or SendTextForm(),
         "template_form": template_form or SendTemplateForm(),

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.factories import CustomerRequestFactory
+from tests.factories import ConversationFactory, CustomerRequestFactory
 from whatsapp.models import CustomerRequest
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +121,18 @@ def test_a_request_counts_as_the_conversion_on_the_operator_dashboard(client, te
     assert metrics["totals"]["requests"] == 1
     page = client.get("/dashboard/").content.decode()
     assert f'<tr data-client="{tenant.client.pk}">' in page and '<td class="requests">1</td>' in page
+
+
+def test_the_thread_shows_its_requests_and_links_to_them(owner_client, tenant, other):
+    mine = make_request(tenant, kind="order")
+    elsewhere = CustomerRequestFactory(conversation=ConversationFactory(number=tenant.number))
+
+    thread = owner_client.get(f"/app/inbox/{tenant.conversation.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert f"Pedido #{mine.pk} · Nueva" in thread
+    assert f"#{elsewhere.pk}" not in thread
+    link = f"/app/requests/?conversation={tenant.conversation.pk}"
+    assert link in thread
+    listed = owner_client.get(link).content.decode()
+    assert f'id="request-{mine.pk}"' in listed and f'id="request-{elsewhere.pk}"' not in listed
+    assert owner_client.get("/app/requests/?conversation=abc").status_code == 400
