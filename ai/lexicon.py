@@ -103,6 +103,9 @@ PHRASES: dict[str, str] = {
     "sin carne": "sincarne",
     "al por mayor": "pormayor",
     "google maps": "googlemaps",
+    "donde dejar": "parquear",
+    "donde puedo dejar": "parquear",
+    "donde dejo": "parquear",
     "por mayor": "pormayor",
 }
 
@@ -113,7 +116,7 @@ GENERIC_WORDS = _w(
     """
     semana semanas fin finde mes dia dias cerca cercano cercana whatsapp chat mensaje
     tienda almacen negocio local sede sucursal oficina establecimiento fisica fisico punto venta ustedes
-    consultorio clinica restaurante salon peluqueria spa
+    consultorio clinica restaurante salon peluqueria spa cocina
     exacta exactamente bien
     """
 )
