@@ -24,10 +24,10 @@ def _allowance(number: WhatsAppNumber, month: date, period: UsagePeriod | None) 
     return number.monthly_allowance
 
 
-def service_messages_used(number_ref: str) -> Subquery:
-    """This month's service messages of the number `number_ref` names (an OuterRef path): for a caller that
-    reads them in its own query (the reply task loads its message, number and usage in one)."""
-    this_month = UsagePeriod.objects.filter(number_id=OuterRef(number_ref), month=month_start())
+def service_messages_used(number_ref: str, *, month: date | None = None) -> Subquery:
+    """This month's (or `month`'s) service messages of the number `number_ref` names (an OuterRef path): for
+    a caller that reads them in its own query (the reply task loads its message, number and usage in one)."""
+    this_month = UsagePeriod.objects.filter(number_id=OuterRef(number_ref), month=month or month_start())
     return Subquery(this_month.values("service_messages")[:1])
 
 

@@ -10,7 +10,7 @@ arrives while the provider is thinking cancels this reply and its own run answer
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
@@ -21,8 +21,10 @@ from ai.providers.base import ChatTurn
 from ai.replies import ReplyDraft, acknowledge_non_text, answer_language, generate_reply
 from ai.selectors import persona_for
 from ai.services import reply_log_cte, reply_log_record
+from billing.months import month_start
 from billing.selectors import ai_may_reply, service_messages_used
 from core import logcontext
+from core.compiled import CompiledSelect
 from core.sql import insert_columns, insert_params, select_list
 from whatsapp.client import GraphClient
 from whatsapp.errors import GraphError
@@ -93,7 +95,11 @@ def _answer_loaded(inbound: Message) -> Message | None:
 def load_inbound(message_id: int) -> Message | None:
     """The inbound message with everything the decision reads, in one query: its conversation, number,
     client, persona and contact; whether it is superseded or answered; how far the conversation is answered;
-    the number's usage this month."""
+    the number's usage this month. The query is compiled once per thread (core.compiled)."""
+    return _INBOUND_WITH_CONTEXT.first(message_id, month_start())
+
+
+def _inbound_with_context(message_id: int, month: date) -> QuerySet[Message]:
     return (
         Message.objects.select_related("conversation__number__client__persona", "conversation__contact")
         .filter(pk=message_id, direction=Message.Direction.INBOUND)
@@ -101,9 +107,9 @@ def load_inbound(message_id: int) -> Message | None:
             superseded_or_answered=Exists(_later_or_reply(OuterRef("pk"), OuterRef("conversation_id"), answered=True)),
             replied_up_to=_outbound_max("reply_to_id", reply_to__isnull=False),
             spoken_up_to=_outbound_max("pk", reply_to__isnull=True),
-            service_used=service_messages_used("conversation__number_id"),
+            service_used=service_messages_used("conversation__number_id", month=month),
         )
-        .first()
+        .order_by("pk")[:1]
     )
 
 
@@ -121,6 +127,9 @@ def _later_or_reply(inbound_id, conversation_id, *, answered: bool) -> QuerySet[
     if answered:
         later |= Q(reply_to_id=inbound_id, sent_by=Message.SentBy.AI)
     return Message.objects.filter(later, conversation_id=conversation_id)
+
+
+_INBOUND_WITH_CONTEXT = CompiledSelect(_inbound_with_context, -1, date(1, 1, 1))
 
 
 def show_typing(*, number, inbound: Message) -> None:

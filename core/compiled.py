@@ -1,0 +1,103 @@
+"""Querysets compiled once per process, for the hot reads whose shape never changes, only their values.
+
+Turning a queryset into SQL is Python work that grows with its joins and subqueries: the reply task's
+read of a message with its conversation, number, client, persona and contact plus four subqueries took
+about 10 ms to compile and build, against 0.5 ms for PostgreSQL to run it. `CompiledSelect` builds the
+queryset once with placeholder values, keeps its SQL and the compiler's column layout, and for each call
+runs that SQL with the real values and builds the instances exactly as the ORM's own iterator does
+(related objects cached, annotations set, database converters applied).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    slots: tuple[tuple[int, Callable[[Any], Any]], ...]  # (parameter position, how the backend adapted it)
+    compiler: Any
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+class CompiledSelect(Generic[M]):
+    """`build(*args)` → a queryset of model instances; `first(*args)` runs it as compiled on first use.
+
+    `placeholders` are one value per argument that no caller passes, of the argument's type (an id
+    of -1, the date 0001-01-01). Each must reach the SQL as exactly one parameter (a filter value, not a
+    table or column), as itself or as its text (SQLite's dates), so a call only swaps the values.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet[M]], *placeholders: Any) -> None:
+        self._build = build
+        self._placeholders = placeholders
+        # Per thread: a compiler holds its thread's database connection (it applies the converters).
+        self._local = threading.local()
+
+    def _compile(self, using: str) -> _Compiled:
+        compiled: dict[str, _Compiled] = self._local.__dict__.setdefault("by_alias", {})
+        if using not in compiled:
+            compiler = self._build(*self._placeholders).query.get_compiler(using=using)
+            sql, params = compiler.as_sql()
+            slots = tuple(_slot(params, placeholder) for placeholder in self._placeholders)
+            compiled[using] = _Compiled(sql, tuple(params), slots, compiler)
+        return compiled[using]
+
+    def all(self, *args: Any, using: str = "default") -> list[M]:
+        compiled = self._compile(using)
+        params = list(compiled.params)
+        for (position, adapt), value in zip(compiled.slots, args, strict=True):
+            params[position] = adapt(value)
+        with connections[using].cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        return _instances(compiled.compiler, [rows], using)
+
+    def first(self, *args: Any, using: str = "default") -> M | None:
+        found = self.all(*args, using=using)
+        return found[0] if found else None
+
+
+def _slot(params: tuple[Any, ...] | list[Any], placeholder: Any) -> tuple[int, Callable[[Any], Any]]:
+    """Where `placeholder` sits among the compiled parameters, and how the backend turned it into one
+    (unchanged or wrapped, e.g. psycopg's Int2, for PostgreSQL; as text for SQLite's dates)."""
+    for adapt in (_identity, str):
+        wanted = adapt(placeholder)
+        found = [i for i, value in enumerate(params) if not isinstance(value, bool) and value == wanted]
+        if len(found) == 1:
+            return found[0], adapt
+        if found:
+            raise ValueError(f"placeholder {placeholder!r} appears {len(found)} times among the parameters")
+    raise ValueError(f"placeholder {placeholder!r} is not among the parameters")
+
+
+def _instances(compiler: Any, results: list[list[tuple]], using: str) -> list[Model]:
+    """Rows → instances, as django.db.models.query.ModelIterable builds them."""
+    select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
+    model_cls = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, using)
+    objects = []
+    for row in compiler.results_iter(results):
+        obj = model_cls.from_db(using, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        for name, position in (annotation_col_map or {}).items():
+            setattr(obj, name, row[position])
+        objects.append(obj)
+    return objects
