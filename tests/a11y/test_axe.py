@@ -1,7 +1,7 @@
 """Issue 12's accessibility pass: axe-core inside the page, in Debian's chromium at phone (390x844) and desktop
 (1366x900) size, finds no serious or critical violation on the onboarding pages, the inbox (desktop split view
-and phone), the team invite and join pages, the password reset pages and the operator's dashboard.
-Screenshots and axe's full reports land in test-artifacts/a11y/."""
+and phone), the team invite and join pages, the password reset pages and the operator's dashboard (with its costs
+and capacity pages and the 404 page). Screenshots and axe's full reports land in test-artifacts/a11y/."""
 
 from __future__ import annotations
 
@@ -158,7 +158,7 @@ def test_password_reset_pages_on_a_phone(live_server, chromium, settings):
     page.context.close()
 
 
-def test_operator_dashboard(live_server, chromium):
+def test_operator_dashboard_and_pages(live_server, chromium):
     make_tenant("Panadería Uno")
     register_client(name="Ana", email="ana@example.com", business_name="Recién Llegada")
     operator = UserFactory(email="op@example.com", username="op@example.com", password=PASSWORD, is_staff=True)
@@ -167,6 +167,11 @@ def test_operator_dashboard(live_server, chromium):
     page.goto(f"{live_server.url}/dashboard/")
     page.wait_for_selector("#clients-table")
     assert_accessible(page, "dashboard-desktop")
+    for path, name in (("/billing/costs/", "costs"), ("/onboarding/capacity/", "capacity")):  # the same layout
+        assert page.goto(f"{live_server.url}{path}").status == 200
+        assert_accessible(page, f"operator-{name}-desktop")
+    assert page.goto(f"{live_server.url}/no-such-page/").status == 404  # the Spanish error page
+    assert_accessible(page, "error-404-desktop")
     page.context.close()
     page = phone_page(chromium, **A11Y_CONTEXT)
     log_in(page, live_server.url, operator.email)
