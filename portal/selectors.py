@@ -16,9 +16,9 @@ from billing.months import billing_tz, day_bounds, local_today, month_start, nex
 from billing.selectors import usage_for_month
 from core.exceptions import NotFoundError
 from tenants.models import ApiKey, Client, Invitation, Membership, WhatsAppNumber
-from whatsapp.models import Conversation, Message
+from whatsapp.models import Conversation, CustomerRequest, Message
 from whatsapp.selectors import approved_templates as waba_approved_templates
-from whatsapp.selectors import conversation_list, number_list, unread_counts
+from whatsapp.selectors import conversation_list, customer_request_counts, number_list, unread_counts
 
 HOME_LIST_SIZE = 5
 
@@ -63,6 +63,8 @@ def home_summary(*, client: Client, user) -> dict[str, Any]:
         "today_count": today.count(),
         "today": conversation_rows(client=client, user=user, conversations=list(today[:HOME_LIST_SIZE])),
         "ai_replies_month": sum(row["ai_replies"] for row in usage.values()),
+        # Requests customers left that nobody has confirmed yet: the next thing to act on after a handoff.
+        "new_requests": customer_request_counts(client=client)[CustomerRequest.Status.NEW],
     }
 
 

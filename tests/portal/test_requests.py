@@ -136,3 +136,15 @@ def test_the_thread_shows_its_requests_and_links_to_them(owner_client, tenant, o
     listed = owner_client.get(link).content.decode()
     assert f'id="request-{mine.pk}"' in listed and f'id="request-{elsewhere.pk}"' not in listed
     assert owner_client.get("/app/requests/?conversation=abc").status_code == 400
+
+
+def test_the_home_page_counts_new_requests(agent_client, tenant, other):
+    make_request(tenant)
+    make_request(tenant, status="confirmed")
+    CustomerRequestFactory(conversation=other.conversation)
+
+    html = agent_client.get("/app/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    start = html.index('id="stat-new-requests"')
+    assert 'href="/app/requests/?status=new"' in html[start - 120 : start]
+    assert "<strong>1</strong><span>solicitudes nuevas</span>" in html[start : start + 200]
