@@ -110,6 +110,8 @@ def _activate(number: WhatsAppNumber, graph: GraphClient) -> WhatsAppNumber:
     except GraphError as exc:
         raise _record_failure(number, error_for_graph(exc, step=step)) from exc
     tenant_services.number_mark_active(number)
+    if number.connection_type == Connection.EMBEDDED:
+        services.pending_waba_clear(client=number.client)  # nothing waits for a number any more
     reservations.reservations_mark_live(number=number)
     enqueue_on_commit("whatsapp.sync_templates", number.pk)  # the template picker reads local rows
     return number
@@ -251,7 +253,7 @@ def resend_code(*, client: Client, method: str = "SMS") -> WhatsAppNumber:
     if not tenant_services.number_claim_resend(number, cooldown=cooldown):
         wait = cooldown - (timezone.now() - number.code_requested_at)
         raise onboarding_error("resend_too_soon", details={"retry_after": max(int(wait.total_seconds()) + 1, 1)})
-    return _send_code(number, GraphClient.for_operator(), method=method)
+    return _send_code(number, GraphClient.for_number(number), method=method)
 
 
 def _claim_attempt(number: WhatsAppNumber) -> int:
@@ -274,7 +276,7 @@ def verify_hosted_number(*, client: Client, code: str) -> WhatsAppNumber:
             raise onboarding_error("number_already_active")
         raise onboarding_error("number_failed" if latest and latest.status == Status.FAILED else "no_pending_number")
     _check_not_expired(number)
-    graph = GraphClient.for_operator()
+    graph = GraphClient.for_number(number)  # the master token, or the client's for a number of its own WABA
     if number.status == Status.CODE_SENT:
         remaining = _claim_attempt(number)
         try:
@@ -371,9 +373,7 @@ def connect_embedded_number(
     tenant_services.number_set_business_token(number, token=graph.token, expires_in=expires_in)
     number.display_name = str(info.get("verified_name") or client.business_name)[:200]
     _save_new_row(number, status=Status.VERIFIED)
-    number = _activate(number, graph)
-    services.pending_waba_clear(client=client)
-    return number
+    return _activate(number, graph)
 
 
 def pick_embedded_number(*, client: Client, phone_number_id: str) -> WhatsAppNumber:
@@ -389,9 +389,45 @@ def pick_embedded_number(*, client: Client, phone_number_id: str) -> WhatsAppNum
     graph = GraphClient(pending.business_token)
     if not pnid or pnid not in {row["id"] for row in waba_phone_numbers(graph, pending.waba_id)}:
         raise onboarding_error("number_not_in_waba")
-    expires_in = None
-    if pending.token_expires_in:  # the seconds left of the token since it was exchanged
-        expires_in = max(int(pending.token_expires_in - (timezone.now() - pending.created_at).total_seconds()), 1)
     return connect_embedded_number(
-        client=client, graph=graph, expires_in=expires_in, waba_id=pending.waba_id, phone_number_id=pnid
+        client=client, graph=graph, expires_in=_token_left(pending), waba_id=pending.waba_id, phone_number_id=pnid
     )
+
+
+def add_embedded_number(*, client: Client, phone_number: str, display_name: str = "") -> WhatsAppNumber:
+    """Add a number to the WABA that Embedded Signup connected without one, with the client's own token, and
+    have Meta send it the 6-digit code; the client then verifies it like a hosted number (verify-whatsapp).
+
+    The number row is written before Meta is asked (it records the failure if Meta refuses); it belongs to the
+    client's WABA, so no place of the operator's portfolio is held.
+    """
+    pending = pending_waba_of(client=client)
+    if pending is None:
+        raise onboarding_error("no_pending_waba")
+    e164, country_code, national = parse_phone_number(phone_number)
+    display_name = (display_name or client.business_name).strip()[:200]
+    number = WhatsAppNumber.objects.filter(phone_number=e164).first()
+    if number is not None and number.client_id != client.pk:
+        raise onboarding_error("number_in_use")
+    if number is not None and number.status in (Status.ACTIVE, Status.SUSPENDED):
+        raise onboarding_error("number_already_active")
+    _abandon_other_attempts(client=client, e164=e164)
+    number = number or WhatsAppNumber(client=client, phone_number=e164)
+    number.phone_number_id, number.waba_id, number.display_name = None, pending.waba_id, display_name
+    number.connection_type = Connection.EMBEDDED
+    tenant_services.number_set_business_token(number, token=pending.business_token, expires_in=_token_left(pending))
+    _save_new_row(number, status=Status.PENDING)
+    graph = GraphClient(pending.business_token)
+    try:
+        added = graph.add_phone_number(pending.waba_id, country_code, national, display_name)
+    except GraphError as exc:
+        raise _record_failure(number, error_for_graph(exc, step="add")) from exc
+    tenant_services.number_set_meta_id(number, phone_number_id=str(added.get("id") or "") or None)
+    return _send_code(number, graph, method="SMS")
+
+
+def _token_left(pending: PendingWabaConnection) -> int | None:
+    """The seconds left of the kept business token since it was exchanged (None: it does not expire)."""
+    if not pending.token_expires_in:
+        return None
+    return max(int(pending.token_expires_in - (timezone.now() - pending.created_at).total_seconds()), 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from ai.models import Persona
@@ -67,10 +68,12 @@ def latest_number(*, client: Client) -> WhatsAppNumber | None:
 
 
 def number_awaiting_code(*, client: Client) -> WhatsAppNumber | None:
-    """The hosted number whose code the client is about to type (or whose registration must be retried)."""
+    """The number whose code the client is about to type: hosted (also when its registration must be retried),
+    or one added to the client's own WABA after Embedded Signup (onboarding.numbers.add_embedded_number)."""
+    hosted = Q(connection_type=WhatsAppNumber.ConnectionType.HOSTED, status__in=[Status.CODE_SENT, Status.VERIFIED])
     return (
         WhatsAppNumber.objects.for_client(client)
-        .filter(connection_type=WhatsAppNumber.ConnectionType.HOSTED, status__in=[Status.CODE_SENT, Status.VERIFIED])
+        .filter(hosted | Q(connection_type=WhatsAppNumber.ConnectionType.EMBEDDED, status=Status.CODE_SENT))
         .order_by("-updated_at", "-id")
         .first()
     )
@@ -88,13 +91,16 @@ def pending_waba_of(*, client: Client) -> PendingWabaConnection | None:
 def onboarding_step(*, client: Client) -> str:
     """Where the client is: add_whatsapp (→ choose_number) → verify_code → describe_business → live."""
     number = latest_number(client=client)
+    embedded = number is not None and number.connection_type == WhatsAppNumber.ConnectionType.EMBEDDED
+    if embedded and number.status == Status.CODE_SENT:
+        return "verify_code"  # a number added to the client's own WABA: its code goes out like a hosted one's
     if (number is None or not number.is_active) and pending_waba_of(client=client) is not None:
         return "choose_number"  # Embedded Signup connected its WABA: the client picks (or adds) the number
     if number is None or number.status in (Status.PENDING, Status.FAILED, Status.DISCONNECTED):
         return "add_whatsapp"
     if number.status in (Status.CODE_SENT, Status.VERIFIED):
         # An Embedded Signup number has no code to type: if it stopped before going live, run the signup again.
-        return "add_whatsapp" if number.connection_type == WhatsAppNumber.ConnectionType.EMBEDDED else "verify_code"
+        return "add_whatsapp" if embedded else "verify_code"
     if not business_described(client=client):
         return "describe_business"
     return "live"

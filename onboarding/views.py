@@ -237,21 +237,27 @@ def _setup_qr_response(setup_code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @onboarding_page
 def choose_number(request: HttpRequest, client) -> HttpResponse:
-    """Embedded Signup connected the client's WABA without a single number: pick one of its numbers."""
+    """Embedded Signup connected the client's WABA without a single number: pick one of its numbers, or add one
+    (Meta then sends it the 6-digit code, typed on the verify step)."""
     pending = selectors.pending_waba_of(client=client)
     if pending is None:
         return _home()
-    form = ChooseNumberForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            numbers.pick_embedded_number(client=client, phone_number_id=form.cleaned_data["phone_number_id"])
-        except OnboardingError as exc:
-            form.add_error(None, exc.message)
-        else:
+    adding = request.method == "POST" and "add" in request.POST
+    form = ChooseNumberForm(request.POST if request.method == "POST" and not adding else None)
+    add_form = HostedNumberForm(request.POST if adding else None, initial={"display_name": client.business_name})
+    try:
+        if adding and add_form.is_valid():
+            numbers.add_embedded_number(client=client, **add_form.cleaned_data)
             return _home()
+        if form.is_bound and form.is_valid():
+            numbers.pick_embedded_number(client=client, phone_number_id=form.cleaned_data["phone_number_id"])
+            return _home()
+    except OnboardingError as exc:
+        (add_form if adding else form).add_error(None, exc.message)
     status = 400 if request.method == "POST" else 200
     # Shown where the code step sits for hosted numbers: the second step of connecting.
-    return _page(request, "choose_number.html", client, "verify_code", form=form, pending=pending, status=status)
+    context = {"form": form, "add_form": add_form, "pending": pending, "status": status}
+    return _page(request, "choose_number.html", client, "verify_code", **context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -194,16 +194,29 @@ class EmbeddedSignupApi(SetupCodeApi):
 
 
 class EmbeddedNumberApi(SetupCodeApi):
-    """Pick the number of the WABA that Embedded Signup connected without one (see `choose_number`)."""
+    """The number of the WABA that Embedded Signup connected without one (see `choose_number`): pick one of its
+    numbers (`phone_number_id` → 200, live) or add one (`phone_number` → 202 code_sent, then verify-whatsapp)."""
 
     class InputSerializer(serializers.Serializer):
         setup_code = serializers.CharField(max_length=128, required=False, allow_blank=True)
-        phone_number_id = serializers.CharField(max_length=64)
+        phone_number_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+        phone_number = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+        display_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses=responses(200, ACTIVE_SCHEMA))
+        def validate(self, attrs):
+            if bool(attrs["phone_number_id"]) == bool(attrs["phone_number"]):
+                raise serializers.ValidationError("Give phone_number_id (pick a number) or phone_number (add one).")
+            return attrs
+
+    @extend_schema(request=InputSerializer, responses={**responses(200, ACTIVE_SCHEMA), 202: CODE_SENT_SCHEMA})
     def post(self, request):
         data = self.validated(self.InputSerializer, request.data)
         client = self.onboarding_client(data)
+        if data["phone_number"]:
+            number = numbers.add_embedded_number(
+                client=client, phone_number=data["phone_number"], display_name=data["display_name"]
+            )
+            return code_sent_response(number)
         number = numbers.pick_embedded_number(client=client, phone_number_id=data["phone_number_id"])
         return Response(numbers.activation_result(number))
 

@@ -130,3 +130,62 @@ def test_a_waba_without_numbers_says_how_to_add_one(api, client):
     client.get(f"/onboarding/{signup['setup_code']}/")
     page = client.get("/onboarding/number/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert 'id="waba-has-no-number"' in page and 'id="connect-again"' in page
+
+
+def empty_waba_finish(api, setup_code: str) -> dict:
+    popup = api.embedded_popup("Panadería Ana", new_phone())
+    SandboxPhoneNumber.objects.filter(phone_number_id=popup["phone_number_id"]).delete()
+    assert finish_without_number(api, setup_code, popup).status_code == 202
+    return popup
+
+
+def test_the_client_adds_a_number_to_its_own_waba_and_verifies_it(api):
+    signup = api.register()
+    popup = empty_waba_finish(api, signup["setup_code"])
+    phone = new_phone()
+
+    added = api.post("/api/clients/embedded-signup/number", {"setup_code": signup["setup_code"], "phone_number": phone})
+    assert added.status_code == 202, added.text
+    assert (added.json()["status"], added.json()["next_step"]) == ("code_sent", "verify_code")
+    twin = SandboxPhoneNumber.objects.get(display_phone_number=phone.lstrip("+"))
+    assert twin.account.waba_id == popup["waba_id"]  # the client's own WABA, not the operator's
+    assert api.status(signup["setup_code"])["next_step"] == "verify_code"
+
+    verified = api.verify(signup["setup_code"], api.otp(phone))
+    assert verified.status_code == 200, verified.text
+    number = WhatsAppNumber.objects.get(phone_number=phone)
+    assert (number.connection_type, number.waba_id, number.status) == ("embedded", popup["waba_id"], "active")
+    assert number.phone_number_id == twin.phone_number_id and number.business_token == twin.account.access_token
+    assert not PendingWabaConnection.objects.filter(client_id=signup["client_id"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"phone_number": "12"}, 400, "invalid_phone_number"),
+        ({}, 400, None),
+        ({"phone_number": "+573001234567", "phone_number_id": "1"}, 400, None),
+    ],
+)
+def test_a_bad_number_to_add_is_refused_and_nothing_is_written(api, body, status, code):
+    signup = api.register()
+    popup = empty_waba_finish(api, signup["setup_code"])
+    answer = api.post("/api/clients/embedded-signup/number", {"setup_code": signup["setup_code"], **body})
+    assert answer.status_code == status, answer.text
+    assert code is None or answer.json()["error"]["code"] == code
+    assert not WhatsAppNumber.objects.filter(client_id=signup["client_id"]).exists()
+    assert not SandboxPhoneNumber.objects.filter(account__waba_id=popup["waba_id"]).exists()
+
+
+def test_the_onboarding_page_adds_a_number_then_asks_for_its_code(api, client):
+    signup = api.register()
+    empty_waba_finish(api, signup["setup_code"])
+    client.get(f"/onboarding/{signup['setup_code']}/")
+    refused = client.post("/onboarding/number/", {"add": "1", "phone_number": "12"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert refused.status_code == 400 and 'id="add-number-form"' in refused.content.decode()
+    phone = new_phone()
+    done = client.post("/onboarding/number/", {"add": "1", "phone_number": phone, "display_name": "Panadería Ana"})
+    assert done.status_code == 302
+    verify = client.get("/onboarding/", HTTP_ACCEPT_LANGUAGE="es")
+    assert verify.status_code == 200 and 'name="code"' in verify.content.decode()
+    assert WhatsAppNumber.objects.get(phone_number=phone).status == "code_sent"
