@@ -10,6 +10,8 @@ MESSAGE_STATUS = "message.status"
 CONVERSATION_HANDOFF = "conversation.handoff"
 CONVERSATION_TAKEN_OVER = "conversation.taken_over"
 USAGE_THRESHOLD = "usage.threshold"
+REQUEST_CREATED = "request.created"
+REQUEST_STATUS = "request.status"
 
 EVENT_CHOICES = [
     (MESSAGE_RECEIVED, _("A customer's message arrived")),
@@ -18,5 +20,7 @@ EVENT_CHOICES = [
     (CONVERSATION_HANDOFF, _("The assistant handed a conversation to people")),
     (CONVERSATION_TAKEN_OVER, _("A person took a conversation over")),
     (USAGE_THRESHOLD, _("A number used 80 % or 100 % of its free messages")),
+    (REQUEST_CREATED, _("A customer made a request (booking, order, call back)")),
+    (REQUEST_STATUS, _("A request was confirmed, done or cancelled")),
 ]
 EVENTS = frozenset(name for name, _label in EVENT_CHOICES)

@@ -20,6 +20,8 @@ from integrations import events, subscriptions
 from whatsapp.signals import (
     conversation_handed_off,
     conversation_taken_over,
+    customer_request_recorded,
+    customer_request_status_changed,
     inbound_message_recorded,
     message_statuses_applied,
     outbound_message_sent,
@@ -79,9 +81,20 @@ def _usage_alert(sender, instance, created=False, raw=False, **kwargs) -> None:
         emit([(instance.client_id, events.USAGE_THRESHOLD, {"alert_id": instance.pk, "at": _iso(instance.created_at)})])
 
 
+def _request_recorded(sender, request, **kwargs) -> None:
+    emit([(request.client_id, events.REQUEST_CREATED, {"request_id": request.pk, "at": _iso(request.created_at)})])
+
+
+def _request_status(sender, request, previous="", **kwargs) -> None:
+    ref = {"request_id": request.pk, "previous": previous, "at": _iso(request.status_changed_at)}
+    emit([(request.client_id, events.REQUEST_STATUS, ref)])
+
+
 inbound_message_recorded.connect(_received, dispatch_uid="integrations.message_received")
 outbound_message_sent.connect(_sent, dispatch_uid="integrations.message_sent")
 message_statuses_applied.connect(_statuses, dispatch_uid="integrations.message_status")
 conversation_handed_off.connect(_handed_off, dispatch_uid="integrations.conversation_handoff")
 conversation_taken_over.connect(_taken_over, dispatch_uid="integrations.conversation_taken_over")
+customer_request_recorded.connect(_request_recorded, dispatch_uid="integrations.request_created")
+customer_request_status_changed.connect(_request_status, dispatch_uid="integrations.request_status")
 post_save.connect(_usage_alert, sender=UsageAlert, dispatch_uid="integrations.usage_threshold")

@@ -9,8 +9,9 @@ from typing import Any
 
 from billing.models import UsageAlert
 from integrations import events
+from whatsapp.api.customer_requests import RequestOutputSerializer
 from whatsapp.api.serializers import ConversationOutputSerializer, MessageOutputSerializer
-from whatsapp.models import Conversation, Message
+from whatsapp.models import Conversation, CustomerRequest, Message
 
 
 def _conversation(conversation: Conversation) -> dict[str, Any]:
@@ -40,6 +41,18 @@ def _conversation_data(client_id: int, conversation_id: Any) -> dict[str, Any] |
     return None if conversation is None else {"conversation": _conversation(conversation)}
 
 
+def _request_data(client_id: int, event: str, ref: dict[str, Any]) -> dict[str, Any] | None:
+    request = (
+        CustomerRequest.objects.for_client(client_id).select_related("contact").filter(pk=ref.get("request_id")).first()
+    )
+    if request is None:
+        return None
+    data: dict[str, Any] = {"request": RequestOutputSerializer(request).data}
+    if event == events.REQUEST_STATUS:
+        data.update(previous_status=ref.get("previous", ""), status_at=ref.get("at"))
+    return data
+
+
 def build(client_id: int, event: str, ref: dict[str, Any]) -> dict[str, Any] | None:
     """The event's `data`, or None when what it names is gone (or not this client's)."""
     if event in (events.MESSAGE_RECEIVED, events.MESSAGE_SENT):
@@ -59,6 +72,8 @@ def build(client_id: int, event: str, ref: dict[str, Any]) -> dict[str, Any] | N
         if data is not None:
             data["taken_over_by"] = ref.get("by", "")
         return data
+    if event in (events.REQUEST_CREATED, events.REQUEST_STATUS):
+        return _request_data(client_id, event, ref)
     if event == events.USAGE_THRESHOLD:
         alert = UsageAlert.objects.for_client(client_id).select_related("number").filter(pk=ref.get("alert_id")).first()
         if alert is None:

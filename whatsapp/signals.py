@@ -24,3 +24,8 @@ message_statuses_applied = Signal()
 # `hand_off` (the AI asked, quota, window) or `take_over` (a person took it, `user` also given).
 conversation_handed_off = Signal()
 conversation_taken_over = Signal()
+
+# Sent when a customer's request (booking, order, call back) was recorded, with `request` (CustomerRequest),
+# and when people moved it to another status, with `request` and `previous` (str: the status it had).
+customer_request_recorded = Signal()
+customer_request_status_changed = Signal()

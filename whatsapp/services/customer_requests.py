@@ -17,6 +17,7 @@ from core.exceptions import ApplicationError
 from core.queue import enqueue_on_commit
 from whatsapp.models import Conversation, CustomerRequest, Message
 from whatsapp.services.ownership import conversation_to_notify, conversation_url, email_owners
+from whatsapp.signals import customer_request_recorded, customer_request_status_changed
 
 Status = CustomerRequest.Status
 
@@ -53,6 +54,7 @@ def request_record(
     )
     Conversation.objects.filter(pk=conversation.pk, converted_at__isnull=True).update(converted_at=request.created_at)
     enqueue_on_commit("whatsapp.notify_request", request.pk)  # an e-mail never holds up the reply
+    customer_request_recorded.send(sender=CustomerRequest, request=request)
     return request
 
 
@@ -89,6 +91,7 @@ def request_set_status(*, request: CustomerRequest, status: str, user=None) -> C
         after={"status": status},
         actor=user if user is not None else "current",
     )
+    customer_request_status_changed.send(sender=CustomerRequest, request=request, previous=before)
     return request
 
 
