@@ -195,7 +195,16 @@ def test_agents_may_not_export_or_erase(number, customer):
     api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=agent)}")
     assert_error(api.get(f"/api/v1/contacts/{customer.pk}/export"), 403, "permission_denied")
     assert_error(api.post(f"/api/v1/contacts/{customer.pk}/erase"), 403, "permission_denied")
+    assert_error(api.delete(f"/api/v1/contacts/{customer.pk}"), 403, "permission_denied")
+    assert api.get(f"/api/v1/contacts/{customer.pk}").json()["profile_name"] == NAME  # reading is for everyone
     assert Contact.objects.get(pk=customer.pk).erased_at is None
+
+
+def test_delete_on_the_contact_erases_it_too(number, customer):
+    response = key_api(number.client).delete(f"/api/v1/contacts/{customer.pk}")
+    assert response.status_code == 200 and response.json()["messages"] == 3
+    assert _rows_naming(SECRETS) == []
+    assert_error(key_api(connected_number().client).delete(f"/api/v1/contacts/{customer.pk}"), 404, "contact_not_found")
 
 
 def test_bad_input_is_a_4xx_json_error(number, customer):

@@ -7,7 +7,6 @@ from whatsapp.api import customer_requests, views
 urlpatterns = [
     path("numbers", views.NumberListApi.as_view(), name="api-v1-numbers"),
     path("contacts", views.ContactListApi.as_view(), name="api-v1-contacts"),
-    path("contacts/<int:contact_id>", views.ContactDetailApi.as_view(), name="api-v1-contact"),
     path("conversations", views.ConversationListApi.as_view(), name="api-v1-conversations"),
     path("conversations/<int:conversation_id>", views.ConversationDetailApi.as_view(), name="api-v1-conversation"),
     path(

@@ -118,17 +118,6 @@ class ContactListApi(ClientListApi):
         return self.page(selectors.contact_list(client=self.client, query=query.get("q", "")))
 
 
-class ContactDetailApi(ClientScopedApi):
-    @extend_schema(
-        tags=TAGS,
-        summary="One contact",
-        operation_id="v1_contact_get",
-        responses={200: ContactOutputSerializer, **errors(401, 403, 404)},
-    )
-    def get(self, request, contact_id: int):
-        return Response(ContactOutputSerializer(selectors.contact_get(client=self.client, contact_id=contact_id)).data)
-
-
 def render_conversation(client, conversation: Conversation) -> Response:
     selectors.attach_last_messages(client=client, conversations=[conversation])
     return Response(ConversationOutputSerializer(conversation).data)
