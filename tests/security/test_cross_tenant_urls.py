@@ -102,6 +102,10 @@ def message(a: Tenant) -> dict[str, str]:
     return {"message_id": str(a.message.pk)}
 
 
+def contact(a: Tenant) -> dict[str, str]:
+    return {"contact_id": str(a.conversation.contact_id)}
+
+
 def entry(a: Tenant) -> dict[str, str]:
     return {"entry_id": str(a.entry.pk)}
 
@@ -167,6 +171,9 @@ CASES: dict[str, Case] = {
     "portal:hand-back": Case(conversation, ("POST",)),
     "portal:mark-converted": Case(conversation, ("POST",)),
     "portal:unmark-converted": Case(conversation, ("POST",)),
+    "portal:contact": Case(contact, ("GET",)),
+    "portal:contact-export": Case(contact, ("GET",)),
+    "portal:contact-erase": Case(contact, ("POST",), data={"confirm": "on"}),
     "portal:knowledge-edit": Case(entry, ("GET", "POST"), data={"question": "¿B?", "answer": "B"}),
     "portal:knowledge-delete": Case(entry, ("POST",)),
     "portal:request-status": Case(customer_request, ("POST",), data={"status": "cancelled"}),
@@ -185,6 +192,9 @@ CASES: dict[str, Case] = {
     ),
     "api-v1-conversation": Case(conversation, ("GET",), API_CALLERS, api=True),
     "api-v1-request": Case(customer_request, ("GET", "PATCH"), API_CALLERS, {"status": "cancelled"}, api=True),
+    "api-v1-contact": Case(contact, ("GET", "DELETE"), API_CALLERS, api=True),
+    "api-v1-contact-export": Case(contact, ("GET",), API_CALLERS, api=True),
+    "api-v1-contact-erase": Case(contact, ("POST",), API_CALLERS, {"reason": "B"}, api=True),
     "api-v1-webhook": Case(webhook, ("GET", "PATCH", "DELETE"), API_CALLERS, WEBHOOK_EDIT, api=True),
     "api-v1-webhook-rotate-secret": Case(webhook, ("POST",), API_CALLERS, api=True),
     "api-v1-webhook-deliveries": Case(webhook, ("GET",), API_CALLERS, api=True),
