@@ -1,8 +1,8 @@
 """The export of one contact's data (Ley 1581's right to know what is held), in the `/api/v1` shapes.
 
 Everything is read through the owning apps' selectors, within the client: contact identity and preferences,
-every conversation with every message (texts, Meta's payloads, media references), and the audit entries
-about the contact and its conversations.
+every conversation with every message (texts, Meta's payloads, media references), the requests they made
+(bookings, orders, call backs) and the audit entries about the contact, its conversations and requests.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from audit.selectors import audit_entries_about
 from tenants.models import Client
+from whatsapp.api.customer_requests import RequestOutputSerializer
 from whatsapp.api.serializers import ContactOutputSerializer, MessageOutputSerializer
 from whatsapp.models import Contact, Conversation, Message
-from whatsapp.selectors import contact_conversations, message_list
+from whatsapp.selectors import contact_conversations, customer_request_list, message_list
 
 FORMAT_VERSION = 1
 
@@ -70,7 +71,12 @@ def contact_export_data(*, client: Client, contact: Contact) -> dict[str, Any]:
     """The whole export (see the module docstring); times stay datetimes for the JSON renderer."""
     conversations = list(contact_conversations(client=client, contact=contact))
     exported = [_conversation(client, c) for c in conversations]
-    about = [("whatsapp.contact", contact.pk), *(("whatsapp.conversation", c.pk) for c in conversations)]
+    requests = list(customer_request_list(client=client).filter(contact_id=contact.pk))
+    about = [
+        ("whatsapp.contact", contact.pk),
+        *(("whatsapp.conversation", c.pk) for c in conversations),
+        *(("whatsapp.customerrequest", r.pk) for r in requests),
+    ]
     return {
         "format_version": FORMAT_VERSION,
         "exported_at": timezone.now(),
@@ -82,7 +88,8 @@ def contact_export_data(*, client: Client, contact: Contact) -> dict[str, Any]:
         },
         "conversations": exported,
         "message_count": sum(len(c["messages"]) for c in exported),
-        # The product keeps no free-form notes or requests about a customer beyond these conversations and the
-        # audit trail (take-overs, exports, erasures).
+        # Bookings, orders and call backs the customer asked for, with the details they gave.
+        "requests": [{k: v for k, v in RequestOutputSerializer(r).data.items() if k != "contact"} for r in requests],
+        # The product keeps no free-form notes about a customer beyond these and the audit trail.
         "audit_entries": [_audit(e) for e in audit_entries_about(client=client, objects=about)],
     }

@@ -27,7 +27,7 @@ from integrations.services import deliveries_expire, deliveries_redact_contact
 from privacy.export import contact_export_data
 from tenants.models import Client
 from tenants.selectors import clients_with_message_retention
-from whatsapp.selectors import contact_conversations, contact_get
+from whatsapp.selectors import contact_conversations, contact_get, customer_request_list
 from whatsapp.services import personal_data
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ def contact_erase(*, client: Client, contact_id: int, reason: str = "") -> dict[
     """
     contact = contact_get(client=client, contact_id=contact_id)
     conversation_ids = list(contact_conversations(client=client, contact=contact).values_list("pk", flat=True))
+    request_ids = list(customer_request_list(client=client).filter(contact_id=contact.pk).values_list("pk", flat=True))
     names = [contact.profile_name] if contact.profile_name else []
     with transaction.atomic():
         erasure = personal_data.contact_erase(client=client, contact=contact)
@@ -65,7 +66,11 @@ def contact_erase(*, client: Client, contact_id: int, reason: str = "") -> dict[
         deliveries = deliveries_redact_contact(client=client, contact_id=contact.pk, identifiers=identifiers)
         audit_entries = audit_redact_objects(
             client=client,
-            objects=[("whatsapp.contact", contact.pk), *(("whatsapp.conversation", pk) for pk in conversation_ids)],
+            objects=[
+                ("whatsapp.contact", contact.pk),
+                *(("whatsapp.conversation", pk) for pk in conversation_ids),
+                *(("whatsapp.customerrequest", pk) for pk in request_ids),
+            ],
             secrets=names,
             identifiers=identifiers,
             label=_contact_label(contact.pk),

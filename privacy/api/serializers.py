@@ -19,6 +19,7 @@ class EraseOutputSerializer(serializers.Serializer):
     erased_at = serializers.DateTimeField()
     conversations = serializers.IntegerField(help_text="Conversations whose messages were emptied.")
     messages = serializers.IntegerField(help_text="Messages whose text, payload and wamid were removed.")
+    requests = serializers.IntegerField(help_text="Requests (bookings, orders, call backs) whose details were removed.")
     media_files = serializers.IntegerField(help_text="Media files deleted from storage.")
     webhook_events = serializers.IntegerField(help_text="Meta's raw deliveries the customer was taken out of.")
     webhook_deliveries = serializers.IntegerField(help_text="Outgoing webhook bodies redacted.")

@@ -16,10 +16,11 @@ from audit.models import AuditEntry
 from billing.models import CountedMessage, UsagePeriod
 from integrations import services as integrations
 from integrations.models import WebhookDelivery
-from tests.factories import MembershipFactory, MessageFactory, connected_number
+from tests.factories import CustomerRequestFactory, MembershipFactory, MessageFactory, connected_number
 from tests.meta_fixtures import messages_envelope
 from tests.whatsapp.api_support import assert_error, key_api, token_api
 from whatsapp.models import Contact, Message, WebhookEvent
+from whatsapp.services.customer_requests import request_set_status
 from whatsapp.services.outbound import count_accepted_message
 from whatsapp.services.ownership import take_over
 
@@ -30,7 +31,8 @@ BSUID = "CO.99887766554433221100"
 NAME = "Rosalba Quintero"
 SAID = "mi cédula es 1020304050"
 REPLY = "Gracias Rosalba, te confirmo la cita"
-SECRETS = (PHONE, BSUID, NAME, "1020304050", "Rosalba", "rosalbaq")
+ADDRESS = "Calle 45 # 12-30"
+SECRETS = (PHONE, BSUID, NAME, "1020304050", "Rosalba", "rosalbaq", ADDRESS)
 
 
 @pytest.fixture
@@ -67,6 +69,15 @@ def customer(number, post_webhook, settings, tmp_path):
     )
     assert count_accepted_message(reply.pk)
     take_over(conversation=inbound.conversation, user=MembershipFactory(client=number.client).user)
+    booking = CustomerRequestFactory(
+        conversation=inbound.conversation,
+        source_message=inbound,
+        details=[
+            {"field": "nombre", "label": "Nombre", "value": NAME},
+            {"field": "direccion", "label": "Dirección", "value": ADDRESS},
+        ],
+    )
+    request_set_status(request=booking, status="confirmed")
     integrations.events_emit([[number.client_id, "message.received", {"message_id": inbound.pk}]])
     return contact
 
@@ -101,8 +112,13 @@ def test_owner_exports_everything_held_about_the_contact(number, customer):
     photo = next(m for m in conversation["messages"] if m["kind"] == "image")
     assert photo["media"]["file"] == "whatsapp-media/rosalba.jpg" and photo["media"]["meta_media_id"] == "MEDIA77"
     assert data["message_count"] == 3
+    [booking] = data["requests"]
+    assert (
+        booking["status"] == "confirmed"
+        and {"field": "direccion", "label": "Dirección", "value": ADDRESS} in (booking["details"])
+    )
     actions = [e["action"] for e in data["audit_entries"]]
-    assert "conversation.taken_over" in actions
+    assert "conversation.taken_over" in actions and "request.status_changed" in actions
     # The export itself is on the record, without the person's data.
     entry = AuditEntry.objects.filter(action="contact.exported").get()
     assert entry.object_id == str(customer.pk) and NAME not in entry.object_repr
@@ -122,7 +138,7 @@ def test_erase_leaves_no_personal_data_in_any_table_and_billing_unchanged(number
     assert response.status_code == 200, response.content
     summary = response.json()
     assert summary["contact_id"] == customer.pk and summary["erased_at"]
-    assert (summary["conversations"], summary["messages"], summary["media_files"]) == (1, 3, 1)
+    assert (summary["conversations"], summary["messages"], summary["media_files"], summary["requests"]) == (1, 3, 1, 1)
     assert summary["webhook_events"] == 1 and summary["webhook_deliveries"] == 1 and summary["audit_entries"] >= 1
     assert _rows_naming(SECRETS) == []
     assert not default_storage.exists(media_path)

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenants.models import Client
-from whatsapp.models import Contact, Conversation, Message, WebhookEvent
+from whatsapp.models import Contact, Conversation, CustomerRequest, Message, WebhookEvent
 
 # Meta's copies of a message arrive within seconds of it; this margin also covers clocks and retries.
 _WEBHOOK_LOOKBACK = timedelta(days=1)
@@ -37,6 +37,7 @@ class Erasure:
     contact_id: int
     conversations: int
     messages: int
+    requests: int
     media_files: int
     webhook_events: int
     identifiers: tuple[str, ...]
@@ -71,9 +72,16 @@ def contact_erase(*, client: Client, contact: Contact) -> Erasure:
         emptied = messages.exclude(
             text="", payload={}, edits=[], error_details="", wamid__isnull=True, media_file=""
         ).update(text="", payload={}, edits=[], error_details="", wamid=None, media_file="")
+        # A request's details are what the customer said (a name, a time, an address); kind and status stay.
+        requests = (
+            CustomerRequest.objects.for_client(client)
+            .filter(contact=contact)
+            .exclude(details=[])
+            .update(details=[], updated_at=timezone.now())
+        )
         # Nobody is left to answer: the assistant stays quiet, and no one is asked to step in.
         Conversation.objects.for_client(client).filter(pk__in=conversation_ids).update(
-            owner=Conversation.Owner.HUMAN, needs_attention=False, handoff_reason="", next_step=""
+            owner=Conversation.Owner.HUMAN, needs_attention=False, handoff_reason="", next_step="", request_draft=None
         )
         # Another identity that "now writes as" this one, or the reverse, would link the two people.
         Contact.objects.for_client(client).filter(replaced_by=contact).update(replaced_by=None)
@@ -97,7 +105,7 @@ def contact_erase(*, client: Client, contact: Contact) -> Erasure:
     # Files are deleted last: a failure before this point leaves them, and a rollback after it only loses
     # files of a person who asked for them to go.
     media = _delete_media(with_media)
-    return Erasure(contact.pk, len(conversation_ids), emptied, media, events, identifiers)
+    return Erasure(contact.pk, len(conversation_ids), emptied, requests, media, events, identifiers)
 
 
 def messages_expire(*, client: Client, older_than: datetime) -> tuple[int, int]:
