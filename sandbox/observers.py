@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
 
+from core.sql import insert_columns, insert_params, select_list
 from sandbox.models import SandboxConversation
 from whatsapp.signals import inbound_message_recorded
 
@@ -25,13 +26,16 @@ def customer_wrote(sender, *, number, wa_id: str, sent_at: datetime, **kwargs) -
         return
     if sent_at <= timezone.now() - WINDOW:
         return  # a replayed old message opens nothing
-    earlier = Q(last_inbound_at__lt=sent_at) | Q(last_inbound_at__isnull=True)
-    updated = SandboxConversation.objects.filter(earlier, phone_number_id=number.phone_number_id, wa_id=wa_id).update(
-        last_inbound_at=sent_at
-    )
-    if not updated:
-        SandboxConversation.objects.get_or_create(
-            phone_number_id=number.phone_number_id, wa_id=wa_id, defaults={"last_inbound_at": sent_at}
+    # One statement (PostgreSQL and SQLite alike): open the window, or move it forward, never back.
+    row = SandboxConversation(phone_number_id=number.phone_number_id, wa_id=wa_id, last_inbound_at=sent_at)
+    table = connection.ops.quote_name(SandboxConversation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(insert_columns(SandboxConversation))})"
+            f" VALUES ({select_list(SandboxConversation)})"
+            " ON CONFLICT (phone_number_id, wa_id) DO UPDATE SET last_inbound_at = excluded.last_inbound_at"
+            f" WHERE {table}.last_inbound_at IS NULL OR {table}.last_inbound_at < excluded.last_inbound_at",
+            insert_params(row),
         )
 
 
