@@ -35,6 +35,7 @@ class DemoBusiness:
     booking: str
     goal: str
     faq: tuple[tuple[str, str], ...]
+    request_fields: str = ""  # the details its requests need (empty: the persona's default)
 
 
 BUSINESSES = (
@@ -57,6 +58,7 @@ BUSINESSES = (
             ("¿Venden café en grano?", "Sí, vendemos café en grano y molido en bolsas de 250 g y 500 g."),
             ("¿Qué medios de pago aceptan?", "Efectivo, tarjetas, Nequi y Daviplata."),
         ),
+        request_fields="Nombre\nDirección\nPedido",
     ),
     DemoBusiness(
         business_name="Estética Bella Piel",
@@ -76,6 +78,7 @@ BUSINESSES = (
             ("¿Dónde quedan?", "Estamos en la Calle 85 #15-30, Chicó, Bogotá."),
             ("¿Hacen depilación láser?", "Sí, depilación láser diodo; la valoración inicial es gratis."),
         ),
+        request_fields="Nombre\nServicio\nDía y hora",
     ),
 )
 
@@ -132,6 +135,7 @@ def _seed_business(business: DemoBusiness) -> None:
             "business_hours": business.hours,
             "booking_instructions": business.booking,
             "conversion_goal": business.goal,
+            **({"request_fields": business.request_fields} if business.request_fields else {}),
         },
     )
     if not KnowledgeEntry.objects.for_client(client).exists():

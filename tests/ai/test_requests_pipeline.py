@@ -10,6 +10,8 @@ from django.core import mail
 
 from ai.intake import request_intent
 from ai.models import Persona
+from ai.replies import generate_reply
+from crm.demo import seed_demo
 from sandbox.services import open_window
 from tests.ai.support import inbound, load_faq, recorded_completion, text
 from tests.factories import MembershipFactory, PersonaFactory
@@ -178,3 +180,15 @@ def test_an_english_customer_is_guided_in_english(sandbox_live, salon, post_webh
     first = say(post_webhook, salon, "Hi, I would like to book an appointment please")
 
     assert first == "Happy to help with your booking! I need a few details to take it down. Please tell me: Nombre"
+
+
+def test_the_demo_cafe_takes_an_order_down_with_its_own_details():
+    seed_demo()
+    cafe = Persona.objects.get(client__business_name="Café La Montaña")
+    assert cafe.request_fields == "Nombre\nDirección\nPedido"
+
+    start = generate_reply(client=cafe.client, customer_text="quiero hacer un pedido a domicilio", persona=cafe)
+    assert start.text.endswith("Por favor, indícame: Nombre")
+    name = generate_reply(client=cafe.client, customer_text="Lucía", persona=cafe, intake=start.intake_state)
+    assert name.text == "Por favor, indícame: Dirección"
+    assert name.intake_state == {"kind": "order", "values": {"nombre": "Lucía"}, "confirming": False}
