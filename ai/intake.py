@@ -271,5 +271,7 @@ def intake_step(*, state: Any, text: str, fields: tuple[RequestField, ...], lang
         return _next(current, fields, language)
     if "?" in text:
         return None  # a question in the middle ("¿cuánto cuesta?"): answered as usual, the exchange waits
+    if all(t in GREETING_WORDS for t in tokens):
+        return _next(current, fields, language)  # "hola" again is not a name: ask once more
     current.values[missing.key] = " ".join(text.split())[:MAX_VALUE_CHARS]
     return _next(current, fields, language)

@@ -192,3 +192,6 @@ def test_the_demo_cafe_takes_an_order_down_with_its_own_details():
     name = generate_reply(client=cafe.client, customer_text="Lucía", persona=cafe, intake=start.intake_state)
     assert name.text == "Por favor, indícame: Dirección"
     assert name.intake_state == {"kind": "order", "values": {"nombre": "Lucía"}, "confirming": False}
+    hello = generate_reply(client=cafe.client, customer_text="Hola", persona=cafe, intake=name.intake_state)
+    assert hello.text == "Por favor, indícame: Dirección"  # a greeting is not the address
+    assert hello.intake_state == name.intake_state
