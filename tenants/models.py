@@ -31,7 +31,7 @@ class Client(models.Model):
         PAUSE_AI = "pause_ai", _("Pause the AI at the allowance")
         ALLOW_OVERAGE = "allow_overage", _("Keep answering and report the overage")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id"))
     name = models.CharField(_("contact name"), max_length=200)
     business_name = models.CharField(_("business name"), max_length=200)
     email = models.EmailField(_("email"))
@@ -79,11 +79,13 @@ class Client(models.Model):
         blank=True,
         help_text=_("The OpenAI model name used for this client (e.g. gpt-4o); empty uses OPENAI_MODEL."),
     )
-    setup_code_digest = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
-    setup_code_expires_at = models.DateTimeField(null=True, blank=True)
+    setup_code_digest = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False, verbose_name=_("setup code digest")
+    )
+    setup_code_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("setup code expires at"))
     notes = models.TextField(_("operator notes"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["business_name"]
@@ -105,10 +107,12 @@ class Membership(models.Model):
         OWNER = "owner", _("Owner")
         AGENT = "agent", _("Agent")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("client"))
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = TenantQuerySet.as_manager()
 
@@ -137,7 +141,7 @@ class WhatsAppNumber(models.Model):
         SUSPENDED = "suspended", _("Suspended")
         DISCONNECTED = "disconnected", _("Disconnected")
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="numbers")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="numbers", verbose_name=_("client"))
     connection_type = models.CharField(
         _("connection"), max_length=10, choices=ConnectionType.choices, default=ConnectionType.HOSTED
     )
@@ -164,13 +168,15 @@ class WhatsAppNumber(models.Model):
     # Meta's `expires_in` from the code exchange (empty: the token does not expire). Before that day the
     # client reconnects through Embedded Signup; `business_token_warned_at` keeps the warning to once.
     business_token_expires_at = models.DateTimeField(_("business token expires"), null=True, blank=True)
-    business_token_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
-    verification_attempts = models.PositiveSmallIntegerField(default=0)
-    code_requested_at = models.DateTimeField(null=True, blank=True)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    health_checked_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    business_token_warned_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("business token warned at")
+    )
+    verification_attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("verification attempts"))
+    code_requested_at = models.DateTimeField(null=True, blank=True, verbose_name=_("code requested at"))
+    activated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("activated at"))
+    health_checked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("health checked at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = TenantQuerySet.as_manager()
 
@@ -281,18 +287,25 @@ class AccountAlert(models.Model):
         WARNING = "WARNING", _("Warning")
         INFORMATIONAL = "INFORMATIONAL", _("Information")
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, null=True, blank=True, related_name="account_alerts")
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, null=True, blank=True, related_name="account_alerts", verbose_name=_("client")
+    )
     number = models.ForeignKey(
-        WhatsAppNumber, on_delete=models.SET_NULL, null=True, blank=True, related_name="account_alerts"
+        WhatsAppNumber,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account_alerts",
+        verbose_name=_("number"),
     )
     waba_id = models.CharField(_("WhatsApp Business Account id"), max_length=64)
     entity_type = models.CharField(_("about"), max_length=40, blank=True)
-    entity_id = models.CharField(max_length=64, blank=True)
+    entity_id = models.CharField(max_length=64, blank=True, verbose_name=_("entity id"))
     alert_type = models.CharField(_("alert"), max_length=80)
     severity = models.CharField(_("severity"), max_length=20, default=Severity.WARNING)
     active = models.BooleanField(_("active"), default=True)
     description = models.TextField(_("Meta's description"), blank=True)
-    payload = models.JSONField(default=dict, blank=True)
+    payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
     received_at = models.DateTimeField(_("received"))
     settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
 

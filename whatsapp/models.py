@@ -26,7 +26,7 @@ class Contact(models.Model):
     client when present; lookups use whichever a webhook carries.
     """
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("client"))
     wa_id = models.CharField(_("WhatsApp id"), max_length=32, blank=True)
     user_id = models.CharField(_("business-scoped user id"), max_length=128, blank=True)
     parent_user_id = models.CharField(_("parent business-scoped user id"), max_length=128, blank=True)
@@ -46,8 +46,8 @@ class Contact(models.Model):
     # The customer's personal data was erased on request (whatsapp.services.personal_data): the row stays,
     # without identity, because billing's ledger points at its messages.
     erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = TenantQuerySet.as_manager()
 
@@ -100,9 +100,13 @@ class Conversation(models.Model):
         AI = "ai", _("AI")
         HUMAN = "human", _("Human")
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="conversations")
-    number = models.ForeignKey(WhatsAppNumber, on_delete=models.CASCADE, related_name="conversations")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("client"))
+    number = models.ForeignKey(
+        WhatsAppNumber, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("number")
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("contact")
+    )
     owner = models.CharField(_("answered by"), max_length=10, choices=Owner.choices, default=Owner.AI)
     needs_attention = models.BooleanField(_("needs a person"), default=False)
     handoff_reason = models.CharField(_("handoff reason"), max_length=200, blank=True)
@@ -111,12 +115,12 @@ class Conversation(models.Model):
     converted_at = models.DateTimeField(_("converted"), null=True, blank=True)
     # What a person should do after Meta refused to deliver (window closed, undeliverable, opted out…).
     next_step = models.CharField(_("next step"), max_length=30, choices=NextStep.choices, blank=True)
-    next_step_at = models.DateTimeField(null=True, blank=True)
+    next_step_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next step at"))
     # The day the customer was last told we cannot read a kind of message (at most once a day).
-    unsupported_acknowledged_on = models.DateField(null=True, blank=True)
+    unsupported_acknowledged_on = models.DateField(null=True, blank=True, verbose_name=_("unsupported acknowledged on"))
     # The offline assistant's guided exchange while it takes a request down (ai.intake's state; None: none).
-    request_draft = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    request_draft = models.JSONField(null=True, blank=True, verbose_name=_("request draft"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = TenantQuerySet.as_manager()
 
@@ -193,20 +197,24 @@ class Message(models.Model):
     # Outbound statuses only move forward; `failed` may replace any of them.
     STATUS_RANK = {"pending": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="messages")
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    direction = models.CharField(max_length=3, choices=Direction.choices)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("uuid"))
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="messages", verbose_name=_("client"))
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")
+    )
+    direction = models.CharField(max_length=3, choices=Direction.choices, verbose_name=_("direction"))
     kind = models.CharField(_("type"), max_length=30, default="text")
-    text = models.TextField(blank=True)
+    text = models.TextField(blank=True, verbose_name=_("text"))
     payload = models.JSONField(_("raw payload"), default=dict, blank=True)
-    wamid = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices)
-    error_code = models.CharField(max_length=20, blank=True)
-    error_title = models.CharField(max_length=255, blank=True)
-    error_details = models.TextField(blank=True)
-    sent_by = models.CharField(max_length=10, choices=SentBy.choices, blank=True)
-    sent_by_user = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    wamid = models.CharField(max_length=255, unique=True, null=True, blank=True, verbose_name=_("wamid"))
+    status = models.CharField(max_length=12, choices=Status.choices, verbose_name=_("status"))
+    error_code = models.CharField(max_length=20, blank=True, verbose_name=_("error code"))
+    error_title = models.CharField(max_length=255, blank=True, verbose_name=_("error title"))
+    error_details = models.TextField(blank=True, verbose_name=_("error details"))
+    sent_by = models.CharField(max_length=10, choices=SentBy.choices, blank=True, verbose_name=_("sent by"))
+    sent_by_user = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("sent by user")
+    )
     reply_to = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -214,20 +222,21 @@ class Message(models.Model):
         blank=True,
         related_name="replies",
         help_text="For AI replies: the latest inbound message this reply answers.",
+        verbose_name=_("reply to"),
     )
-    pricing_category = models.CharField(max_length=40, blank=True)
-    pricing_type = models.CharField(max_length=40, blank=True)
-    billable = models.BooleanField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    pricing_category = models.CharField(max_length=40, blank=True, verbose_name=_("pricing category"))
+    pricing_type = models.CharField(max_length=40, blank=True, verbose_name=_("pricing type"))
+    billable = models.BooleanField(null=True, blank=True, verbose_name=_("billable"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     # When a deferred send (pacing, a transient error's backoff) is due; the sweep re-queues it once this
     # is well past and it is still pending (its scheduled task was lost with the broker).
-    next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
-    usage_counted = models.BooleanField(default=False, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("next attempt at"))
+    usage_counted = models.BooleanField(default=False, editable=False, verbose_name=_("usage counted"))
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
+    failed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("failed at"))
     # The customer changed (`edit`) or deleted (`revoke`) an inbound message after sending it.
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("deleted by the customer"), null=True, blank=True)
@@ -273,13 +282,15 @@ class WebhookEvent(models.Model):
         FAILED = "failed", _("Failed")
 
     body = models.TextField(_("raw body"))
-    payload = models.JSONField(null=True, blank=True)
-    received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.RECEIVED)
-    detail = models.TextField(blank=True)
-    phone_number_ids = models.JSONField(default=list, blank=True)
-    fields = models.JSONField(default=list, blank=True)
+    payload = models.JSONField(null=True, blank=True, verbose_name=_("payload"))
+    received_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("received at"))
+    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed at"))
+    outcome = models.CharField(
+        max_length=12, choices=Outcome.choices, default=Outcome.RECEIVED, verbose_name=_("outcome")
+    )
+    detail = models.TextField(blank=True, verbose_name=_("detail"))
+    phone_number_ids = models.JSONField(default=list, blank=True, verbose_name=_("phone number ids"))
+    fields = models.JSONField(default=list, blank=True, verbose_name=_("fields"))
     # Customers' words and identities were taken out of the raw body (erasure or a client's retention).
     redacted_at = models.DateTimeField(_("redacted"), null=True, blank=True)
 
@@ -316,9 +327,9 @@ class MessageTemplate(models.Model):
     status = models.CharField(_("status"), max_length=30, blank=True)
     quality_score = models.CharField(_("quality"), max_length=20, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    components = models.JSONField(default=list, blank=True)
-    synced_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    components = models.JSONField(default=list, blank=True, verbose_name=_("components"))
+    synced_at = models.DateTimeField(null=True, blank=True, verbose_name=_("synced at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         constraints = [
@@ -354,13 +365,22 @@ class CustomerRequest(models.Model):
         DONE = "done", _("Done")
         CANCELLED = "cancelled", _("Cancelled")
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="customer_requests")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="requests")
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="requests")
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="customer_requests", verbose_name=_("client")
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="requests", verbose_name=_("contact"))
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="requests", verbose_name=_("conversation")
+    )
     # The customer's message that confirmed it: at most one request per message, so a retried reply task
     # never records a second one.
     source_message = models.OneToOneField(
-        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="customer_request"
+        Message,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customer_request",
+        verbose_name=_("source message"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.BOOKING)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
@@ -369,7 +389,7 @@ class CustomerRequest(models.Model):
     provider = models.CharField(_("taken down by"), max_length=20, blank=True)
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = TenantQuerySet.as_manager()
 

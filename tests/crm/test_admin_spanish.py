@@ -11,7 +11,7 @@ from django.utils.html import escape
 from knox.models import AuthToken
 
 from sandbox.models import SandboxPhoneNumber
-from tests.factories import UserFactory
+from tests.factories import MessageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +71,34 @@ def test_the_token_list_has_spanish_column_names_and_no_migration_follows(operat
     out = StringIO()
     call_command("makemigrations", "knox", "axes", check=True, dry_run=True, stdout=out)  # labels only
     assert "No changes detected" in out.getvalue()
+
+
+# Labels that are the same word in both languages.
+SAME_LABEL_IN_BOTH = {"ID", "token", "PIN", "BSUID"}
+
+
+@pytest.mark.parametrize("app_label", ["tenants", "whatsapp"])
+def test_the_operators_daily_pages_have_spanish_field_labels(app_label):
+    """Clients, numbers, members, contacts, conversations, messages and webhook events: every field the back
+    office shows (list columns, change forms) has a Spanish label."""
+    from django.contrib import admin
+
+    english = {}
+    for model in admin.site._registry:
+        if model._meta.app_label != app_label:
+            continue
+        for field in model._meta.concrete_fields:
+            with translation.override("en"):
+                en = str(field.verbose_name)
+            with translation.override("es"):
+                es = str(field.verbose_name)
+            if en == es and en not in SAME_LABEL_IN_BOTH:
+                english[f"{model.__name__}.{field.name}"] = en
+    assert english == {}
+
+
+def test_the_message_list_reads_in_spanish(operator):
+    MessageFactory(text="¿Tienen domicilio?")
+    page = operator.get(reverse("admin:whatsapp_message_changelist"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    for column in ("Creado", "Cliente", "Dirección", "Enviado por", "Código de error"):
+        assert f">{column}</a>" in page or f"<span>{column}</span>" in page, column
