@@ -1,7 +1,9 @@
 """Back-office views of the sandbox's state (dev and demo only; the app is only useful with WHATSAPP_SANDBOX)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
+from sandbox import alerts
 from sandbox.models import (
     SandboxAuthCode,
     SandboxBusinessAccount,
@@ -22,6 +24,39 @@ class NumberInline(admin.TabularInline):
     can_delete = False
 
 
+def _raise(modeladmin, request, rows, *, alert_type: str, numbers: bool) -> None:
+    """Post Meta's `account_alerts` webhook for each selected account or number (docs/sandbox.md)."""
+    statuses = [
+        alerts.raise_alert(
+            account=row.account if numbers else row, number=row if numbers else None, alert_type=alert_type
+        )
+        for row in rows
+    ]
+    delivered = sum(1 for status in statuses if status is not None and 200 <= status < 300)
+    level = messages.SUCCESS if delivered == len(statuses) else messages.WARNING
+    modeladmin.message_user(
+        request,
+        _("%(alert)s: %(ok)d of %(all)d webhooks delivered.")
+        % {"alert": alert_type, "ok": delivered, "all": len(statuses)},
+        level,
+    )
+
+
+@admin.action(description=_("Meta alert: messaging-limit increase deferred"))
+def alert_limit_deferred(modeladmin, request, queryset) -> None:
+    _raise(modeladmin, request, queryset, alert_type="INCREASED_CAPABILITIES_ELIGIBILITY_DEFERRED", numbers=False)
+
+
+@admin.action(description=_("Meta alert: profile photo lost"))
+def alert_profile_picture_lost(modeladmin, request, queryset) -> None:
+    _raise(modeladmin, request, queryset.select_related("account"), alert_type="PROFILE_PICTURE_LOST", numbers=True)
+
+
+@admin.action(description=_("Meta alert: official business badge approved"))
+def alert_oba_approved(modeladmin, request, queryset) -> None:
+    _raise(modeladmin, request, queryset.select_related("account"), alert_type="OBA_APPROVED", numbers=True)
+
+
 @admin.register(SandboxBusinessAccount)
 class SandboxBusinessAccountAdmin(admin.ModelAdmin):
     list_display = ("waba_id", "name", "is_operator", "business_verified", "created_at")
@@ -29,6 +64,7 @@ class SandboxBusinessAccountAdmin(admin.ModelAdmin):
     search_fields = ("waba_id", "name")
     exclude = ("access_token",)  # a bearer token; not shown in lists or forms
     inlines = [NumberInline]
+    actions = [alert_limit_deferred]
 
 
 @admin.register(SandboxPhoneNumber)
@@ -37,6 +73,7 @@ class SandboxPhoneNumberAdmin(admin.ModelAdmin):
     list_filter = ("registered", "code_verification_status", "quality_rating")
     search_fields = ("display_phone_number", "phone_number_id", "verified_name")
     exclude = ("pin",)
+    actions = [alert_profile_picture_lost, alert_oba_approved]
 
 
 @admin.register(SandboxMessage)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.models import SandboxPhoneNumber
 from tenants.models import AccountAlert
 from tests.sandbox.conftest import live_db
 from whatsapp.models import WebhookEvent
@@ -66,3 +67,20 @@ def test_bad_alert_requests_are_refused_and_post_nothing(sandbox_api, number, se
     assert answer.status_code == status and answer.json()["error"]["code"] in ("not_found", "invalid")
     assert not WebhookEvent.objects.exists() and not AccountAlert.objects.exists()
     assert sandbox_api("POST", "/api/account-alerts", data=b"[").status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)  # the admin lists every app: the whole registry, not live_db's
+def test_the_sandbox_admin_raises_alerts_for_numbers_and_accounts(admin_client, number, sandbox_live):
+    twin = SandboxPhoneNumber.objects.get(phone_number_id=number.phone_number_id)
+    answer = admin_client.post(
+        "/admin/sandbox/sandboxphonenumber/",
+        {"action": "alert_profile_picture_lost", "_selected_action": [twin.pk]},
+        follow=True,
+    )
+    assert answer.status_code == 200 and "1 of 1" in answer.content.decode()
+    admin_client.post(
+        "/admin/sandbox/sandboxbusinessaccount/",
+        {"action": "alert_limit_deferred", "_selected_action": [twin.account.pk]},
+    )
+    kept = {(a.alert_type, a.number_id) for a in AccountAlert.objects.all()}
+    assert kept == {("PROFILE_PICTURE_LOST", number.pk), ("INCREASED_CAPABILITIES_ELIGIBILITY_DEFERRED", None)}
