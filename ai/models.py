@@ -16,7 +16,7 @@ WHATSAPP_TEXT_LIMIT = 4096  # characters in one WhatsApp text message body
 class Persona(models.Model):
     """How the assistant speaks for one client, and when it steps aside."""
 
-    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="persona")
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="persona", verbose_name=_("client"))
     enabled = models.BooleanField(_("AI answers"), default=True)
     assistant_name = models.CharField(_("assistant name"), max_length=80, blank=True)
     business_description = models.TextField(_("what the business is and sells"), blank=True)
@@ -86,7 +86,7 @@ class Persona(models.Model):
             "(e.g. name, service, day and time, address). Empty: the assistant takes no requests."
         ),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = TenantQuerySet.as_manager()
 
@@ -101,11 +101,11 @@ class Persona(models.Model):
 class KnowledgeEntry(models.Model):
     """A question the business is often asked and its answer, or a free-text note."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="knowledge")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="knowledge", verbose_name=_("client"))
     question = models.CharField(_("question"), max_length=500, blank=True)
     answer = models.TextField(_("answer"))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = TenantQuerySet.as_manager()
 
@@ -125,25 +125,35 @@ class AiReplyLog(models.Model):
         REPLY = "reply", _("Reply")
         PREVIEW = "preview", _("Preview")
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="ai_reply_logs")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="ai_reply_logs", verbose_name=_("client"))
     conversation = models.ForeignKey(
-        "whatsapp.Conversation", on_delete=models.SET_NULL, null=True, blank=True, related_name="ai_reply_logs"
+        "whatsapp.Conversation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ai_reply_logs",
+        verbose_name=_("conversation"),
     )
     message = models.ForeignKey(
-        "whatsapp.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="ai_reply_logs"
+        "whatsapp.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ai_reply_logs",
+        verbose_name=_("message"),
     )
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.REPLY)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.REPLY, verbose_name=_("source"))
     provider = models.CharField(_("provider"), max_length=20)
     model = models.CharField(_("model"), max_length=100, blank=True)
     latency_ms = models.PositiveIntegerField(_("latency (ms)"), default=0)
-    prompt_tokens = models.PositiveIntegerField(default=0)
-    completion_tokens = models.PositiveIntegerField(default=0)
+    prompt_tokens = models.PositiveIntegerField(default=0, verbose_name=_("prompt tokens"))
+    completion_tokens = models.PositiveIntegerField(default=0, verbose_name=_("completion tokens"))
     estimated_cost = models.DecimalField(_("estimated cost (USD)"), max_digits=12, decimal_places=6, default=0)
     fallback_used = models.BooleanField(_("fallback used"), default=False)
     handoff = models.BooleanField(_("handed off"), default=False)
-    knowledge_entry_id = models.BigIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    knowledge_entry_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("knowledge entry id"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
     objects = TenantQuerySet.as_manager()
 

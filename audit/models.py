@@ -27,14 +27,26 @@ class AuditEntry(models.Model):
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor_kind = models.CharField(_("actor"), max_length=10, choices=ActorKind.choices)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor user"),
     )
     # Models by string: audit sits below tenants, which calls it.
     actor_api_key = models.ForeignKey(
-        "tenants.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "tenants.ApiKey",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor api key"),
     )
     actor_label = models.CharField(_("who"), max_length=200, blank=True)
-    client = models.ForeignKey("tenants.Client", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    client = models.ForeignKey(
+        "tenants.Client", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("client")
+    )
     client_label = models.CharField(_("client"), max_length=200, blank=True)
     action = models.CharField(_("action"), max_length=64, db_index=True)
     object_type = models.CharField(_("object type"), max_length=64, blank=True)

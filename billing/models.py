@@ -33,8 +33,10 @@ TEMPLATE_COUNTERS = {
 class UsagePeriod(models.Model):
     """One row per (number, month in TIME_ZONE). Counters only ever move by atomic F() updates."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="usage_periods")
-    number = models.ForeignKey(WhatsAppNumber, on_delete=models.CASCADE, related_name="usage_periods")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="usage_periods", verbose_name=_("client"))
+    number = models.ForeignKey(
+        WhatsAppNumber, on_delete=models.CASCADE, related_name="usage_periods", verbose_name=_("number")
+    )
     month = models.DateField(_("month"), help_text=_("First day of the calendar month."))
     allowance = models.PositiveIntegerField(_("free messages this month"))
     service_messages = models.PositiveIntegerField(_("service messages sent"), default=0)
@@ -46,8 +48,8 @@ class UsagePeriod(models.Model):
     template_authentication = models.PositiveIntegerField(_("authentication templates"), default=0)
     template_uncategorized = models.PositiveIntegerField(_("templates awaiting a category"), default=0)
     inbound_messages = models.PositiveIntegerField(_("inbound messages"), default=0)
-    opened_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    opened_at = models.DateTimeField(auto_now_add=True, verbose_name=_("opened at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = TenantQuerySet.as_manager()
 
@@ -123,14 +125,16 @@ class UsageAlert(models.Model):
         WARNING = 80, _("80 % of the allowance")
         REACHED = 100, _("Allowance reached")
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="usage_alerts")
-    number = models.ForeignKey(WhatsAppNumber, on_delete=models.CASCADE, related_name="usage_alerts")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="usage_alerts", verbose_name=_("client"))
+    number = models.ForeignKey(
+        WhatsAppNumber, on_delete=models.CASCADE, related_name="usage_alerts", verbose_name=_("number")
+    )
     month = models.DateField(_("month"))
     threshold = models.PositiveSmallIntegerField(_("threshold"), choices=Threshold.choices)
     service_messages = models.PositiveIntegerField(_("messages when raised"))
     allowance = models.PositiveIntegerField(_("allowance"))
     policy = models.CharField(_("policy"), max_length=20, choices=Client.QuotaPolicy.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
 
@@ -199,7 +203,7 @@ class BillingSettings(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1000))],
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("billing settings")

@@ -19,7 +19,9 @@ from tenants.scoping import TenantQuerySet
 
 
 class WebhookEndpoint(models.Model):
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="webhook_endpoints", verbose_name=_("client")
+    )
     url = models.URLField(_("URL"), max_length=2000)
     description = models.CharField(_("description"), max_length=200, blank=True)
     events = models.JSONField(_("events"), default=list)
@@ -57,8 +59,10 @@ class WebhookDelivery(models.Model):
         SUCCEEDED = "succeeded", _("Delivered")
         FAILED = "failed", _("Failed")
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+", verbose_name=_("client"))
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
+    )
     event_id = models.UUIDField(_("event id"), default=uuid.uuid4, db_index=True)
     event_type = models.CharField(_("event"), max_length=40)
     body = models.TextField(_("body"))  # the JSON exactly as signed and sent
@@ -68,9 +72,11 @@ class WebhookDelivery(models.Model):
     last_response_code = models.PositiveSmallIntegerField(_("last response code"), null=True, blank=True)
     last_latency_ms = models.PositiveIntegerField(_("last latency (ms)"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
-    redelivery_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    redelivery_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("redelivery of")
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()

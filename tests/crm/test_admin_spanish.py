@@ -74,13 +74,14 @@ def test_the_token_list_has_spanish_column_names_and_no_migration_follows(operat
 
 
 # Labels that are the same word in both languages.
-SAME_LABEL_IN_BOTH = {"ID", "token", "PIN", "BSUID"}
+SAME_LABEL_IN_BOTH = {"ID", "token", "PIN", "BSUID", "error", "URL", "endpoint"}
 
 
-@pytest.mark.parametrize("app_label", ["tenants", "whatsapp"])
+@pytest.mark.parametrize("app_label", ["tenants", "whatsapp", "ai", "billing", "integrations", "audit"])
 def test_the_operators_daily_pages_have_spanish_field_labels(app_label):
-    """Clients, numbers, members, contacts, conversations, messages and webhook events: every field the back
-    office shows (list columns, change forms) has a Spanish label."""
+    """Clients, numbers, members, contacts, conversations, messages, webhook events, the assistant, usage,
+    outgoing webhooks and the audit log: every field the back office shows (list columns, change forms) has a
+    Spanish label."""
     from django.contrib import admin
 
     english = {}
