@@ -10,9 +10,9 @@ each message the time from its scheduled arrival to the moment Meta (the sandbox
     .venv/bin/python bench/pipeline_latency.py --rate 50 --seconds 20
     .venv/bin/python bench/pipeline_latency.py --rate 80 --seconds 20
 
-Needs PostgreSQL and Redis (database crm_bench and Redis db 9 are wiped). The sandbox is refused with
-DEBUG off and its worker-side observer needs it on, so web and worker run with DEBUG on (slower than
-production: Django keeps every query's SQL).
+Needs PostgreSQL and Redis (database crm_bench and Redis db 9 are wiped). The product's web and worker run
+as in production (DEBUG off, no sandbox); the sandbox, which needs DEBUG, plays Meta in a gunicorn of its
+own, so the CPU each side spends per message is counted apart (`/proc`, user + system).
 """
 
 from __future__ import annotations
@@ -95,6 +95,50 @@ def drive(url: str, rate: float, seconds: float) -> tuple[dict[str, float], int]
     return due, errors
 
 
+def cpu_seconds(root_pids: list[int], database: str) -> dict[str, float]:
+    """CPU time (user + system) so far of each process tree (web, worker) and of PostgreSQL's backends serving
+    `database`: counted per answered message it says what a message costs, whatever else shares the machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    usage: dict[int, float] = {}
+    commands: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            commands[int(entry)] = Path(f"/proc/{entry}/cmdline").read_text().replace("\0", " ")
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        usage[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+
+    def tree(root: int) -> float:
+        total, stack = 0.0, [root]
+        while stack:
+            pid = stack.pop()
+            total += usage.get(pid, 0.0)
+            stack.extend(child for child, parent in parents.items() if parent == pid)
+        return total
+
+    names = ("web", "worker", "meta (sandbox)")
+    result = {name: tree(pid) for name, pid in zip(names, root_pids, strict=True)}
+    # PostgreSQL's backends for the database: the product's and the sandbox's together.
+    result["postgres"] = sum(usage[pid] for pid, command in commands.items() if f" {database} " in command)
+    return result
+
+
+def open_windows(database_url: str, customers: int) -> None:
+    """Meta opens a 24-hour window when a customer writes; these customers write straight to the webhook,
+    so the sandbox is told beforehand (the product runs without the sandbox's in-process observer)."""
+    now = datetime.now(UTC)
+    with psycopg.connect(database_url) as conn, conn.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO sandbox_sandboxconversation (phone_number_id, wa_id, last_inbound_at) VALUES (%s, %s, %s)",
+            [(PHONE_NUMBER_ID, f"57310{i:07d}", now) for i in range(customers)],
+        )
+
+
 def replies_sent(database_url: str) -> dict[str, float]:
     """inbound wamid → when Meta (the sandbox) accepted the AI's reply to it."""
     return {wamid: stages[-1] for wamid, stages in stage_times(database_url).items()}
@@ -122,16 +166,13 @@ def main() -> None:
 
     database_url = processes.recreate_postgres_database(args.pg, "crm_bench")
     redis.Redis.from_url(args.redis).flushdb()
-    port = processes.free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
+    port, meta_port = processes.free_port(), processes.free_port()
+    base, meta = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{meta_port}"
+    common = {
         **os.environ,
-        "DEBUG": "true",
-        "WHATSAPP_SANDBOX": "true",
         "WHATSAPP_APP_SECRET": SECRET,
-        "WHATSAPP_GRAPH_URL": f"{base}/sandbox/graph",
+        "WHATSAPP_GRAPH_URL": f"{meta}/sandbox/graph",
         "WEBHOOK_URL": f"{base}/webhook/whatsapp",
-        "PORT": str(port),
         "DATABASE_URL": database_url,
         "REDIS_URL": args.redis,
         "AI_REPLY_QUIET_SECONDS": "0",
@@ -144,20 +185,28 @@ def main() -> None:
         "WHATSAPP_VERIFY_TOKEN": "sandbox-verify-token",
         "WHATSAPP_BUSINESS_ACCOUNT_ID": "100000000000001",
     }
+    # Meta: the sandbox in a gunicorn of its own (it needs DEBUG); its CPU is not the product's.
+    meta_env = {**common, "DEBUG": "true", "WHATSAPP_SANDBOX": "true", "PORT": str(meta_port)}
+    # The product as in production: DEBUG off, no sandbox, plain HTTP behind a TLS proxy that is not here.
+    product_env = {**common, "DEBUG": "false", "WHATSAPP_SANDBOX": "false", "SECURE_SSL_REDIRECT": "false",
+                   "PORT": str(port)}  # fmt: skip
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=meta_env, check=True)
+    subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=meta_env, check=True, capture_output=True)
+    open_windows(database_url, int(args.rate * args.seconds))
     with tempfile.TemporaryDirectory() as tmp:
         log = open(Path(tmp) / "worker.log", "w")  # noqa: SIM115 - closed with the processes
-        web = subprocess.Popen(processes.gunicorn_command(port, workers=2, threads=8), cwd=ROOT, env=env)
+        web = subprocess.Popen(processes.gunicorn_command(port, workers=2, threads=8), cwd=ROOT, env=product_env)
+        graph = subprocess.Popen(processes.gunicorn_command(meta_port, workers=1, threads=8), cwd=ROOT, env=meta_env)
         worker = subprocess.Popen(
             processes.worker_command(concurrency=args.worker_concurrency, pool="prefork", loglevel="WARNING"),
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=product_env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            if not processes.wait_until_healthy(base):
+            if not (processes.wait_until_healthy(base) and processes.wait_until_healthy(meta)):
                 raise SystemExit("gunicorn did not start")
             time.sleep(3)  # the worker connects
+            cpu_before = cpu_seconds([web.pid, worker.pid, graph.pid], "crm_bench")
             due, errors = drive(f"{base}/webhook/whatsapp", args.rate, args.seconds)
             load_end = max(due.values())
             time.sleep(max(load_end + 5 - time.time(), 0))
@@ -167,8 +216,10 @@ def main() -> None:
             while len(sent) < len(due) and time.time() < deadline:
                 time.sleep(1)
                 sent = replies_sent(database_url)
+            time.sleep(2)  # the last status webhooks
+            cpu_after = cpu_seconds([web.pid, worker.pid, graph.pid], "crm_bench")
         finally:
-            processes.stop([web, worker])
+            processes.stop([web, graph, worker])
             log.close()
             worker_log = (Path(tmp) / "worker.log").read_text()
 
@@ -182,6 +233,10 @@ def main() -> None:
     print(f"inbound: {len(due)}  post errors: {errors}  answered: {len(latencies)}")
     print(f"inbound → reply accepted, ms: p50 {q[49]:.0f}  p90 {q[89]:.0f}  p99 {q[98]:.0f}  max {latencies[-1]:.0f}")
     print(f"not yet answered 5 s after the load: {backlog}")
+    cost = {name: (cpu_after[name] - cpu_before[name]) * 1000 / max(len(sent), 1) for name in cpu_after}
+    ours = cost["web"] + cost["worker"] + cost["postgres"]
+    print("CPU ms per answered message (webhook, reply, send, three status webhooks): "
+          + "  ".join(f"{name} {ms:.1f}" for name, ms in cost.items()) + f"  product {ours:.1f}")  # fmt: skip
     stages = stage_times(database_url)
     for name, pick in (
         ("webhook → stored by a worker", lambda w: stages[w][0] - due[w]),

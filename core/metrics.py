@@ -3,19 +3,21 @@
 Why Redis and not prometheus-client's PROMETHEUS_MULTIPROC_DIR: the multiprocess mode shares memory-mapped
 files between the processes of one machine, so a scrape of web would never see the workers once they run on
 other hosts (docs/operations.md, Scaling out), and each host would need an exporter of its own. Every
-process of ours already shares one Redis, so each observation is one pipelined round trip there (HINCRBY on
-a hash per metric) and one scrape of any web instance reads the totals of every gunicorn worker, Celery
-child and host. Without `REDIS_URL` (`make run` on its filesystem broker) the counts stay in the process
-that made them. prometheus-client still writes the exposition format. Counting never breaks the work it
-counts: a Redis error loses the observation, nothing else.
+process of ours already shares one Redis, so each process adds its counts there once a second in one
+pipelined round trip (HINCRBY on a hash per metric) and one scrape of any web instance reads the totals of
+every gunicorn worker, Celery child and host. Without `REDIS_URL` (`make run` on its filesystem broker) the
+counts stay in the process that made them. prometheus-client still writes the exposition format. Counting
+never breaks the work it counts: a Redis error loses the observation, nothing else.
 
 Gauges of state (the Celery queues' lengths) are read at scrape time instead of being counted.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
 import threading
 import time
 from collections import defaultdict
@@ -61,27 +63,71 @@ class _MemoryStore:
 
 
 class _RedisStore:
-    def __init__(self, url: str) -> None:
+    """Counts buffered in the process and added to Redis's hashes by a background thread once a second
+    (METRICS_FLUSH_SECONDS): a round trip per observation cost a busy worker a tenth of its time. A
+    process that dies loses at most its last second of counts; one that forks starts its own buffer."""
+
+    def __init__(self, url: str, *, flush_seconds: float = 1.0) -> None:
         import redis
 
         self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.flush_seconds = flush_seconds
+        self._lock = threading.Lock()
+        self._pending: dict[tuple[str, str], float] = defaultdict(float)
+        self._pid = 0
 
     def add(self, increments: list[tuple[str, str, float]]) -> None:
+        self._ensure_flusher()
+        with self._lock:
+            for key, field, amount in increments:
+                self._pending[(key, field)] += amount
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, defaultdict(float)
+        if not pending:
+            return
         pipe = self.redis.pipeline(transaction=False)
-        for key, field, amount in increments:
+        for (key, field), amount in pending.items():
             if float(amount).is_integer():
                 pipe.hincrby(key, field, int(amount))
             else:
                 pipe.hincrbyfloat(key, field, amount)
         pipe.execute()
 
+    def _ensure_flusher(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pending = defaultdict(float)  # a forked child: the parent flushes what it counted
+            self._pid = os.getpid()
+            threading.Thread(target=self._flush_forever, name="metrics-flush", daemon=True).start()
+            atexit.register(self._flush_quietly)
+
+    def _flush_forever(self) -> None:
+        pid = os.getpid()
+        while pid == os.getpid():
+            time.sleep(self.flush_seconds)
+            self._flush_quietly()
+
+    def _flush_quietly(self) -> None:
+        try:
+            self.flush()
+        except Exception:
+            logger.debug("metrics store unreachable; observations dropped", exc_info=True)
+
     def read(self, keys: list[str]) -> list[dict[str, float]]:
+        self._flush_quietly()  # this process's own latest counts are part of the answer
         pipe = self.redis.pipeline(transaction=False)
         for key in keys:
             pipe.hgetall(key)
         return [{k.decode(): float(v) for k, v in found.items()} for found in pipe.execute()]
 
     def clear(self) -> None:
+        with self._lock:
+            self._pending = defaultdict(float)
         keys = list(self.redis.scan_iter(f"{KEY_PREFIX}*"))
         if keys:
             self.redis.delete(*keys)
@@ -96,7 +142,8 @@ def store() -> _MemoryStore | _RedisStore:
     if _store is None:
         with _store_lock:
             if _store is None:
-                _store = _RedisStore(settings.REDIS_URL) if settings.REDIS_URL else _MemoryStore()
+                redis_url, flush = settings.REDIS_URL, settings.METRICS_FLUSH_SECONDS
+                _store = _RedisStore(redis_url, flush_seconds=flush) if redis_url else _MemoryStore()
     return _store
 
 

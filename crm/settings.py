@@ -462,5 +462,7 @@ if SENTRY_DSN:
     )
 # GET /metrics (Prometheus) answers only with `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Each process adds its counts to Redis this often (seconds), not once per observation.
+METRICS_FLUSH_SECONDS = env.float("METRICS_FLUSH_SECONDS", default=1.0)
 # In JSON mode the worker logs through the handler above instead of Celery's own (plain) one.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

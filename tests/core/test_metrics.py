@@ -100,3 +100,25 @@ def test_graph_errors_are_counted_by_metas_code(counts, client, number, sandbox_
     found = samples(client)
     assert found[("crm_graph_errors_total", (("code", "131000"),))] == 2
     assert found[("crm_graph_errors_total", (("code", "190"),))] == 1
+
+
+def test_redis_counts_are_buffered_per_process_and_added_in_one_round_trip():
+    """Observations cost a dict update; the flusher (or a scrape by this process) adds them to Redis."""
+    import os
+
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+    redis.Redis.from_url(url).delete(f"{metrics.KEY_PREFIX}buffer_test")
+    here = metrics._RedisStore(url, flush_seconds=3600)  # never on its own during the test
+    elsewhere = metrics._RedisStore(url, flush_seconds=3600)
+    key = f"{metrics.KEY_PREFIX}buffer_test"
+    for _ in range(3):
+        here.add([(key, '["a"]', 1), (key, '["b"]', 0.5)])
+    assert elsewhere.read([key]) == [{}], "not in Redis before a flush"
+    assert here.read([key]) == [{'["a"]': 3.0, '["b"]': 1.5}], "a process's scrape includes its own counts"
+    assert elsewhere.read([key]) == [{'["a"]': 3.0, '["b"]': 1.5}]
+    here.add([(key, '["a"]', 2)])
+    here.flush()
+    assert elsewhere.read([key]) == [{'["a"]': 5.0, '["b"]': 1.5}]
+    redis.Redis.from_url(url).delete(key)

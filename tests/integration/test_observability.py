@@ -142,33 +142,38 @@ def test_metrics_count_what_web_and_worker_did(stack):
         customer_writes(stack, number, "wamid.METRICS1")
         assert wait_for(lambda: receiver.requests, timeout=20), "the integrator's endpoint got message.received"
 
-        def settled():
-            found = scrape(stack)
-            key = ("crm_outgoing_webhook_attempts_total", (("event", "message.received"), ("outcome", "succeeded")))
-            return found if found.get(key) else None
+        def missing(found: dict) -> list[str]:
+            """The expectations `found` does not meet yet (each process adds its counts once a second)."""
 
-        after = wait_for(settled, timeout=20)
+            def moved(name: str, **labels: str) -> float:
+                key = (name, tuple(sorted(labels.items())))
+                return found.get(key, 0) - before.get(key, 0)
+
+            checks = {
+                "accepted webhook": moved("crm_webhook_requests_total", outcome="accepted") >= 1,
+                "refused signature": moved("crm_webhook_requests_total", outcome="invalid_signature") == 1,
+                "webhook latency": moved("crm_webhook_request_seconds_count") >= 2,
+                "latency +Inf bucket": moved("crm_webhook_request_seconds_bucket", le="+Inf")
+                == moved("crm_webhook_request_seconds_count"),
+                "apply task": moved("crm_tasks_total", task="whatsapp.apply_webhook_events", outcome="success") >= 1,
+                "reply task": moved("crm_tasks_total", task="whatsapp.answer_inbound_message", outcome="success") == 1,
+                "reply task time": moved("crm_task_seconds_count", task="whatsapp.answer_inbound_message") == 1,
+                "sent": moved("crm_messages_sent_total", phone_number_id=number.phone_number_id, kind="service") == 1,
+                "graph error": moved("crm_graph_errors_total", code="130429") == 1,
+                "ai latency": moved("crm_ai_provider_seconds_count", provider="openai") >= 1,
+                "ai error": moved("crm_ai_provider_errors_total", provider="openai", error="ProviderError") >= 1,
+                "integrator attempt": moved(
+                    "crm_outgoing_webhook_attempts_total", event="message.received", outcome="succeeded"
+                )
+                == 1,
+                "integrator latency": moved("crm_outgoing_webhook_attempt_seconds_count") == 1,
+            }
+            return [name for name, ok in checks.items() if not ok]
+
+        after = wait_for(lambda: (found := scrape(stack)) and not missing(found) and found, timeout=20)
     finally:
         stop_receiver(receiver)
-    assert after, "the worker's delivery attempt reached the scrape served by gunicorn"
-
-    def moved(name: str, **labels: str) -> float:
-        key = (name, tuple(sorted(labels.items())))
-        return after.get(key, 0) - before.get(key, 0)
-
-    assert moved("crm_webhook_requests_total", outcome="accepted") >= 1
-    assert moved("crm_webhook_requests_total", outcome="invalid_signature") == 1
-    assert moved("crm_webhook_request_seconds_count") >= 2
-    assert moved("crm_webhook_request_seconds_bucket", le="+Inf") == moved("crm_webhook_request_seconds_count")
-    assert moved("crm_tasks_total", task="whatsapp.apply_webhook_events", outcome="success") >= 1
-    assert moved("crm_tasks_total", task="whatsapp.answer_inbound_message", outcome="success") == 1
-    assert moved("crm_task_seconds_count", task="whatsapp.answer_inbound_message") == 1
-    assert moved("crm_messages_sent_total", phone_number_id=number.phone_number_id, kind="service") == 1
-    assert moved("crm_graph_errors_total", code="130429") == 1
-    assert moved("crm_ai_provider_seconds_count", provider="openai") >= 1
-    assert moved("crm_ai_provider_errors_total", provider="openai", error="ProviderError") >= 1
-    assert moved("crm_outgoing_webhook_attempts_total", event="message.received", outcome="succeeded") == 1
-    assert moved("crm_outgoing_webhook_attempt_seconds_count") == 1
+    assert after, f"not reached by the scrape served by gunicorn: {missing(scrape(stack))}"
     assert ("crm_queue_length", (("queue", "celery"),)) in after
     # gunicorn runs two workers: whichever answers, the totals are the same (they live in Redis).
     again = {k: v for k, v in scrape(stack).items() if k[0] == "crm_messages_sent_total"}
