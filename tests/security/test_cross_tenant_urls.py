@@ -215,6 +215,7 @@ CASES: dict[str, Case] = {
             "verify": {"code": "123456"},
             "resend": {},
             "connect": {},
+            "choose-number": {"phone_number_id": "109000000000101"},
             "business": {"business_description": "B"},
             "live": {},
             "chat-qr": {},
