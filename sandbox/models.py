@@ -18,17 +18,28 @@ def default_token_scopes() -> list[str]:
 class SandboxBusinessAccount(models.Model):
     """A WABA in the sandbox: the operator's (master token) or one a client created by Embedded Signup."""
 
-    waba_id = models.CharField(max_length=32, unique=True)
-    name = models.CharField(max_length=200)
-    access_token = models.CharField(max_length=200, help_text="Bearer token that may act on this account.")
-    is_operator = models.BooleanField(default=False)
-    business_verified = models.BooleanField(default=False, help_text="Verified portfolios may hold 20 numbers, else 2.")
-    subscribed_apps = models.JSONField(default=list, blank=True)
-    business_id = models.CharField(max_length=32, blank=True, help_text="The business portfolio that owns it.")
-    token_scopes = models.JSONField(
-        default=default_token_scopes, blank=True, help_text="Permissions GET /debug_token reports for its token."
+    waba_id = models.CharField(max_length=32, unique=True, verbose_name=_("waba id"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    access_token = models.CharField(
+        max_length=200, help_text=_("Bearer token that may act on this account."), verbose_name=_("access token")
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    is_operator = models.BooleanField(default=False, verbose_name=_("is operator"))
+    business_verified = models.BooleanField(
+        default=False,
+        help_text=_("Verified portfolios may hold 20 numbers, else 2."),
+        verbose_name=_("business verified"),
+    )
+    subscribed_apps = models.JSONField(default=list, blank=True, verbose_name=_("subscribed apps"))
+    business_id = models.CharField(
+        max_length=32, blank=True, help_text=_("The business portfolio that owns it."), verbose_name=_("business id")
+    )
+    token_scopes = models.JSONField(
+        default=default_token_scopes,
+        blank=True,
+        help_text=_("Permissions GET /debug_token reports for its token."),
+        verbose_name=_("token scopes"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("sandbox business account")
@@ -58,22 +69,36 @@ class SandboxAppSubscription(models.Model):
 
 
 class SandboxPhoneNumber(models.Model):
-    account = models.ForeignKey(SandboxBusinessAccount, on_delete=models.CASCADE, related_name="numbers")
-    phone_number_id = models.CharField(max_length=32, unique=True)
-    display_phone_number = models.CharField(max_length=20, unique=True, help_text="Digits only, as Meta shows them.")
-    verified_name = models.CharField(max_length=200)
-    code_verification_status = models.CharField(max_length=20, default="NOT_VERIFIED")
-    otp_code = models.CharField(max_length=6, blank=True)
-    otp_attempts = models.PositiveSmallIntegerField(default=0)
-    registered = models.BooleanField(default=False)
-    pin = models.CharField(max_length=6, blank=True)
-    quality_rating = models.CharField(max_length=10, default="GREEN")
-    name_status = models.CharField(max_length=30, default="APPROVED")
-    otp_sent_at = models.DateTimeField(null=True, blank=True)
-    deregistered_at = models.DateTimeField(null=True, blank=True)
-    register_calls = models.JSONField(default=list, blank=True, help_text="Unix times of register/deregister calls.")
-    webhook_override_url = models.URLField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    account = models.ForeignKey(
+        SandboxBusinessAccount, on_delete=models.CASCADE, related_name="numbers", verbose_name=_("account")
+    )
+    phone_number_id = models.CharField(max_length=32, unique=True, verbose_name=_("phone number id"))
+    display_phone_number = models.CharField(
+        max_length=20,
+        unique=True,
+        help_text=_("Digits only, as Meta shows them."),
+        verbose_name=_("display phone number"),
+    )
+    verified_name = models.CharField(max_length=200, verbose_name=_("verified name"))
+    code_verification_status = models.CharField(
+        max_length=20, default="NOT_VERIFIED", verbose_name=_("code verification status")
+    )
+    otp_code = models.CharField(max_length=6, blank=True, verbose_name=_("otp code"))
+    otp_attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("otp attempts"))
+    registered = models.BooleanField(default=False, verbose_name=_("registered"))
+    pin = models.CharField(max_length=6, blank=True, verbose_name=_("pin"))
+    quality_rating = models.CharField(max_length=10, default="GREEN", verbose_name=_("quality rating"))
+    name_status = models.CharField(max_length=30, default="APPROVED", verbose_name=_("name status"))
+    otp_sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("otp sent at"))
+    deregistered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deregistered at"))
+    register_calls = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Unix times of register/deregister calls."),
+        verbose_name=_("register calls"),
+    )
+    webhook_override_url = models.URLField(max_length=200, blank=True, verbose_name=_("webhook override url"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("sandbox phone number")
@@ -90,15 +115,17 @@ class SandboxMessage(models.Model):
         OUT = "out", "business → customer"
         IN = "in", "customer → business"
 
-    phone_number_id = models.CharField(max_length=32, db_index=True)
-    direction = models.CharField(max_length=3, choices=Direction.choices)
-    wa_id = models.CharField(max_length=32, db_index=True, help_text="The customer's WhatsApp id.")
-    type = models.CharField(max_length=30)
-    text = models.TextField(blank=True)
-    body = models.JSONField(default=dict)
-    wamid = models.CharField(max_length=128, unique=True)
-    status = models.CharField(max_length=12, default="accepted")
-    created_at = models.DateTimeField(default=timezone.now)
+    phone_number_id = models.CharField(max_length=32, db_index=True, verbose_name=_("phone number id"))
+    direction = models.CharField(max_length=3, choices=Direction.choices, verbose_name=_("direction"))
+    wa_id = models.CharField(
+        max_length=32, db_index=True, help_text=_("The customer's WhatsApp id."), verbose_name=_("wa id")
+    )
+    type = models.CharField(max_length=30, verbose_name=_("type"))
+    text = models.TextField(blank=True, verbose_name=_("text"))
+    body = models.JSONField(default=dict, verbose_name=_("body"))
+    wamid = models.CharField(max_length=128, unique=True, verbose_name=_("wamid"))
+    status = models.CharField(max_length=12, default="accepted", verbose_name=_("status"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("sandbox message")
@@ -121,16 +148,20 @@ class SandboxFault(models.Model):
     """The next `remaining` Graph calls (for one number, or any) fail or stall this way; or, with
     `fail_ratio`, that share of the calls until `active_until` (a flaky Meta for a while)."""
 
-    phone_number_id = models.CharField(max_length=32, blank=True)
-    remaining = models.PositiveIntegerField(default=1)
-    fail_ratio = models.FloatField(null=True, blank=True, help_text="Share of calls hit while active (0–1].")
-    active_until = models.DateTimeField(null=True, blank=True)
-    injected = models.PositiveIntegerField(default=0, help_text="Calls a ratio fault has hit so far.")
-    error_code = models.IntegerField(null=True, blank=True)
-    http_status = models.PositiveSmallIntegerField(default=500)
-    delay_ms = models.PositiveIntegerField(default=0)
-    message = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    phone_number_id = models.CharField(max_length=32, blank=True, verbose_name=_("phone number id"))
+    remaining = models.PositiveIntegerField(default=1, verbose_name=_("remaining"))
+    fail_ratio = models.FloatField(
+        null=True, blank=True, help_text=_("Share of calls hit while active (0–1]."), verbose_name=_("fail ratio")
+    )
+    active_until = models.DateTimeField(null=True, blank=True, verbose_name=_("active until"))
+    injected = models.PositiveIntegerField(
+        default=0, help_text=_("Calls a ratio fault has hit so far."), verbose_name=_("injected")
+    )
+    error_code = models.IntegerField(null=True, blank=True, verbose_name=_("error code"))
+    http_status = models.PositiveSmallIntegerField(default=500, verbose_name=_("http status"))
+    delay_ms = models.PositiveIntegerField(default=0, verbose_name=_("delay ms"))
+    message = models.CharField(max_length=300, blank=True, verbose_name=_("message"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     objects = SandboxFaultQuerySet.as_manager()
 
@@ -146,15 +177,21 @@ class SandboxFault(models.Model):
 class SandboxConversation(models.Model):
     """One customer ↔ number pair: the 24-hour service window and the typing indicator."""
 
-    phone_number_id = models.CharField(max_length=32)
-    wa_id = models.CharField(max_length=32)
-    last_inbound_at = models.DateTimeField(null=True, blank=True)
-    typing_until = models.DateTimeField(null=True, blank=True)
+    phone_number_id = models.CharField(max_length=32, verbose_name=_("phone number id"))
+    wa_id = models.CharField(max_length=32, verbose_name=_("wa id"))
+    last_inbound_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last inbound at"))
+    typing_until = models.DateTimeField(null=True, blank=True, verbose_name=_("typing until"))
     free_entry_until = models.DateTimeField(
-        null=True, blank=True, help_text="72 h of free messages after a click-to-WhatsApp ad (free entry point)."
+        null=True,
+        blank=True,
+        help_text=_("72 h of free messages after a click-to-WhatsApp ad (free entry point)."),
+        verbose_name=_("free entry until"),
     )
     marketing_stopped_at = models.DateTimeField(
-        null=True, blank=True, help_text="The customer stopped this business's marketing messages (131050 after)."
+        null=True,
+        blank=True,
+        help_text=_("The customer stopped this business's marketing messages (131050 after)."),
+        verbose_name=_("marketing stopped at"),
     )
 
     class Meta:
@@ -169,10 +206,12 @@ class SandboxConversation(models.Model):
 class SandboxAuthCode(models.Model):
     """The one-time Embedded Signup code, exchanged for the account's token within 30 seconds."""
 
-    code = models.CharField(max_length=128, unique=True)
-    account = models.ForeignKey(SandboxBusinessAccount, on_delete=models.CASCADE, related_name="auth_codes")
-    used_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    code = models.CharField(max_length=128, unique=True, verbose_name=_("code"))
+    account = models.ForeignKey(
+        SandboxBusinessAccount, on_delete=models.CASCADE, related_name="auth_codes", verbose_name=_("account")
+    )
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("sandbox authorization code")
@@ -185,14 +224,16 @@ class SandboxAuthCode(models.Model):
 class SandboxMedia(models.Model):
     """An uploaded or customer-sent file; served by id to the owning account's token."""
 
-    media_id = models.CharField(max_length=32, unique=True)
-    account = models.ForeignKey(SandboxBusinessAccount, on_delete=models.CASCADE, related_name="media")
-    phone_number_id = models.CharField(max_length=32)
-    mime_type = models.CharField(max_length=100)
-    sha256 = models.CharField(max_length=64)
-    filename = models.CharField(max_length=255, blank=True)
-    content = models.BinaryField()
-    created_at = models.DateTimeField(default=timezone.now)
+    media_id = models.CharField(max_length=32, unique=True, verbose_name=_("media id"))
+    account = models.ForeignKey(
+        SandboxBusinessAccount, on_delete=models.CASCADE, related_name="media", verbose_name=_("account")
+    )
+    phone_number_id = models.CharField(max_length=32, verbose_name=_("phone number id"))
+    mime_type = models.CharField(max_length=100, verbose_name=_("mime type"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("sha256"))
+    filename = models.CharField(max_length=255, blank=True, verbose_name=_("filename"))
+    content = models.BinaryField(verbose_name=_("content"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("sandbox media file")
@@ -209,15 +250,17 @@ class SandboxMedia(models.Model):
 class SandboxTemplate(models.Model):
     """A message template of a WABA, with Meta's review status."""
 
-    account = models.ForeignKey(SandboxBusinessAccount, on_delete=models.CASCADE, related_name="templates")
-    template_id = models.CharField(max_length=32, unique=True)
-    name = models.CharField(max_length=512)
-    language = models.CharField(max_length=15)
-    category = models.CharField(max_length=30)
-    status = models.CharField(max_length=30, default="PENDING")
-    rejected_reason = models.CharField(max_length=50, default="NONE")
-    components = models.JSONField(default=list)
-    created_at = models.DateTimeField(default=timezone.now)
+    account = models.ForeignKey(
+        SandboxBusinessAccount, on_delete=models.CASCADE, related_name="templates", verbose_name=_("account")
+    )
+    template_id = models.CharField(max_length=32, unique=True, verbose_name=_("template id"))
+    name = models.CharField(max_length=512, verbose_name=_("name"))
+    language = models.CharField(max_length=15, verbose_name=_("language"))
+    category = models.CharField(max_length=30, verbose_name=_("category"))
+    status = models.CharField(max_length=30, default="PENDING", verbose_name=_("status"))
+    rejected_reason = models.CharField(max_length=50, default="NONE", verbose_name=_("rejected reason"))
+    components = models.JSONField(default=list, verbose_name=_("components"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("sandbox template")

@@ -77,17 +77,19 @@ def test_the_token_list_has_spanish_column_names_and_no_migration_follows(operat
 SAME_LABEL_IN_BOTH = {"ID", "token", "PIN", "BSUID", "error", "URL", "endpoint"}
 
 
-@pytest.mark.parametrize("app_label", ["tenants", "whatsapp", "ai", "billing", "integrations", "audit"])
+@pytest.mark.parametrize("app_label", ["tenants", "whatsapp", "ai", "billing", "integrations", "audit", "sandbox"])
 def test_the_operators_daily_pages_have_spanish_field_labels(app_label):
     """Clients, numbers, members, contacts, conversations, messages, webhook events, the assistant, usage,
-    outgoing webhooks and the audit log: every field the back office shows (list columns, change forms) has a
-    Spanish label."""
+    outgoing webhooks, the audit log and the sandbox: every field the back office shows (list columns, change
+    forms) has a Spanish label."""
+    from django.apps import apps
     from django.contrib import admin
 
+    # The models the back office shows; the sandbox's are registered only while it is on: all of them then.
+    models = [m for m in admin.site._registry if m._meta.app_label == app_label]
+    models = models or list(apps.get_app_config(app_label).get_models())
     english = {}
-    for model in admin.site._registry:
-        if model._meta.app_label != app_label:
-            continue
+    for model in models:
         for field in model._meta.concrete_fields:
             with translation.override("en"):
                 en = str(field.verbose_name)

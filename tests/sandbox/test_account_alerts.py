@@ -77,7 +77,7 @@ def test_the_sandbox_admin_raises_alerts_for_numbers_and_accounts(admin_client, 
         {"action": "alert_profile_picture_lost", "_selected_action": [twin.pk]},
         follow=True,
     )
-    assert answer.status_code == 200 and "1 of 1" in answer.content.decode()
+    assert answer.status_code == 200 and "1 de 1 webhooks entregados" in answer.content.decode()  # Spanish admin
     admin_client.post(
         "/admin/sandbox/sandboxbusinessaccount/",
         {"action": "alert_limit_deferred", "_selected_action": [twin.account.pk]},
