@@ -28,6 +28,21 @@ def _eager_results_may_be_read():
 
 
 @pytest.fixture(autouse=True)
+def _sandbox_posts_finish_with_their_test():
+    """The sandbox posts status webhooks from background threads; one still running when its test ends
+    reaches the live server during the next test (on SQLite, through the connection both share) and can
+    break that test's own Graph call. Give them a moment to finish before the next test starts."""
+    yield
+    import threading
+    import time
+
+    deadline = time.monotonic() + 3
+    for thread in threading.enumerate():
+        if thread.name == "sandbox-webhooks":
+            thread.join(timeout=max(deadline - time.monotonic(), 0))
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
     yield
