@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 
 from whatsapp.signature import sign_body
 
@@ -61,6 +61,27 @@ def retry_in_background(payload: dict[str, Any], *, url: str, first: int | None)
     return thread
 
 
+def run_step(step: Any, *, attempts: int = 8) -> None:
+    """Run one background bookkeeping step, waiting out a busy database.
+
+    The embedded SQLite database answers a write that meets another connection's open transaction with
+    "database table is locked" at once (shared-cache locks ignore the busy timeout); such a step is tried
+    again a few times, briefly. Any other failure is logged: a background step never kills the server thread.
+    """
+    for attempt in range(attempts):
+        try:
+            step()
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                logger.exception("sandbox background step failed: the database stayed busy")
+                return
+            time.sleep(0.05 * (attempt + 1))
+        except Exception:
+            logger.exception("sandbox background step failed")
+            return
+
+
 def post_later(steps: list[tuple[float, dict[str, Any] | None, Any]], *, url: str = "") -> threading.Thread:
     """Deliver payloads one after another in the background, each after its delay in seconds.
 
@@ -75,10 +96,7 @@ def post_later(steps: list[tuple[float, dict[str, Any] | None, Any]], *, url: st
                 if payload is not None:
                     post_until_delivered(payload, url=url)
                 if after:
-                    try:
-                        after()
-                    except Exception:  # a background step must never kill the server thread
-                        logger.exception("sandbox background step failed")
+                    run_step(after)
         finally:
             connection.close()
 

@@ -4,8 +4,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.db import OperationalError
 
 from sandbox import delivery
+from sandbox.delivery import run_step
 from whatsapp.signature import sign_body
 
 
@@ -54,3 +56,34 @@ def test_an_unreachable_receiver_is_retried_in_the_background(receiver, monkeypa
     thread.join(timeout=5)
     assert len(received) == 1
     assert delivery.retry_in_background({"entry": []}, url=url, first=200) is None
+
+
+def test_a_background_step_that_meets_a_busy_database_is_tried_again_until_it_succeeds():
+    """SQLite's shared cache answers "table is locked" at once; the step's write must still happen."""
+    calls: list[int] = []
+
+    def step() -> None:
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("database table is locked: sandbox_sandboxmessage")
+
+    run_step(step)
+    assert len(calls) == 3
+
+
+def test_a_background_step_that_keeps_failing_is_logged_and_given_up(caplog):
+    calls: list[int] = []
+
+    def busy() -> None:
+        calls.append(1)
+        raise OperationalError("database table is locked")
+
+    def broken() -> None:
+        calls.append(1)
+        raise ValueError("not a database problem")
+
+    run_step(busy, attempts=3)
+    assert len(calls) == 3 and "stayed busy" in caplog.text
+    calls.clear()
+    run_step(broken)
+    assert len(calls) == 1  # only a busy database is worth another try
