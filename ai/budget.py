@@ -17,9 +17,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F, Sum
-from django.utils import timezone
 
 from ai.models import AiReplyLog
+from core.months import month_start_instant
 from tenants.models import Client
 
 OPERATOR_SPEND_KEY = "ai:operator-spend:{month}"
@@ -60,12 +60,6 @@ class Budget:
     @property
     def pauses(self) -> bool:
         return self.exceeded and self.policy == Client.QuotaPolicy.PAUSE_AI
-
-
-def month_start(now: datetime | None = None) -> datetime:
-    """The first instant of this month in TIME_ZONE (billing keeps its own; the layers do not share it)."""
-    local = timezone.localtime(now or timezone.now())
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def _spend(logs) -> Spend:
@@ -120,7 +114,7 @@ def budget_exceeded(*, client: Client, now: datetime | None = None) -> Budget | 
 
     Reads nothing for a client without limits while the operator has none either.
     """
-    since = month_start(now)
+    since = month_start_instant(now)
     over: list[Budget] = []
     if client.ai_monthly_tokens is not None or client.ai_monthly_cost_usd is not None:
         budget = client_budget(client=client, spend=client_spend(client=client, since=since))

@@ -1,4 +1,5 @@
-"""Calendar months and days in TIME_ZONE: the one place that says which month a message counts in.
+"""Calendar months and days in TIME_ZONE: the one place billing says which month a message counts in (where a
+month starts is `core.months`, shared with the AI budget).
 
 Usage periods, reports, the portal and the API all read `YYYY-MM` through `parse_month`, so they accept and
 refuse the same values.
@@ -7,27 +8,17 @@ refuse the same values.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
+
+from core.months import local_tz as billing_tz
+from core.months import month_start  # billing's callers keep reading their months from this one module
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # months outside these years are refused, never a database overflow
 
 
-def billing_tz() -> ZoneInfo:
-    """Months and days are TIME_ZONE's, whatever time zone a request may have activated."""
-    return ZoneInfo(settings.TIME_ZONE)
-
-
 def local_today() -> date:
     return timezone.localdate(timezone=billing_tz())
-
-
-def month_start(at: datetime | None = None) -> date:
-    """First day of the calendar month of `at` in TIME_ZONE (the month a message counts in)."""
-    local = timezone.localtime(at or timezone.now(), billing_tz())
-    return local.date().replace(day=1)
 
 
 def next_month(month: date) -> date:

@@ -4,12 +4,14 @@ local OpenAI-compatible server (real SDK, real HTTP); every call costs 321 + 45 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
+from ai.budget import budget_exceeded
 from ai.models import AiReplyLog
 from ai.replies import BUDGET_REASON
 from ai.services import preview_reply
@@ -65,6 +67,19 @@ def test_one_clients_spend_never_pauses_another(use_openai):
     ask(spender)
     assert ask(spender).reason == BUDGET_REASON
     assert ask(other).provider == "openai"
+
+
+def test_the_budget_month_starts_at_midnight_in_time_zone_whatever_zone_is_active():
+    client = shop(ai_monthly_tokens=10, ai_budget_policy=PAUSE)
+    log = AiReplyLog.objects.create(client=client, provider="openai", prompt_tokens=10, completion_tokens=0)
+    bogota = ZoneInfo("America/Bogota")
+    AiReplyLog.objects.filter(pk=log.pk).update(created_at=datetime(2026, 1, 31, 23, 59, 59, 999000, tzinfo=bogota))
+    timezone.activate(ZoneInfo("Asia/Tokyo"))  # already February there
+    try:
+        assert budget_exceeded(client=client, now=datetime(2026, 1, 31, 23, 59, 59, 999000, tzinfo=bogota))
+        assert budget_exceeded(client=client, now=datetime(2026, 2, 1, tzinfo=bogota)) is None
+    finally:
+        timezone.deactivate()
 
 
 def test_last_months_spend_does_not_count(use_openai):
