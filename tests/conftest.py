@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 
 import pytest
 import redis
 from django.core.cache import cache
 
 from tests.factories import connected_number
-from tests.support import wait_for
+from tests.support import process_env, start_process, wait_for
 from whatsapp.services.webhooks import webhook_events_apply
 from whatsapp.signature import sign_body
 
@@ -129,41 +128,19 @@ def stack(transactional_db, tmp_path, stack_env, stack_logs, stack_worker):
 
     The sandbox inside gunicorn is the Graph API and posts status webhooks back; yields the base URL.
     """
-    from django.conf import settings
-    from django.db import connection
-
     from crm import processes
 
-    db = connection.settings_dict
-    assert db["ENGINE"].endswith("postgresql"), "real processes share the test database: PostgreSQL only"
     redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
-    redis.Redis.from_url(redis_url).flushdb()
     port = processes.free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-        "CACHE_URL": "",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "WHATSAPP_GRAPH_URL": f"{base}/sandbox/graph",
-        "WEBHOOK_URL": f"{base}/webhook/whatsapp",
-        "SANDBOX_STATUS_WEBHOOKS": "true",
-        "AI_REPLY_QUIET_SECONDS": "0.5",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "FIELD_ENCRYPTION_KEY": ",".join(settings.FIELD_ENCRYPTION_KEY),
-        "PYTHONUNBUFFERED": "1",
-        **stack_env,
-    }
+    env = process_env(base_url=base, redis_url=redis_url, **{"AI_REPLY_QUIET_SECONDS": "0.5", **stack_env})
+    redis.Redis.from_url(redis_url).flushdb()
     commands = {
         "web": processes.gunicorn_command(port, log_level="info"),
         "worker": processes.worker_command(**stack_worker),
     }
     logs = {name: stack_logs[name].open("w") for name in commands}
-    running = [
-        subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env, stdout=logs[name], stderr=subprocess.STDOUT)
-        for name, cmd in commands.items()
-    ]
+    running = [start_process(cmd, env=env, log=logs[name]) for name, cmd in commands.items()]
     try:
         assert processes.wait_until_healthy(base), (tmp_path / "web.log").read_text()
         worker_ready = wait_for(lambda: "ready." in (tmp_path / "worker.log").read_text())

@@ -1,12 +1,47 @@
-"""Helpers shared by the tests that drive real processes: wait for something, play the customer, read the outbox."""
+"""Helpers shared by the tests that drive real processes: start them, wait for something, play the customer,
+read the outbox."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
+from typing import IO
 
 import requests
+from django.conf import settings
 
 CUSTOMER = "+573001112233"
+
+
+def process_env(*, base_url: str, redis_url: str, **overrides: str) -> dict[str, str]:
+    """The environment of the product's processes started by a test: this test's database (PostgreSQL only:
+    they must share it), `redis_url` as the broker, real (not eager) tasks, the sandbox inside the web process
+    at `base_url` as the Graph API posting status webhooks back, and this run's secrets; `overrides` win."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    assert db["ENGINE"].endswith("postgresql"), "real processes share the test database: PostgreSQL only"
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": redis_url,
+        "CACHE_URL": "",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "WHATSAPP_GRAPH_URL": f"{base_url}/sandbox/graph",
+        "WEBHOOK_URL": f"{base_url}/webhook/whatsapp",
+        "SANDBOX_STATUS_WEBHOOKS": "true",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEY": ",".join(settings.FIELD_ENCRYPTION_KEY),
+        "PYTHONUNBUFFERED": "1",
+        **overrides,
+    }
+
+
+def start_process(command: list[str], *, env: dict[str, str], log: IO) -> subprocess.Popen:
+    """One of the product's processes (see `crm.processes` for the commands), from the project's folder,
+    its output and errors to `log`."""
+    return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):

@@ -16,7 +16,6 @@ its request left (at most one per thread of the killed worker): never sent twice
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import signal
@@ -37,7 +36,7 @@ from crm import processes
 from sandbox.models import SandboxMessage
 from tests.factories import KnowledgeEntryFactory, connected_number
 from tests.meta_fixtures import text_message
-from tests.support import wait_for
+from tests.support import process_env, start_process, wait_for
 from whatsapp.models import Message, WebhookEvent
 from whatsapp.signature import sign_body
 
@@ -130,9 +129,6 @@ def post_all(url: str, schedule, start: float, errors: list) -> None:
 
 
 def test_nothing_is_lost_or_doubled_through_faults_a_killed_worker_and_a_redis_restart(transactional_db, tmp_path):
-    from django.conf import settings
-    from django.db import connection
-
     assert shutil.which("redis-server"), "the chaos run starts a redis-server of its own"
     numbers = [connected_number() for _ in range(NUMBERS)]
     for number in numbers:
@@ -140,33 +136,23 @@ def test_nothing_is_lost_or_doubled_through_faults_a_killed_worker_and_a_redis_r
     sweep_every(3)
     broker = RedisServer(processes.free_port(), tmp_path / "redis.log")
     broker.start()
-    db = connection.settings_dict
     port = processes.free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": broker.url,
-        "CACHE_URL": "",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "WHATSAPP_GRAPH_URL": f"{base}/sandbox/graph",
-        "WEBHOOK_URL": f"{base}/webhook/whatsapp",
-        "SANDBOX_STATUS_WEBHOOKS": "true",
-        "AI_REPLY_QUIET_SECONDS": "0",
-        "WHATSAPP_SENDS_PER_SECOND": "80",
-        "WHATSAPP_RETRY_BACKOFF_MAX": "8",
-        "WEBHOOK_APPLY_GRACE_SECONDS": "5",
-        "WHATSAPP_ANSWER_GRACE_SECONDS": "15",
-        "WHATSAPP_PENDING_SEND_GRACE_SECONDS": "10",
-        "CELERY_VISIBILITY_TIMEOUT": "20",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "FIELD_ENCRYPTION_KEY": ",".join(settings.FIELD_ENCRYPTION_KEY),
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = process_env(
+        base_url=base,
+        redis_url=broker.url,
+        AI_REPLY_QUIET_SECONDS="0",
+        WHATSAPP_SENDS_PER_SECOND="80",
+        WHATSAPP_RETRY_BACKOFF_MAX="8",
+        WEBHOOK_APPLY_GRACE_SECONDS="5",
+        WHATSAPP_ANSWER_GRACE_SECONDS="15",
+        WHATSAPP_PENDING_SEND_GRACE_SECONDS="10",
+        CELERY_VISIBILITY_TIMEOUT="20",
+    )
     logs = {name: (tmp_path / f"{name}.log").open("a") for name in ("web", "worker-a", "worker-b", "beat")}
 
     def start(name: str, command: list[str]) -> subprocess.Popen:
-        return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=logs[name], stderr=subprocess.STDOUT)
+        return start_process(command, env=env, log=logs[name])
 
     def worker(name: str) -> subprocess.Popen:
         return start(name, [*processes.worker_command(loglevel="WARNING"), "--hostname", f"{name}@chaos"])
