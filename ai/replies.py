@@ -203,6 +203,8 @@ def generate_reply(
         text = cut_on_sentence(redirect_text(brief, language), limit)
         return ReplyDraft(text=text, reason=OFF_TOPIC_REASON, language=language, provider="rules")
     offline = OfflineProvider(index)
+    if type(provider) is OfflineProvider and not provider.has_index:
+        provider = offline  # the per-process index of this knowledge version, not one built for this message
     if provider.name != offline.name:
         over = budget_exceeded(client=client)
         if over is not None and over.pauses:

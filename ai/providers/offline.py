@@ -45,6 +45,10 @@ class OfflineProvider(ReplyProvider):
         self._index = index  # a built index (the per-client cache, bench); else built per request
         self.min_confidence = settings.AI_MATCH_MIN_CONFIDENCE if min_confidence is None else min_confidence
 
+    @property
+    def has_index(self) -> bool:
+        return self._index is not None
+
     @staticmethod
     def index_for(request: ReplyRequest) -> KnowledgeIndex:
         return KnowledgeIndex(request.knowledge, request.persona.facts())

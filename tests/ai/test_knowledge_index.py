@@ -3,6 +3,7 @@
 import pytest
 
 from ai import selectors, services
+from ai.providers.offline import OfflineProvider
 from ai.replies import generate_reply
 from ai.selectors import knowledge_index
 from tests.factories import ClientFactory, PersonaFactory
@@ -22,6 +23,14 @@ def shop():
 def test_the_index_is_reused_while_nothing_changes(shop):
     services.knowledge_entry_create(client=shop, question="¿Tienen pan integral?", answer="Sí, todos los días.")
     assert knowledge_index(client=shop, facts=FACTS) is knowledge_index(client=shop, facts=FACTS)
+
+
+def test_a_reply_with_the_offline_provider_uses_the_cached_index_instead_of_building_one(shop, monkeypatch):
+    """Building the index costs milliseconds; a reply must read the one cached for this knowledge version."""
+    services.knowledge_entry_create(client=shop, question="¿Tienen pan integral?", answer="Sí, todos los días.")
+    knowledge_index(client=shop, facts=FACTS)
+    monkeypatch.setattr(OfflineProvider, "index_for", staticmethod(lambda request: pytest.fail("index built")))
+    assert generate_reply(client=shop, customer_text="venden pan integral?").text == "Sí, todos los días."
 
 
 def test_the_index_is_rebuilt_after_an_entry_is_edited(shop):

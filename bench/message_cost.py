@@ -1,0 +1,203 @@
+"""CPU per answered message, stage by stage, in one process: where the product's own time goes.
+
+The latency benchmark (`pipeline_latency.py`) says what one message costs in all; this one says where.
+It runs every stage of one answered message in this process, the way the product's processes run them,
+and counts this process's CPU (`time.process_time`) per stage:
+
+1. request: the inbound webhook through Django's WSGI handler and every middleware (no gunicorn);
+2. apply: a worker applies the stored deliveries (a batch of `--batch`) and queues the replies (Redis);
+3. reply: the reply task for each message: decide (offline AI), read receipt, send to Meta, record;
+4. status requests: Meta's three status webhooks (sent, delivered, read) for every reply;
+5. status apply: a worker applies them (one batch per status, as they arrive).
+
+Meta is the sandbox in a gunicorn of its own, so its CPU is not counted here, nor PostgreSQL's.
+
+    .venv/bin/python bench/message_cost.py --messages 300 --batch 20
+    .venv/bin/python bench/message_cost.py --messages 300 --batch 20 --profile reply
+
+`--profile STAGE` prints that stage's top functions (cProfile, which slows what it measures: read its
+shares, not its times). Needs PostgreSQL and Redis (database crm_cost and Redis db 10 are wiped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.pipeline_latency import PHONE_NUMBER_ID, SECRET, inbound, open_windows, wamid  # noqa: E402
+from crm import processes  # noqa: E402
+
+STAGES = ("request", "apply", "reply", "status requests", "status apply")
+
+
+def status_body(reply_wamid: str, customer: str, status: str) -> bytes:
+    item = {"id": reply_wamid, "status": status, "timestamp": str(int(time.time())), "recipient_id": customer}
+    if status == "sent":
+        item["pricing"] = {"billable": False, "pricing_model": "PMP", "type": "free_customer_service",
+                           "category": "service"}  # fmt: skip
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "573005550101", "phone_number_id": PHONE_NUMBER_ID},
+        "statuses": [item],
+    }
+    entry = {"id": "100000000000001", "changes": [{"field": "messages", "value": value}]}
+    return json.dumps({"object": "whatsapp_business_account", "entry": [entry]}).encode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--messages", type=int, default=300)
+    parser.add_argument("--batch", type=int, default=20, help="deliveries a worker applies at once")
+    parser.add_argument("--profile", choices=STAGES, help="print this stage's top functions")
+    parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/10")
+    args = parser.parse_args()
+
+    import redis
+
+    database_url = processes.recreate_postgres_database(args.pg, "crm_cost")
+    redis.Redis.from_url(args.redis).flushdb()
+    meta_port = processes.free_port()
+    meta = f"http://127.0.0.1:{meta_port}"
+    common = {
+        "WHATSAPP_APP_SECRET": SECRET,
+        "WHATSAPP_GRAPH_URL": f"{meta}/sandbox/graph",
+        "WEBHOOK_URL": f"http://127.0.0.1:{processes.free_port()}/webhook/whatsapp",  # statuses: posted here
+        "DATABASE_URL": database_url,
+        "REDIS_URL": args.redis,
+        "AI_REPLY_QUIET_SECONDS": "0",
+        "WHATSAPP_SENDS_PER_SECOND": "1000",
+        "LOG_LEVEL": "WARNING",
+        "SECRET_KEY": "bench-secret-key-0123456789-0123456789-0123456789",
+        "FIELD_ENCRYPTION_KEY": "XeHEccd6UT5FoxHtxnx-0GO9eIKfBlSGRpi_Kwb9cwE=",
+        "WHATSAPP_MASTER_TOKEN": "sandbox-master-token",
+        "WHATSAPP_APP_ID": "sandbox-app",
+        "WHATSAPP_VERIFY_TOKEN": "sandbox-verify-token",
+        "WHATSAPP_BUSINESS_ACCOUNT_ID": "100000000000001",
+        "METRICS_FLUSH_SECONDS": "1",
+    }
+    meta_env = {
+        **os.environ,
+        **common,
+        "DEBUG": "true",
+        "WHATSAPP_SANDBOX": "true",
+        "PORT": str(meta_port),
+        "LOG_LEVEL": "ERROR",
+    }  # fmt: skip - its status posts find nobody listening
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=meta_env, check=True)
+    subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=meta_env, check=True, capture_output=True)
+    warm = args.batch
+    open_windows(database_url, [(i, "COST") for i in range(args.messages + warm)])
+    graph = subprocess.Popen(processes.gunicorn_command(meta_port, workers=1, threads=4), cwd=ROOT, env=meta_env)
+    try:
+        if not processes.wait_until_healthy(meta):
+            raise SystemExit("the sandbox did not start")
+        # This process is the product as in production: DEBUG off, no sandbox.
+        os.environ.update(common)
+        os.environ.update({"DEBUG": "false", "WHATSAPP_SANDBOX": "false", "SECURE_SSL_REDIRECT": "false",
+                           "ALLOWED_HOSTS": "testserver", "DJANGO_SETTINGS_MODULE": "crm.settings"})  # fmt: skip
+        import django
+
+        django.setup()
+        totals = measure(args, warm)
+    finally:
+        processes.stop([graph])
+    report(totals, args.messages)
+
+
+def measure(args: argparse.Namespace, warm: int) -> dict[str, float]:
+    from django.test import Client
+
+    from whatsapp import tasks
+    from whatsapp.models import Message
+    from whatsapp.services.webhooks import webhook_events_apply
+    from whatsapp.signature import sign_body
+
+    client = Client()
+    totals: dict[str, float] = defaultdict(float)
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
+    counting = False
+
+    @contextmanager
+    def stage(name: str):
+        profile = profiler is not None and counting and name == args.profile
+        if profile:
+            profiler.enable()
+        start = time.process_time()
+        try:
+            yield
+        finally:
+            if counting:
+                totals[name] += time.process_time() - start
+            if profile:
+                profiler.disable()
+
+    def post(body: bytes) -> None:
+        response = client.post(
+            "/webhook/whatsapp", data=body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sign_body(body)
+        )
+        if response.status_code != 200:
+            raise SystemExit(f"the webhook answered {response.status_code}: {response.content[:300]!r}")
+
+    def run_batch(first: int, count: int) -> None:
+        ids = range(first, first + count)
+        with stage("request"):
+            for i in ids:
+                post(inbound(i, "COST"))
+        with stage("apply"):
+            webhook_events_apply()
+        inbound_ids = dict(Message.objects.filter(wamid__in=[wamid(i, "COST") for i in ids]).values_list("wamid", "pk"))
+        with stage("reply"):
+            for i in ids:
+                tasks.answer_inbound_message.run(inbound_ids[wamid(i, "COST")])
+        replies = list(
+            Message.objects.filter(reply_to_id__in=inbound_ids.values()).values_list(
+                "wamid", "conversation__contact__wa_id"
+            )
+        )
+        if len(replies) != count or not all(w for w, _ in replies):
+            raise SystemExit(f"{count - len(replies)} of {count} messages were not answered")
+        for status in ("sent", "delivered", "read"):
+            with stage("status requests"):
+                for reply_wamid, customer in replies:
+                    post(status_body(reply_wamid, customer, status))
+            with stage("status apply"):
+                webhook_events_apply()
+
+    run_batch(10_000_000, warm)  # caches, connections, compiled reads: not what a message costs
+    counting = True
+    done = 0
+    while done < args.messages:
+        count = min(args.batch, args.messages - done)
+        run_batch(done, count)
+        done += count
+    if profiler is not None:
+        print(f"--- {args.profile}: top functions by own time, then by cumulative time")
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(args.top)
+        stats.sort_stats("cumulative").print_stats(args.top)
+    return totals
+
+
+def report(totals: dict[str, float], messages: int) -> None:
+    print(f"CPU ms per answered message, this process only (Meta and PostgreSQL apart), {messages} messages:")
+    for name in STAGES:
+        print(f"  {name:<16} {totals[name] * 1000 / messages:6.2f}")
+    print(f"  {'total':<16} {sum(totals.values()) * 1000 / messages:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
