@@ -21,6 +21,21 @@ logger = logging.getLogger(__name__)
 
 _session = requests.Session()
 _session.headers["User-Agent"] = "crm-master/1.0"
+_session.trust_env = False  # the environment is read once per Graph host (below), not on every call
+_environment: dict[str, dict[str, Any]] = {}
+
+
+def environment_settings(base_url: str) -> dict[str, Any]:
+    """Proxies (HTTPS_PROXY, NO_PROXY) and CA bundle (REQUESTS_CA_BUNDLE) for a Graph host, as requests reads them.
+
+    requests walks the whole process environment twice on every call to find them, which was a sixth of the
+    reply task's CPU; they cannot change while the process runs, so each host's are read once.
+    """
+    found = _environment.get(base_url)
+    if found is None:
+        found = requests.Session().merge_environment_settings(base_url, {}, None, None, None)
+        _environment[base_url] = found
+    return found
 
 
 def _dropped_after_sending(exc: requests.ConnectionError) -> bool:
@@ -93,7 +108,15 @@ class GraphClient:
         headers = {"Authorization": f"Bearer {self.token}"} if auth else {}
         try:
             response = _session.request(
-                method, url, params=params, json=json, data=data, files=files, headers=headers, timeout=self.timeout
+                method,
+                url,
+                params=params,
+                json=json,
+                data=data,
+                files=files,
+                headers=headers,
+                timeout=self.timeout,
+                **environment_settings(self.base_url),
             )
         except requests.ConnectTimeout as exc:  # nothing was sent: safe to try again
             raise TransientGraphError(f"Graph API unreachable within {self.timeout}s") from exc
