@@ -47,7 +47,14 @@ QUESTION_REPEAT = 2  # a question's words count twice: they say what the entry i
 UNKNOWN_WEIGHT = 0.3  # a word the index never saw, as a share of the weight of its rarest word
 ANSWER_ONLY = 0.5  # a word found only in an entry's answer covers the question this much (its question: 1)
 ANSWER_ONLY_ALL_KNOWN = 0.65  # the same when every word of the question is known to the business
-MIN_EVIDENCE = 0.5  # the matched words must weigh this share of the rarest word: "¿cuánto cuesta?" alone is too vague
+# The matched words must weigh this share of the rarest word: "¿cuánto cuesta?" alone is too vague.
+MIN_EVIDENCE = 0.5
+# That bar rises with the size of the base (the rarest word's IDF grows with it): with 500 entries a word
+# found in a tenth of them falls short although an entry may be about nothing else ("¿Tienen catálogo?").
+# A document whose own question the customer's words cover this much (`Match.focus`) needs only the IDF of
+# a word found in EVIDENCE_DF_SHARE of the documents — about the bar of a 30-entry base, at any size.
+EVIDENCE_DF_SHARE, FOCUSED = 0.25, 0.75
+CANDIDATES = 20  # BM25's best documents whose coverage is weighed; more than the top 3 so many look-alikes cannot crowd out the one
 TYPO_MIN_LENGTH, TYPO_CUTOFF = 4, 80  # rapidfuzz ratio (0..100) from which an unknown word reads as a known one
 BM25_K1, BM25_B = 1.2, 0.5
 SYNONYM_MARK = "="  # canonical synonym tokens never collide with a stem
@@ -77,6 +84,7 @@ class Match:
     fact: str
     score: float  # BM25, for ordering only
     confidence: float  # share of the question it covers, 0..1
+    focus: float = 0.0  # share of its own question that the customer's words cover, 0..1 (a tie-break)
 
 
 @lru_cache(maxsize=50_000)
@@ -188,10 +196,18 @@ class KnowledgeIndex:
             corpus.append(asked * QUESTION_REPEAT + [t for w in answer_words for t in terms_of(w)])
             self._asked.append(set(asked))
         self._terms = [set(tokens) for tokens in corpus]
+        self._asking: dict[str, list[int]] = {}  # term → the documents whose question has it
+        for position, asked_terms in enumerate(self._asked):
+            for term in asked_terms:
+                self._asking.setdefault(term, []).append(position)
         self.vocabulary = frozenset().union(*self._terms)
         self._surface = sorted(surface)
         self._idf = self._idf_of(self._terms)
         self._rarest = math.log(1 + (len(corpus) - 0.5) / 1.5) if corpus else 1.0  # a word in one document
+        common = EVIDENCE_DF_SHARE * len(corpus)
+        self._focused_bar = math.log(1 + (len(corpus) - common + 0.5) / (common + 0.5)) if corpus else 0.0
+        self._evidence_bar = MIN_EVIDENCE * self._rarest
+        self._focused_bar = min(self._focused_bar, self._evidence_bar)
         self._bm25 = None
         if any(corpus):
             self._bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)
@@ -278,25 +294,64 @@ class KnowledgeIndex:
         return covered, evidence
 
     def rank(self, text: str, *, limit: int = 5) -> list[Match]:
-        """Entries and facts that share a term with `text`, best first."""
+        """Entries and facts that share a term with `text`, best first (by BM25)."""
+        return self._candidates(text, limit=limit, by_question=False)
+
+    def _candidates(self, text: str, *, limit: int, by_question: bool) -> list[Match]:
+        """BM25's best `limit` documents and, with `by_question`, also every document whose own question
+        has one of the words (BM25 can rank a synonym's entry, "productos" → "¿Tienen catálogo?", below
+        hundreds of entries that use the very word), each with its confidence and focus."""
         words, foreign, all_known = self._query(text)
         known = [t for word in words for t in word if t in self.vocabulary]
         if not known or self._bm25 is None:
             return []
         scores = self._bm25.get_scores(known)
         total = sum(self._weight(word) for word in words)
+        positions = [int(p) for p in np.argsort(-scores, kind="stable")[:limit] if scores[p] > 0]
+        if by_question:
+            seen = set(positions)
+            for term in dict.fromkeys(known):
+                for position in self._asking.get(term, ()):
+                    if position not in seen and scores[position] > 0:
+                        seen.add(position)
+                        positions.append(position)
         matches = []
-        for position in np.argsort(-scores, kind="stable")[:limit]:
-            if scores[position] <= 0:
-                break
+        for position in positions:
             item, fact = self._documents[position]
             covered, evidence = self._coverage(words, position, foreign=foreign, all_known=all_known)
-            confidence = covered / total if evidence >= MIN_EVIDENCE * self._rarest else 0.0
-            matches.append(Match(item=item, fact=fact, score=float(scores[position]), confidence=round(confidence, 4)))
+            focus = self._focus(words, position)
+            bar = self._focused_bar if focus >= FOCUSED else self._evidence_bar
+            confidence = covered / total if evidence >= bar else 0.0
+            matches.append(
+                Match(
+                    item=item,
+                    fact=fact,
+                    score=float(scores[position]),
+                    confidence=round(confidence, 4),
+                    focus=round(focus, 4),
+                )
+            )
         return matches
 
+    def _focus(self, words: list[tuple[str, ...]], position: int) -> float:
+        """The share of the document's question (its IDF weight) that the customer's words cover: "¿Tienen
+        catálogo?" is about "me pasas el catálogo" entirely, "¿Catálogo de tallas para niños?" a third."""
+        asked = self._asked[position]
+        if not asked:
+            return 0.0
+        said = {t for word in words for t in word}
+        # A word of the document's question weighs its stem's IDF; its synonym token covers it too.
+        weights = {t: self._idf.get(t, 0.0) for t in asked if not t.startswith(SYNONYM_MARK)}
+        groups = {t: CANONICAL.get(t) for t in weights}
+        total = sum(weights.values())
+        hit = sum(w for t, w in weights.items() if t in said or (groups[t] and groups[t] in said))
+        return hit / total if total else 0.0
+
     def best(self, text: str, *, min_confidence: float = MIN_CONFIDENCE) -> Match | None:
-        """The entry or fact that answers `text`, or None when none covers enough of it (hand off)."""
-        ranked = self.rank(text, limit=3)
-        ranked.sort(key=lambda m: (m.confidence, m.score), reverse=True)
+        """The entry or fact that answers `text`, or None when none covers enough of it (hand off).
+
+        The most confident candidate wins; among equally confident ones the one whose own question the
+        customer's words cover most (`Match.focus`), then BM25."""
+        ranked = self._candidates(text, limit=CANDIDATES, by_question=True)
+        ranked.sort(key=lambda m: (m.confidence, m.focus, m.score), reverse=True)
         return ranked[0] if ranked and ranked[0].confidence >= min_confidence else None

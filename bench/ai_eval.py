@@ -1,8 +1,9 @@
 """The assistant's evaluation: right answers, confident wrong ones and handoffs, per provider and business.
 
 Data sets in bench/ai_data/: per business a knowledge base, the persona's own facts (hours, address,
-booking), tuning questions (`<business>.json`) and holdout questions (`<business>.holdout.json`,
-committed before the matcher was tuned, so they are the fair figure). Each question names the entry
+booking), tuning questions (`<business>.json`), holdout questions (`<business>.holdout.json`,
+committed before the matcher was first tuned) and, when present, a second holdout written blind
+(`holdout2/<business>.json`, same shape, never inspected while tuning: the fair figure). Each question names the entry
 that answers it (a knowledge key, or `@hours` / `@address` / `@booking` for the persona's facts;
 `a|b` accepts either); unrelated questions must not be answered with a business fact.
 
@@ -12,6 +13,8 @@ Per provider, business and set it prints:
 - handoff: business questions handed to a person (or redirected);
 - false positives: share of unrelated questions answered with a business fact;
 - latency p50 / p99 of one reply.
+
+`--verbose` lists the misses of the tuning sets only: tuning on holdout misses would void them.
 
     .venv/bin/python bench/ai_eval.py                 # offline provider
     .venv/bin/python bench/ai_eval.py --latency 500   # also p50 with a knowledge base of 500 entries
@@ -50,6 +53,7 @@ from ai.providers.offline import OfflineProvider  # noqa: E402
 from ai.text import fold  # noqa: E402
 
 DATA = ROOT / "bench" / "ai_data"
+TUNING, BLIND = "tuning", "holdout2"  # --verbose lists the tuning set's misses only
 PERSONA_FACTS = {"@hours": "business_hours", "@address": "address", "@booking": "booking_instructions"}
 
 
@@ -70,6 +74,14 @@ def load_businesses() -> list[Business]:
             continue
         data = json.loads(path.read_text())
         holdout = json.loads(path.with_name(path.stem + ".holdout.json").read_text())
+        sets = {
+            "tuning": (data["questions"], data["unrelated"]),
+            "holdout": (holdout["questions"], holdout["unrelated"]),
+        }
+        blind = DATA / "holdout2" / path.name
+        if blind.exists():
+            second = json.loads(blind.read_text())
+            sets[BLIND] = (second["questions"], second["unrelated"])
         facts = data["persona"]
         fields = {f.name for f in dataclasses.fields(PersonaBrief)}
         values = {
@@ -89,10 +101,7 @@ def load_businesses() -> list[Business]:
                 persona=persona,
                 items=items,
                 keys={n + 1: e["key"] for n, e in enumerate(data["entries"])},
-                sets={
-                    "tuning": (data["questions"], data["unrelated"]),
-                    "holdout": (holdout["questions"], holdout["unrelated"]),
-                },
+                sets=sets,
             )
         )
     return businesses
@@ -249,21 +258,23 @@ def main() -> None:
     print(f"provider: {args.provider}\n")
     print("| business · set | questions | right | wrong | handoff | unrelated | false positives | p50 ms | p99 ms |")
     print("|---|---|---|---|---|---|---|---|---|")
-    by_set: dict[str, list[dict]] = {"tuning": [], "holdout": []}
+    by_set: dict[str, list[dict]] = {}
     misses = []
     for business in businesses:
         provider = shared or offline_provider(business)
         for name, (questions, unrelated) in business.sets.items():
             result = evaluate(business, provider, questions, unrelated)
-            by_set[name].append(result)
+            by_set.setdefault(name, []).append(result)
             print(row(f"{business.slug} · {name}", result))
-            misses += [f"  {business.slug} · {name}"] + result["misses"] if result["misses"] else []
+            if name == TUNING and result["misses"]:
+                misses += [f"  {business.slug} · {name}"] + result["misses"]
     for name, results in by_set.items():
         print(row(f"**all · {name}**", merged(results)))
     if args.verbose and misses:
         print("\nmisses:\n" + "\n".join(misses))
     if args.latency and args.provider == "offline":
         print()
+        padded_misses: list[str] = []
         for business in businesses:
             big = padded(business, args.latency)
             started = time.perf_counter()
@@ -271,12 +282,24 @@ def main() -> None:
             build = (time.perf_counter() - started) * 1000
             questions, unrelated = business.sets["holdout"]
             result = evaluate(big, provider, questions * 3, unrelated * 3)
-            print(
+            line = (
                 f"{business.slug} with {len(big.items)} entries: index build {build:.1f} ms, reply "
                 f"p50 {statistics.median(result['samples']):.2f} ms, p99 {percentile(result['samples'], 0.99):.2f} ms; "
                 f"holdout right {result['right'] / result['questions']:.0%}, "
                 f"false positives {result['false_positive'] / result['unrelated']:.0%}"
             )
+            for name in (BLIND, TUNING):
+                if name in business.sets:
+                    extra = evaluate(big, provider, *business.sets[name])
+                    line += (
+                        f"; {name} right {extra['right'] / extra['questions']:.0%}, "
+                        f"false positives {extra['false_positive'] / extra['unrelated']:.0%}"
+                    )
+                    if name == TUNING and extra["misses"]:
+                        padded_misses += [f"  {business.slug} · {name} · {len(big.items)} entries"] + extra["misses"]
+            print(line)
+        if args.verbose and padded_misses:
+            print("\nmisses with the padded knowledge base:\n" + "\n".join(padded_misses))
 
 
 if __name__ == "__main__":
