@@ -27,12 +27,16 @@ STOP_WORDS = _w(
     tienes tenes tendran tendria hacemos haces venden vende vendes ofrecen ofrece manejan dijeron dicen
     dijo sera seria estaria estamos estoy soy eres hoy ahora ahorita manana pronto cosa cosas tipo alguien
     estar va van vas voy ir sacar pedir consulta pregunta preguntar averiguar ayuda ayudar ayudame hago hice
-    ver mirar tener aceptan acepta aceptar aceptamos reciben recibe recibir recibimos
+    ver mirar tener aceptan acepta aceptar aceptamos reciben recibe recibir recibimos das da regala regalan
+    regalen regalar colabora colaboras parce parcero parcera veci senor senora senorita
     the a an and or of to in on for with at by from is are was be been do does did you your we our us i
     me my it its this that these those there here can could would should will please pls what which who
     how much many when where why have has had any some about just get want need know tell today now
     """
 )
+
+# Stop words written with "ñ": a word typed with "ñ" is otherwise kept ("uñas" is not the stop word "unas").
+ENYE_STOP_WORDS = _w("mañana señor señora señorita")
 
 GREETINGS = _w(
     "hola holi buenas buenos dias dia tardes tarde noches noche saludos hey hi hello good morning afternoon "
@@ -69,10 +73,17 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "urgencia": _w("urgencia emergencia urgente dolor duele emergency urgent pain"),
     "parqueadero": _w("parqueadero parqueo parking estacionamiento estacionar parquear"),
     "nino": _w("nino nina ninos hijo hija infantil bebe kid kids child children son daughter"),
-    "seguro": _w("seguro eps prepagada convenio aseguradora poliza insurance"),
+    "seguro": _w(
+        "seguro eps prepagada convenio aseguradora poliza insurance sura sanitas colsanitas medisanitas "
+        "compensar coomeva famisanar colmedica allianz colpatria mapfre saludtotal nuevaeps sisben"
+    ),
     "garantia": _w("garantia devolucion devolver reembolso warranty refund return"),
     "descuento": _w("descuento descuentos promo promocion promociones rebaja rebajas oferta ofertas discount"),
-    "licor": _w("licor licores trago tragos guaro aguardiente pola polas birra cerveza alcohol beer liquor"),
+    "licor": _w(
+        "licor licores trago tragos guaro aguardiente pola polas birra cerveza alcohol vino vinos whisky ron "
+        "tequila vodka champana beer liquor wine"
+    ),
+    "bono": _w("bono bonos bonoregalo giftcard voucher"),
     "mascota": _w("mascota mascotas perro perros perrito perrita gato gatos gatico pet pets dog dogs cat"),
     "vegetariano": _w("vegetariano vegetariana vegetarianos vegano vegana veganos sincarne vegetarian vegan"),
     "contraentrega": _w("contraentrega contraentregas"),
@@ -107,6 +118,17 @@ PHRASES: dict[str, str] = {
     "donde puedo dejar": "parquear",
     "donde dejo": "parquear",
     "por mayor": "pormayor",
+    "tarjeta de regalo": "bonoregalo",
+    "tarjetas de regalo": "bonoregalo",
+    "bono de regalo": "bonoregalo",
+    "bonos de regalo": "bonoregalo",
+    "gift card": "giftcard",
+    "salud total": "saludtotal",
+    "nueva eps": "nuevaeps",
+    "cuanto vale": "valor",
+    "cuanto valen": "valor",
+    "q vale": "valor",
+    "que vale": "valor",
 }
 
 # Everyday words of asking any business about itself: a question about the hours or the address with

@@ -30,6 +30,7 @@ import Stemmer
 from rapidfuzz import fuzz, process
 
 from ai.lexicon import (
+    ENYE_STOP_WORDS,
     FACT_QUESTIONS,
     GENERIC_WORDS,
     GREETINGS,
@@ -54,7 +55,7 @@ MIN_EVIDENCE = 0.5
 # A document whose own question the customer's words cover this much (`Match.focus`) needs only the IDF of
 # a word found in EVIDENCE_DF_SHARE of the documents — about the bar of a 30-entry base, at any size.
 EVIDENCE_DF_SHARE, FOCUSED = 0.25, 0.75
-CANDIDATES = 20  # BM25's best documents whose coverage is weighed; more than the top 3 so many look-alikes cannot crowd out the one
+CANDIDATES = 20  # BM25's best documents weighed (besides those whose question has a word of the message)
 TYPO_MIN_LENGTH, TYPO_CUTOFF = 4, 80  # rapidfuzz ratio (0..100) from which an unknown word reads as a known one
 BM25_K1, BM25_B = 1.2, 0.5
 SYNONYM_MARK = "="  # canonical synonym tokens never collide with a stem
@@ -132,7 +133,11 @@ def content_words(text: str) -> list[str]:
     kept = []
     for raw, word in _joined(folded):
         # Numbers ("para 4", "talla 42") tell no entry apart from another.
-        if ("ñ" in raw or word not in STOP_WORDS) and len(word) > 1 and not word.isdigit():
+        if (
+            (("ñ" in raw and raw not in ENYE_STOP_WORDS) or word not in STOP_WORDS)
+            and len(word) > 1
+            and not word.isdigit()
+        ):
             kept.append(word)
     return kept
 
