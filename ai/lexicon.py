@@ -28,7 +28,8 @@ STOP_WORDS = _w(
     dijo sera seria estaria estamos estoy soy eres hoy ahora ahorita manana pronto cosa cosas tipo alguien
     estar va van vas voy ir sacar pedir consulta pregunta preguntar averiguar ayuda ayudar ayudame hago hice
     ver mirar tener aceptan acepta aceptar aceptamos reciben recibe recibir recibimos das da regala regalan
-    regalen regalar colabora colaboras parce parcero parcera veci senor senora senorita
+    regalen regalar colabora colaboras parce parcero parcera veci senor senora senorita pa pal pido pida
+    pidan mientras
     the a an and or of to in on for with at by from is are was be been do does did you your we our us i
     me my it its this that these those there here can could would should will please pls what which who
     how much many when where why have has had any some about just get want need know tell today now

@@ -178,6 +178,23 @@ def looks_like_verb(word: str) -> bool:
     return len(word) >= VERB_MIN_LENGTH and bool(_VERB_ENDING.search(word))
 
 
+# Letters Colombian Spanish spells one for another at the start of a word ("sapatos", "bacuna", "kiero");
+# an "h" is often dropped or added ("ora", "hacen" → "acen").
+_ONSET = {"z": "s", "c": "s", "v": "b", "k": "q", "w": "g", "y": "l"}
+
+
+def same_onset(typed: str, known: str) -> bool:
+    """Whether a misspelt word can be the known one: misspellings keep the first sound ("limpiesa" →
+    "limpieza", "sapatos" → "zapatos"), while "canina" is no "niña" however close the letters."""
+    typed, known = typed.removeprefix("h"), known.removeprefix("h")
+    if not typed or not known:
+        return False
+    a, b = typed[0], known[0]
+    if a == b or _ONSET.get(a, a) == _ONSET.get(b, b):
+        return True
+    return {a, b} <= {"c", "q", "k"}  # "c" before a, o, u is a "k" sound: "kaja", "qeso"
+
+
 class KnowledgeIndex:
     """One client's entries and persona facts, ranked by BM25; `best` says which one answers, if any."""
 
@@ -228,8 +245,8 @@ class KnowledgeIndex:
         """The closest word the index or lexicon knows for a misspelled one, or the word itself."""
         if len(word) < TYPO_MIN_LENGTH or word in NOT_TYPOS:
             return word
-        found = process.extractOne(word, self._surface, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
-        return found[0] if found else word
+        found = process.extract(word, self._surface, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=5)
+        return next((known for known, _, _ in found if same_onset(word, known)), word)
 
     def query_words(self, text: str) -> list[tuple[str, ...]]:
         """The question's words as index terms (each its stem and synonym token), typos corrected."""
