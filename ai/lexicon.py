@@ -43,6 +43,9 @@ GREETINGS = _w(
     "hola holi buenas buenos dias dia tardes tarde noches noche saludos hey hi hello good morning afternoon "
     "evening que tal info informacion information alo ola"
 )
+# The greeting words that greet on their own; "día", "tarde", "qué", "tal" only with one of them ("buenos
+# días", "hola, ¿qué tal?"): "¿qué día es hoy?" is a question, not a greeting.
+GREETING_OPENERS = _w("hola holi buenas buenos buen saludos hey hi hello good alo ola info informacion information")
 THANKS = _w("gracias muchas mil thanks thank thx ty vale listo perfecto genial chao adios bye")
 
 SYNONYM_GROUPS: dict[str, frozenset[str]] = {

@@ -129,8 +129,18 @@ def _joined(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def content_words(text: str) -> list[str]:
     """Folded words without stop words. A word typed with "ñ" is kept: "uñas" is not the stop word "unas"."""
+    return [word for slot in alternatives(text) for word in slot]
+
+
+_OR = frozenset({"o", "u", "or"})
+
+
+def alternatives(text: str) -> list[list[str]]:
+    """The content words of a text, a word joined by "o" to the one before in the same slot: "¿Hacen
+    eventos o celebraciones?" → [["eventos", "celebraciones"]]; a question asking either is about it all."""
     folded = [(raw, word) for raw in _WORD.findall(text.lower()) for word in fold(raw).split()]
-    kept = []
+    slots: list[list[str]] = []
+    joined = False  # the last word was "o" right after a content word
     for raw, word in _joined(folded):
         # Numbers ("para 4", "talla 42") tell no entry apart from another.
         if (
@@ -138,8 +148,14 @@ def content_words(text: str) -> list[str]:
             and len(word) > 1
             and not word.isdigit()
         ):
-            kept.append(word)
-    return kept
+            if joined:
+                slots[-1].append(word)
+            else:
+                slots.append([word])
+            joined = False
+        else:
+            joined = word in _OR and bool(slots) and not joined
+    return slots
 
 
 def terms_of(word: str) -> list[str]:
@@ -153,6 +169,11 @@ def terms_of(word: str) -> list[str]:
 
 
 GENERIC_TERMS = frozenset(t for w in GENERIC_WORDS | LEXICON_WORDS for t in terms_of(w))
+# Everyday words of any business ("día", "semana", "tienda"): never the evidence that an entry answers,
+# though they count in its coverage ("¿qué día es hoy?" is not the booking entry's "el día y la hora").
+EVERYDAY_TERMS = frozenset(t for w in GENERIC_WORDS - LEXICON_WORDS for t in terms_of(w)) - {
+    t for w in LEXICON_WORDS for t in terms_of(w)
+}
 
 
 _DIMINUTIVE = re.compile(r"(?:c|ic)?it([oa]s?)$")
@@ -210,11 +231,13 @@ class KnowledgeIndex:
         surface: set[str] = set(LEXICON_WORDS)
         corpus: list[list[str]] = []
         self._asked: list[set[str]] = []  # each document's question terms
+        self._slots: list[list[set[str]]] = []  # and its question's stems, alternatives ("a o b") together
         for item, fact in self._documents:
             question, answer = (item.question, item.answer) if item else (FACT_QUESTIONS[fact], self.facts[fact])
             question_words, answer_words = content_words(question), content_words(answer)
             surface.update(question_words, answer_words)
             asked = [t for w in question_words for t in terms_of(w)]
+            self._slots.append([{stem(w) for w in slot} for slot in alternatives(question)])
             corpus.append(asked * QUESTION_REPEAT + [t for w in answer_words for t in terms_of(w)])
             self._asked.append(set(asked))
         self._terms = [set(tokens) for tokens in corpus]
@@ -305,7 +328,7 @@ class KnowledgeIndex:
             else:
                 continue
             covered += share
-            evidence += 0.0 if word[-1] in INTENT_TERMS else share
+            evidence += 0.0 if word[-1] in INTENT_TERMS or word[0] in EVERYDAY_TERMS else share
         # A persona fact that merely mentions a word (booking: "…el día y la hora") is not about it. A question
         # about our hours or address, or one that matches only on "when / where / how much", that names what
         # this business never mentions ("¿dónde queda la embajada?", "¿a qué hora abre el banco?") asks about
@@ -358,15 +381,18 @@ class KnowledgeIndex:
     def _focus(self, words: list[tuple[str, ...]], position: int) -> float:
         """The share of the document's question (its IDF weight) that the customer's words cover: "¿Tienen
         catálogo?" is about "me pasas el catálogo" entirely, "¿Catálogo de tallas para niños?" a third."""
-        asked = self._asked[position]
-        if not asked:
+        slots = self._slots[position]
+        if not slots:
             return 0.0
         said = {t for word in words for t in word}
-        # A word of the document's question weighs its stem's IDF; its synonym token covers it too.
-        weights = {t: self._idf.get(t, 0.0) for t in asked if not t.startswith(SYNONYM_MARK)}
-        groups = {t: CANONICAL.get(t) for t in weights}
-        total = sum(weights.values())
-        hit = sum(w for t, w in weights.items() if t in said or (groups[t] and groups[t] in said))
+        # A word of the document's question weighs its stem's IDF; its synonym token covers it too; of
+        # alternatives ("descuentos o promociones") the heaviest counts, and either covers it.
+        total = hit = 0.0
+        for slot in slots:
+            weight = max(self._idf.get(t, 0.0) for t in slot)
+            total += weight
+            if any(t in said or CANONICAL.get(t) in said for t in slot):
+                hit += weight
         return hit / total if total else 0.0
 
     def best(self, text: str, *, min_confidence: float = MIN_CONFIDENCE) -> Match | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from ai.lexicon import GREETINGS, STOP_WORDS, THANKS
+from ai.lexicon import GREETING_OPENERS, GREETINGS, STOP_WORDS, THANKS
 from ai.matching import KnowledgeIndex, Match
 from ai.phrases import OFF_TOPIC_REASON, handoff_text, phrase, redirect_text
 from ai.providers.base import PersonaBrief, ProviderReply, ReplyProvider, ReplyRequest
@@ -57,10 +57,10 @@ class OfflineProvider(ReplyProvider):
         persona, language, text = request.persona, request.language, request.message
         tokens = words(text)
         index = self._index or self.index_for(request)
-        if _only(tokens, GREETINGS):
+        if _only(tokens, GREETINGS | {"buen"}) and any(t in GREETING_OPENERS for t in tokens):
             greeting = persona.greeting or phrase("greeting", language, business=persona.business_name)
             return ProviderReply(text=greeting, model=MODEL, source="greeting")
-        if _only(tokens, THANKS | GREETINGS):
+        if _only(tokens, THANKS | GREETINGS) and any(t in THANKS for t in tokens):
             return ProviderReply(text=phrase("thanks", language), model=MODEL, source="thanks")
         if asks_for_off_topic_work(text, index):
             return redirect_reply(persona, language)
@@ -69,7 +69,7 @@ class OfflineProvider(ReplyProvider):
         match = index.best(text, min_confidence=bar)
         if match is not None:
             reply = _answer(match, persona, language)
-            if tokens[0] in GREETINGS:
+            if tokens[0] in GREETING_OPENERS:
                 reply.text = phrase("hello_prefix", language) + reply.text
             return reply
         if off_topic:
