@@ -47,7 +47,7 @@ MIN_CONFIDENCE = 0.44
 QUESTION_REPEAT = 2  # a question's words count twice: they say what the entry is about
 UNKNOWN_WEIGHT = 0.3  # a word the index never saw, as a share of the weight of its rarest word
 ANSWER_ONLY = 0.5  # a word found only in an entry's answer covers the question this much (its question: 1)
-ANSWER_ONLY_ALL_KNOWN = 0.65  # the same when every word of the question is known to the business
+ANSWER_ONLY_COMPLETE = 0.65  # the same when the document has every word of the question that names a subject
 # The matched words must weigh this share of the rarest word: "¿cuánto cuesta?" alone is too vague.
 MIN_EVIDENCE = 0.5
 # That bar rises with the size of the base (the rarest word's IDF grows with it): with 500 entries a word
@@ -275,13 +275,12 @@ class KnowledgeIndex:
         """The question's words as index terms (each its stem and synonym token), typos corrected."""
         return self._query(text)[0]
 
-    def _query(self, text: str) -> tuple[list[tuple[str, ...]], bool, bool]:
-        """The question's words as index terms; whether one names something this business never mentions
+    def _query(self, text: str) -> tuple[list[tuple[str, ...]], bool]:
+        """The question's words as index terms, and whether one names something this business never mentions
         (an unknown verb, "consigo", is the customer's own way of asking; an unknown noun, "el banco",
-        "Madrid", "la embajada", is someone else); and whether every word is known to the business."""
+        "Madrid", "la embajada", is someone else)."""
         found: list[tuple[str, ...]] = []
         foreign = False
-        all_known = True
         for word in content_words(text):
             tokens = terms_of(word)
             if not any(t in self.vocabulary for t in tokens):
@@ -291,9 +290,8 @@ class KnowledgeIndex:
             if tuple(tokens) not in found:
                 found.append(tuple(tokens))
             if self._unknown(tuple(tokens)):
-                all_known = False
                 foreign = foreign or not looks_like_verb(word)
-        return found, foreign, all_known
+        return found, foreign
 
     def _unknown(self, word: tuple[str, ...]) -> bool:
         """A word neither the index, the business's own description nor everyday business talk has."""
@@ -306,17 +304,18 @@ class KnowledgeIndex:
             return UNKNOWN_WEIGHT * self._rarest
         return max(known)
 
-    def _coverage(
-        self, words: list[tuple[str, ...]], position: int, *, foreign: bool, all_known: bool
-    ) -> tuple[float, float]:
+    def _coverage(self, words: list[tuple[str, ...]], position: int, *, foreign: bool) -> tuple[float, float]:
         """The weight of the question's words this document has (a word in its question counts fully)
-        and the part of it that names a subject rather than asks a price (`foreign`, `all_known`: `_query`)."""
+        and the part of it that names a subject rather than asks a price (`foreign`: `_query`)."""
         asked, present = self._asked[position], self._terms[position]
         covered = evidence = 0.0
         on_topic = self._documents[position][0] is not None  # an entry, or a fact asked about
-        # Everything the customer said is something this business talks about: a word found only in an answer
-        # ("¿precio de las uñas?", uñas in the manicure's prices) says more than beside a word we never saw.
-        answer_only = ANSWER_ONLY_ALL_KNOWN if all_known else ANSWER_ONLY
+        # Everything the customer asked about is in this document: a word found only in its answer ("¿precio
+        # de las uñas?", uñas in the manicure's prices) says more than beside a word it lacks ("¿venden
+        # repuestos para moto?" and a parking answer naming motorbikes). This document, not the business:
+        # whether "repuestos" is known to the business depends on what else its base holds.
+        complete = all(any(t in present for t in word) for word in words if not any(t in ASKING_TERMS for t in word))
+        answer_only = ANSWER_ONLY_COMPLETE if complete else ANSWER_ONLY
         subject = False
         for word in words:
             if any(t in asked for t in word):
@@ -346,7 +345,7 @@ class KnowledgeIndex:
         """BM25's best `limit` documents and, with `by_question`, also every document whose own question
         has one of the words (BM25 can rank a synonym's entry, "productos" → "¿Tienen catálogo?", below
         hundreds of entries that use the very word), each with its confidence and focus."""
-        words, foreign, all_known = self._query(text)
+        words, foreign = self._query(text)
         known = [t for word in words for t in word if t in self.vocabulary]
         if not known or self._bm25 is None:
             return []
@@ -363,7 +362,7 @@ class KnowledgeIndex:
         matches = []
         for position in positions:
             item, fact = self._documents[position]
-            covered, evidence = self._coverage(words, position, foreign=foreign, all_known=all_known)
+            covered, evidence = self._coverage(words, position, foreign=foreign)
             focus = self._focus(words, position)
             bar = self._focused_bar if focus >= FOCUSED else self._evidence_bar
             confidence = covered / total if evidence >= bar else 0.0
