@@ -87,6 +87,7 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
         "licor licores trago tragos guaro aguardiente pola polas birra cerveza alcohol vino vinos whisky ron "
         "tequila vodka champana beer liquor wine"
     ),
+    "wifi": _w("wifi internet clavewifi"),
     "bono": _w("bono bonos bonoregalo giftcard voucher"),
     "mascota": _w("mascota mascotas perro perros perrito perrita gato gatos gatico pet pets dog dogs cat"),
     "vegetariano": _w("vegetariano vegetariana vegetarianos vegano vegana veganos sincarne vegetarian vegan"),
@@ -122,6 +123,12 @@ PHRASES: dict[str, str] = {
     "donde puedo dejar": "parquear",
     "donde dejo": "parquear",
     "por mayor": "pormayor",
+    "pagar al recibir": "contraentrega",
+    "pago al recibir": "contraentrega",
+    "pagar cuando llegue": "contraentrega",
+    "pago cuando llegue": "contraentrega",
+    "pagar cuando me llegue": "contraentrega",
+    "wi fi": "wifi",
     "tarjeta de regalo": "bonoregalo",
     "tarjetas de regalo": "bonoregalo",
     "bono de regalo": "bonoregalo",
