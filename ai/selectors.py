@@ -14,6 +14,7 @@ from ai.knowledge_csv import knowledge_csv_text
 from ai.matching import KnowledgeIndex, KnowledgeItem
 from ai.models import AiReplyLog, KnowledgeEntry, Persona
 from ai.passages import note_passages
+from core.compiled import CompiledSelect
 from core.exceptions import NotFoundError
 from core.ids import parse_id
 from tenants.models import Client
@@ -68,8 +69,21 @@ def knowledge_version(*, client: Client) -> tuple:
     An edit moves `updated_at`, a deletion the count, an addition the count and the top id: any change
     gives a new key, and no process has to be told (a process-local cache cannot be invalidated from another).
     """
-    version = knowledge_list(client=client).aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
-    return (client.pk, version["n"], version["last"], version["top"])
+    found = _KNOWLEDGE_VERSION.rows(client.pk)  # read before every reply: compiled once per thread
+    n, last, top = found[0] if found else (0, None, None)
+    return (client.pk, n, last, top)
+
+
+def _knowledge_version(client_id: int) -> QuerySet:
+    entries = KnowledgeEntry.objects.for_client(client_id).order_by()
+    return (
+        entries.values("client_id")
+        .annotate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+        .values_list("n", "last", "top")
+    )
+
+
+_KNOWLEDGE_VERSION = CompiledSelect(_knowledge_version, -1)
 
 
 def knowledge_index(*, client: Client, facts: Mapping[str, str]) -> KnowledgeIndex:

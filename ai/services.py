@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from ai.costs import estimate_cost
 from ai.greetings import is_click_to_chat_text
@@ -22,7 +22,7 @@ from ai.selectors import persona_for
 from ai.text import fold
 from audit.services import audit_record, snapshot
 from core.exceptions import ApplicationError
-from core.sql import insert_columns, insert_fields, insert_params, typed_columns
+from core.sql import insert_columns, insert_params, typed_columns, typed_placeholders
 from tenants.models import Client
 
 logger = logging.getLogger(__name__)
@@ -260,7 +260,7 @@ def reply_log_cte(*, client: Client, draft: ReplyDraft, conversation_id: int, re
             "error": f"CASE WHEN {reply}.id IS NULL THEN %s ELSE d.error END",
         },
     )
-    names = ", ".join(f"%s::{f.db_type(connection)} AS {f.column}" for f in insert_fields(AiReplyLog))
+    names = typed_placeholders(AiReplyLog)
     sql = (
         f"logged AS (INSERT INTO {AiReplyLog._meta.db_table} ({', '.join(columns)}) "
         f"SELECT {values} FROM (SELECT {names}) d LEFT JOIN {reply} ON true)"

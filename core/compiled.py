@@ -35,7 +35,8 @@ def _identity(value: Any) -> Any:
 
 
 class CompiledSelect(Generic[M]):
-    """`build(*args)` → a queryset of model instances; `first(*args)` runs it as compiled on first use.
+    """`build(*args)` → a queryset; `first(*args)`, `all(*args)` (instances) and `rows(*args)` (a
+    `values_list()`'s tuples) run it as compiled on first use.
 
     `placeholders` are one value per argument that no caller passes, of the argument's type (an id
     of -1, the date 0001-01-01). Each must reach the SQL as exactly one parameter (a filter value, not a
@@ -57,19 +58,36 @@ class CompiledSelect(Generic[M]):
             compiled[using] = _Compiled(sql, tuple(params), slots, compiler)
         return compiled[using]
 
-    def all(self, *args: Any, using: str = "default") -> list[M]:
+    def sql_with_params(self, *args: Any, using: str = "default") -> tuple[str, list[Any]]:
+        """The compiled SQL with these values, to embed in a hand-written statement (a subquery, a CTE)."""
         compiled = self._compile(using)
-        params = list(compiled.params)
-        for (position, adapt), value in zip(compiled.slots, args, strict=True):
-            params[position] = adapt(value)
+        return compiled.sql, _params(compiled, args)
+
+    def _fetch(self, args: tuple[Any, ...], using: str) -> tuple[_Compiled, list[tuple]]:
+        compiled = self._compile(using)
         with connections[using].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
+            cursor.execute(compiled.sql, _params(compiled, args))
+            return compiled, cursor.fetchall()
+
+    def all(self, *args: Any, using: str = "default") -> list[M]:
+        compiled, rows = self._fetch(args, using)
         return _instances(compiled.compiler, [rows], using)
+
+    def rows(self, *args: Any, using: str = "default") -> list[tuple]:
+        """For a `values_list()` queryset: its rows, with the database's converters applied."""
+        compiled, rows = self._fetch(args, using)
+        return [tuple(row) for row in compiled.compiler.results_iter([rows])]
 
     def first(self, *args: Any, using: str = "default") -> M | None:
         found = self.all(*args, using=using)
         return found[0] if found else None
+
+
+def _params(compiled: _Compiled, args: tuple[Any, ...]) -> list[Any]:
+    params = list(compiled.params)
+    for (position, adapt), value in zip(compiled.slots, args, strict=True):
+        params[position] = adapt(value)
+    return params
 
 
 def _slot(params: tuple[Any, ...] | list[Any], placeholder: Any) -> tuple[int, Callable[[Any], Any]]:

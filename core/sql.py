@@ -7,17 +7,24 @@ conversions from the model itself, as `Model.objects.create` would.
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import connection
 from django.db.models import Field, Model
 
+# A model's columns and their database types do not change while a process runs: each list is worked out
+# once (per model, and per database vendor where types enter), not on every statement of the hot path.
 
-def insert_fields(model: type[Model]) -> list[Field]:
+
+@cache
+def insert_fields(model: type[Model]) -> tuple[Field, ...]:
     """The fields an INSERT of `model` writes (every concrete field but an auto primary key)."""
-    return [f for f in model._meta.concrete_fields if not (f.primary_key and f.auto_created)]
+    return tuple(f for f in model._meta.concrete_fields if not (f.primary_key and f.auto_created))
 
 
-def insert_columns(model: type[Model]) -> list[str]:
-    return [f.column for f in insert_fields(model)]
+@cache
+def insert_columns(model: type[Model]) -> tuple[str, ...]:
+    return tuple(f.column for f in insert_fields(model))
 
 
 def insert_params(obj: Model) -> list[object]:
@@ -25,6 +32,7 @@ def insert_params(obj: Model) -> list[object]:
     return [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in insert_fields(type(obj))]
 
 
+@cache
 def select_list(model: type[Model]) -> str:
     """`%s, %s, …` for one row of `insert_columns(model)`."""
     return ", ".join(["%s"] * len(insert_columns(model)))
@@ -33,7 +41,22 @@ def select_list(model: type[Model]) -> str:
 def typed_columns(model: type[Model], alias: str, *, replace: dict[str, str] | None = None) -> str:
     """`alias.col::type, …` for `insert_columns(model)`: a VALUES list's columns cast to the table's types
     (a column of NULLs would otherwise be text). `replace` gives other expressions for some columns."""
-    replace = replace or {}
+    return _typed_columns(model, alias, tuple(sorted((replace or {}).items())), connection.vendor)
+
+
+@cache
+def _typed_columns(model: type[Model], alias: str, replace: tuple[tuple[str, str], ...], vendor: str) -> str:
+    replaced = dict(replace)
     return ", ".join(
-        replace.get(f.column) or f"{alias}.{f.column}::{f.db_type(connection)}" for f in insert_fields(model)
+        replaced.get(f.column) or f"{alias}.{f.column}::{f.db_type(connection)}" for f in insert_fields(model)
     )
+
+
+@cache
+def _typed_placeholders(model: type[Model], vendor: str) -> str:
+    return ", ".join(f"%s::{f.db_type(connection)} AS {f.column}" for f in insert_fields(model))
+
+
+def typed_placeholders(model: type[Model]) -> str:
+    """`%s::type AS col, …` for `insert_columns(model)`: one row of parameters, typed and named."""
+    return _typed_placeholders(model, connection.vendor)

@@ -130,6 +130,11 @@ def _later_or_reply(inbound_id, conversation_id, *, answered: bool) -> QuerySet[
 
 
 _INBOUND_WITH_CONTEXT = CompiledSelect(_inbound_with_context, -1, date(1, 1, 1))
+_LATER = CompiledSelect(
+    lambda inbound_id, conversation_id: _later_or_reply(inbound_id, conversation_id, answered=False).values("pk"),
+    -1,
+    -2,
+)
 
 
 def show_typing(*, number, inbound: Message) -> None:
@@ -167,8 +172,7 @@ def _record_reply_in_one_statement(*, inbound: Message, draft: ReplyDraft) -> Me
         reply_to_id=inbound.pk,
     )
     messages, conversations = Message._meta.db_table, Conversation._meta.db_table
-    later = _later_or_reply(inbound.pk, conversation.pk, answered=False).values("pk")
-    later_sql, later_params = later.query.sql_with_params()
+    later_sql, later_params = _LATER.sql_with_params(inbound.pk, conversation.pk)
     log_sql, log_params = reply_log_cte(
         client=conversation.client, draft=draft, conversation_id=conversation.pk, reply="reply"
     )
@@ -286,11 +290,7 @@ def burst_and_history(inbound: Message) -> tuple[list[Message], list[ChatTurn]]:
     everything up to its `reply_to`, a person's message everything before it.
     """
     answered_up_to = max(inbound.replied_up_to or 0, inbound.spoken_up_to or 0)
-    window = list(
-        Message.objects.filter(conversation_id=inbound.conversation_id, pk__lte=inbound.pk)
-        .only("id", "conversation_id", "direction", "kind", "text", "created_at", "deleted_at")
-        .order_by("-pk")[:WINDOW_MESSAGES]
-    )
+    window = _CONVERSATION_WINDOW.all(inbound.conversation_id, inbound.pk)
     unanswered = [m for m in window if m.direction == Message.Direction.INBOUND and m.pk > answered_up_to][
         :HISTORY_MESSAGES
     ]
@@ -309,6 +309,18 @@ def burst_and_history(inbound: Message) -> tuple[list[Message], list[ChatTurn]]:
         for m in reversed(earlier)
     ]
     return burst, history
+
+
+def _conversation_window(conversation_id: int, up_to: int) -> QuerySet[Message]:
+    """The conversation's latest messages up to `up_to`, newest first, with what the burst and history read."""
+    return (
+        Message.objects.filter(conversation_id=conversation_id, pk__lte=up_to)
+        .only("id", "conversation_id", "direction", "kind", "text", "created_at", "deleted_at")
+        .order_by("-pk")[:WINDOW_MESSAGES]
+    )
+
+
+_CONVERSATION_WINDOW = CompiledSelect(_conversation_window, -1, -2)
 
 
 def _readable(message: Message) -> str:
