@@ -60,3 +60,20 @@ def _typed_placeholders(model: type[Model], vendor: str) -> str:
 def typed_placeholders(model: type[Model]) -> str:
     """`%s::type AS col, …` for `insert_columns(model)`: one row of parameters, typed and named."""
     return _typed_placeholders(model, connection.vendor)
+
+
+def insert_returning_id(obj: Model) -> Model:
+    """INSERT one unsaved `obj` and set its id: what `objects.create` does for a model without save() logic or
+    signal receivers, without the ORM's per-call work (for a request whose only job is this one write)."""
+    model = type(obj)
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(model), insert_params(obj))
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding, obj._state.db = False, connection.alias
+    return obj
+
+
+@cache
+def _insert_sql(model: type[Model]) -> str:
+    table, columns, key = model._meta.db_table, ", ".join(insert_columns(model)), model._meta.pk.column
+    return f"INSERT INTO {table} ({columns}) VALUES ({select_list(model)}) RETURNING {key}"

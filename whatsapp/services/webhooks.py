@@ -11,6 +11,7 @@ message and status, routed by number. A delivery whose wake-up was lost is appli
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,6 +25,7 @@ from django.utils import timezone
 from billing.services import record_inbound_usage
 from core.jsonbody import JsonBodyError, json_loads_limited
 from core.queue import enqueue
+from core.sql import insert_returning_id
 from tenants.models import WhatsAppNumber
 from whatsapp.identity import contacts_by_key, identity_from_inbound, sender_key
 from whatsapp.models import Message, WebhookEvent
@@ -56,22 +58,28 @@ def _storable(value: Any) -> Any:
     return value
 
 
+# A JSON escape that decodes to what PostgreSQL cannot store: NUL, or half of a surrogate pair.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
 def store_webhook_event(body: bytes) -> WebhookEvent:
     """Keep the raw delivery first; raises MalformedPayload (after storing it) for bad JSON."""
     text = _storable(body.decode("utf-8", errors="replace"))
     try:
         # Depth-limited like every JSON body (core/jsonbody.py): Meta's deliveries nest about eight levels, and
         # a signed body nested deeper is refused whole rather than applied.
-        payload = _storable(json_loads_limited(text))
+        payload = json_loads_limited(text)
     except JsonBodyError:
         payload = None
+    if _UNSTORABLE_ESCAPE.search(text):  # only an escape can put one in the payload: the text has none left
+        payload = _storable(payload)
     if not isinstance(payload, dict):
         WebhookEvent.objects.create(
             body=text, outcome=WebhookEvent.Outcome.FAILED, detail="malformed JSON", processed_at=timezone.now()
         )
         raise MalformedPayload("body is not a JSON object")
     changes = [c for e in as_objects(payload.get("entry")) for c in as_objects(e.get("changes"))]
-    return WebhookEvent.objects.create(
+    event = WebhookEvent(
         body=text,
         payload=payload,
         fields=sorted({str(c.get("field")) for c in changes}),
@@ -83,6 +91,7 @@ def store_webhook_event(body: bytes) -> WebhookEvent:
             }
         ),
     )
+    return insert_returning_id(event)  # the request's one statement
 
 
 APPLY_BATCH = 100
