@@ -129,7 +129,7 @@ def cpu_seconds(root_pids: list[int], database: str) -> dict[str, float]:
             stack.extend(child for child, parent in parents.items() if parent == pid)
         return total
 
-    names = ("web", "worker", "meta (sandbox)")
+    names = ("web", "worker", "meta")
     result = {name: tree(pid) for name, pid in zip(names, root_pids, strict=True)}
     # PostgreSQL's backends for the database: the product's and the sandbox's together.
     result["postgres"] = sum(usage[pid] for pid, command in commands.items() if f" {database} " in command)
@@ -187,6 +187,12 @@ def main() -> None:
     parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9")
+    parser.add_argument(
+        "--meta",
+        choices=("lean", "sandbox"),
+        default="lean",
+        help="who plays Meta: bench/meta_standin.py (cheap, leaves the cores to the product) or the sandbox",
+    )
     args = parser.parse_args()
 
     database_url = processes.recreate_postgres_database(args.pg, "crm_bench")
@@ -196,7 +202,7 @@ def main() -> None:
     common = {
         **os.environ,
         "WHATSAPP_APP_SECRET": SECRET,
-        "WHATSAPP_GRAPH_URL": f"{meta}/sandbox/graph",
+        "WHATSAPP_GRAPH_URL": f"{meta}/sandbox/graph" if args.meta == "sandbox" else meta,
         "WEBHOOK_URL": f"{base}/webhook/whatsapp",
         "DATABASE_URL": database_url,
         "REDIS_URL": args.redis,
@@ -219,11 +225,21 @@ def main() -> None:
     subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=meta_env, check=True)
     subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=meta_env, check=True, capture_output=True)
     total = int(args.rate * args.seconds)
-    open_windows(database_url, [(i, "PIPE") for i in range(total)] + [(WARM_FIRST + i, "WARM") for i in range(WARM)])
+    if args.meta == "sandbox":
+        open_windows(
+            database_url, [(i, "PIPE") for i in range(total)] + [(WARM_FIRST + i, "WARM") for i in range(WARM)]
+        )
     with tempfile.TemporaryDirectory() as tmp:
         log = open(Path(tmp) / "worker.log", "w")  # noqa: SIM115 - closed with the processes
         web = subprocess.Popen(processes.gunicorn_command(port, workers=2, threads=8), cwd=ROOT, env=product_env)
-        graph = subprocess.Popen(processes.gunicorn_command(meta_port, workers=1, threads=8), cwd=ROOT, env=meta_env)
+        if args.meta == "sandbox":
+            graph = subprocess.Popen(
+                processes.gunicorn_command(meta_port, workers=1, threads=8), cwd=ROOT, env=meta_env
+            )
+        else:
+            standin = [sys.executable, "bench/meta_standin.py", "--port", str(meta_port), "--secret", SECRET,
+                       "--webhook", f"{base}/webhook/whatsapp"]  # fmt: skip
+            graph = subprocess.Popen(standin, cwd=ROOT)
         worker = subprocess.Popen(
             processes.worker_command(concurrency=args.worker_concurrency, pool="prefork", loglevel="WARNING"),
             cwd=ROOT, env=product_env, stdout=log, stderr=subprocess.STDOUT,
@@ -255,7 +271,7 @@ def main() -> None:
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [float("nan")] * 99
     backlog = len(due) - sum(1 for w in due if w in at_five and at_five[w] <= load_end + 5)
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} rate {args.rate:g}/s for {args.seconds:g} s on one number, "
-          f"worker prefork x{args.worker_concurrency}, quiet period 0, status webhooks on")  # fmt: skip
+          f"worker prefork x{args.worker_concurrency}, quiet 0, status webhooks on, Meta: {args.meta}")  # fmt: skip
     print(f"inbound: {len(due)}  post errors: {errors}  answered: {len(latencies)}")
     print(f"inbound → reply accepted, ms: p50 {q[49]:.0f}  p90 {q[89]:.0f}  p99 {q[98]:.0f}  max {latencies[-1]:.0f}")
     print(f"not yet answered 5 s after the load: {backlog}")
