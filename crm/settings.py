@@ -146,6 +146,11 @@ if env("CACHE_URL", default=""):
 
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Celery's Django fixup closes every database connection before and after every task unless this is set,
+# so each task paid a new PostgreSQL connection (a backend forked per task). With it, the fixup recycles
+# them only every this many tasks; crm.celery drops a broken or expired one around each task instead, as
+# Django does around each request (CONN_MAX_AGE).
+CELERY_DB_REUSE_MAX = 10_000
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=100)
