@@ -109,6 +109,7 @@ def cpu_seconds(root_pids: list[int], database: str) -> dict[str, float]:
     tick = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
     usage: dict[int, float] = {}
+    reaped: dict[int, float] = {}
     commands: dict[int, str] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -120,6 +121,7 @@ def cpu_seconds(root_pids: list[int], database: str) -> dict[str, float]:
             continue
         parents[int(entry)] = int(fields[1])
         usage[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+        reaped[int(entry)] = (int(fields[13]) + int(fields[14])) / tick  # children that exited
 
     def tree(root: int) -> float:
         total, stack = 0.0, [root]
@@ -131,8 +133,11 @@ def cpu_seconds(root_pids: list[int], database: str) -> dict[str, float]:
 
     names = ("web", "worker", "meta")
     result = {name: tree(pid) for name, pid in zip(names, root_pids, strict=True)}
-    # PostgreSQL's backends for the database: the product's and the sandbox's together.
-    result["postgres"] = sum(usage[pid] for pid, command in commands.items() if f" {database} " in command)
+    # PostgreSQL's backends for the database (the product's, and the sandbox's when it plays Meta), plus the
+    # backends that exited, which the postmaster reaped: any database's, so measure on a quiet server.
+    live = sum(usage[pid] for pid, command in commands.items() if f" {database} " in command)
+    postmaster = [pid for pid, command in commands.items() if "postgres -D" in command or "postmaster" in command]
+    result["postgres"] = live + sum(reaped[pid] for pid in postmaster)
     return result
 
 
