@@ -100,6 +100,11 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
         "chaqueta chaquetas clothes"
     ),
     "talla": _w("talla tallas size sizes"),
+    "calzado": _w(
+        "calzado zapato zapatos tenis zapatilla zapatillas botas botines sandalias tacones baletas shoes sneakers"
+    ),
+    "gluten": _w("gluten celiaco celiaca celiacos celiaquia singluten glutenfree"),
+    "propina": _w("propina propinas servicioincluido tip tips"),
     "diente": _w("diente dientes dental dentales dentadura tooth teeth dental"),
     "ortodoncia": _w("ortodoncia brackets frenillos frenos alineadores braces"),
     "atencion": _w("atencion atender atienden atiende atendemos attend attention serve"),
@@ -129,6 +134,15 @@ PHRASES: dict[str, str] = {
     "pago cuando llegue": "contraentrega",
     "pagar cuando me llegue": "contraentrega",
     "wi fi": "wifi",
+    "sin gluten": "singluten",
+    "gluten free": "glutenfree",
+    "servicio voluntario": "servicioincluido",
+    "servicio incluido": "servicioincluido",
+    "cargo por servicio": "servicioincluido",
+    "me queda": "quedarme",
+    "me quedo": "quedarme",
+    "le queda": "quedarme",
+    "le quedo": "quedarme",
     "tarjeta de regalo": "bonoregalo",
     "tarjetas de regalo": "bonoregalo",
     "bono de regalo": "bonoregalo",

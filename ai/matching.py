@@ -86,6 +86,9 @@ class Match:
     score: float  # BM25, for ordering only
     confidence: float  # share of the question it covers, 0..1
     focus: float = 0.0  # share of its own question that the customer's words cover, 0..1 (a tie-break)
+    # An entry the business wrote about one of its persona's facts ("¿Dónde quedan?" beside the address):
+    # at equal confidence it answers rather than the fact, in the owner's words.
+    restates: bool = False
 
 
 @lru_cache(maxsize=50_000)
@@ -241,6 +244,11 @@ class KnowledgeIndex:
             corpus.append(asked * QUESTION_REPEAT + [t for w in answer_words for t in terms_of(w)])
             self._asked.append(set(asked))
         self._terms = [set(tokens) for tokens in corpus]
+        facts_asked = [self._asked[p] for p, (item, _) in enumerate(self._documents) if item is None]
+        self._restates = [
+            item is not None and bool(asked) and any(asked <= fact for fact in facts_asked)
+            for (item, _), asked in zip(self._documents, self._asked, strict=True)
+        ]
         self._asking: dict[str, list[int]] = {}  # term → the documents whose question has it
         for position, asked_terms in enumerate(self._asked):
             for term in asked_terms:
@@ -373,6 +381,7 @@ class KnowledgeIndex:
                     score=float(scores[position]),
                     confidence=round(confidence, 4),
                     focus=round(focus, 4),
+                    restates=self._restates[position],
                 )
             )
         return matches
@@ -400,5 +409,5 @@ class KnowledgeIndex:
         The most confident candidate wins; among equally confident ones the one whose own question the
         customer's words cover most (`Match.focus`), then BM25."""
         ranked = self._candidates(text, limit=CANDIDATES, by_question=True)
-        ranked.sort(key=lambda m: (m.confidence, m.focus, m.score), reverse=True)
+        ranked.sort(key=lambda m: (m.confidence, m.restates, m.focus, m.score), reverse=True)
         return ranked[0] if ranked and ranked[0].confidence >= min_confidence else None
