@@ -46,6 +46,15 @@ GREETINGS = _w(
 # The greeting words that greet on their own; "día", "tarde", "qué", "tal" only with one of them ("buenos
 # días", "hola, ¿qué tal?"): "¿qué día es hoy?" is a question, not a greeting.
 GREETING_OPENERS = _w("hola holi buenas buenos buen saludos hey hi hello good alo ola info informacion information")
+# Words that greet or count inside a question ("hola, ¿cuánto vale…?", "hace dos años"): the matcher
+# drops them, as it drops digits; they tell no entry apart from another.
+MATCH_NOISE = _w(
+    """
+    hola holi buenas buenos saludo saludos hey hi hello alo ola
+    uno dos tres cuatro cinco seis siete ocho nueve diez once doce quince veinte treinta cuarenta cincuenta
+    cien ciento mil
+    """
+)
 THANKS = _w("gracias muchas mil thanks thank thx ty vale listo perfecto genial chao adios bye")
 
 SYNONYM_GROUPS: dict[str, frozenset[str]] = {
@@ -87,7 +96,7 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
         "licor licores trago tragos guaro aguardiente pola polas birra cerveza alcohol vino vinos whisky ron "
         "tequila vodka champana beer liquor wine"
     ),
-    "wifi": _w("wifi internet clavewifi"),
+    "wifi": _w("wifi guifi wuifi internet clavewifi"),
     "bono": _w("bono bonos bonoregalo giftcard voucher"),
     "mascota": _w("mascota mascotas perro perros perrito perrita gato gatos gatico pet pets dog dogs cat"),
     "vegetariano": _w("vegetariano vegetariana vegetarianos vegano vegana veganos sincarne vegetarian vegan"),
@@ -100,6 +109,9 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
         "chaqueta chaquetas clothes"
     ),
     "talla": _w("talla tallas size sizes"),
+    "hombre": _w("hombre hombres caballero caballeros masculino"),
+    "dama": _w("dama damas mujer mujeres femenino ladies"),
+    "redes": _w("instagram facebook tiktok redes ig insta face"),
     "calzado": _w(
         "calzado zapato zapatos tenis zapatilla zapatillas botas botines sandalias tacones baletas shoes sneakers"
     ),
@@ -134,6 +146,11 @@ PHRASES: dict[str, str] = {
     "pago cuando llegue": "contraentrega",
     "pagar cuando me llegue": "contraentrega",
     "wi fi": "wifi",
+    "buenas tardes": "saludo",
+    "buenas noches": "saludo",
+    "buenos dias": "saludo",
+    "buen dia": "saludo",
+    "redes sociales": "redes",
     "sin gluten": "singluten",
     "gluten free": "glutenfree",
     "servicio voluntario": "servicioincluido",

@@ -34,6 +34,7 @@ from ai.lexicon import (
     FACT_QUESTIONS,
     GENERIC_WORDS,
     GREETINGS,
+    MATCH_NOISE,
     OFF_TOPIC_SUBJECTS,
     OFF_TOPIC_TASKS,
     PHRASES,
@@ -55,6 +56,7 @@ MIN_EVIDENCE = 0.5
 # A document whose own question the customer's words cover this much (`Match.focus`) needs only the IDF of
 # a word found in EVIDENCE_DF_SHARE of the documents — about the bar of a 30-entry base, at any size.
 EVIDENCE_DF_SHARE, FOCUSED = 0.25, 0.75
+FOCUS_BONUS = 0.3  # ordering only: a candidate's confidence plus this share of its focus
 CANDIDATES = 20  # BM25's best documents weighed (besides those whose question has a word of the message)
 TYPO_MIN_LENGTH, TYPO_CUTOFF = 4, 80  # rapidfuzz ratio (0..100) from which an unknown word reads as a known one
 BM25_K1, BM25_B = 1.2, 0.5
@@ -150,6 +152,7 @@ def alternatives(text: str) -> list[list[str]]:
             (("ñ" in raw and raw not in ENYE_STOP_WORDS) or word not in STOP_WORDS)
             and len(word) > 1
             and not word.isdigit()
+            and word not in MATCH_NOISE
         ):
             if joined:
                 slots[-1].append(word)
@@ -195,6 +198,20 @@ _VERB_ENDING = re.compile(
     r"(?:ar|er|ir)(?:me|te|le|lo|la|nos|les|los|las|se)?$|(?:an|en|amos|emos|imos|aron|ieron|aba|aban|ando|iendo)$"
 )
 VERB_MIN_LENGTH = 5
+
+
+_CLITIC = re.compile(r"(?:me|te|le|lo|la|nos|les|los|las|se)$")
+ROOT_MIN_LENGTH = 5
+
+
+def verb_root(word: str) -> str:
+    """The root of an infinitive, its pronoun dropped ("blanquearse" → "blanque", "depilarme" → "depil"):
+    what a noun of the same family starts with ("blanqueamiento", "depilación"); "" when too short."""
+    bare = _CLITIC.sub("", word) if len(word) > 6 else word
+    if bare[-2:] not in ("ar", "er", "ir"):
+        return ""
+    root = bare[:-2]
+    return root if len(root) >= ROOT_MIN_LENGTH else ""
 
 
 def looks_like_verb(word: str) -> bool:
@@ -277,7 +294,12 @@ class KnowledgeIndex:
         if len(word) < TYPO_MIN_LENGTH or word in NOT_TYPOS:
             return word
         found = process.extract(word, self._surface, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=5)
-        return next((known for known, _, _ in found if same_onset(word, known)), word)
+        corrected = next((known for known, _, _ in found if same_onset(word, known)), word)
+        if corrected == word and (root := verb_root(word)):
+            # A verb the index has as a noun of its family: "blanquearse" asks about "blanqueamiento".
+            family = [known for known in self._surface if known.startswith(root) and known != word]
+            corrected = min(family, key=len) if family else word
+        return corrected
 
     def query_words(self, text: str) -> list[tuple[str, ...]]:
         """The question's words as index terms (each its stem and synonym token), typos corrected."""
@@ -340,7 +362,9 @@ class KnowledgeIndex:
         # about our hours or address, or one that matches only on "when / where / how much", that names what
         # this business never mentions ("¿dónde queda la embajada?", "¿a qué hora abre el banco?") asks about
         # someone else.
-        elsewhere = foreign and (self._documents[position][0] is None or not subject)
+        # An entry that restates a fact ("¿Dónde quedan?") is read as that fact.
+        as_fact = self._documents[position][0] is None or self._restates[position]
+        elsewhere = foreign and (as_fact or not subject)
         if not on_topic or elsewhere:
             return covered, 0.0
         return covered, evidence
@@ -408,6 +432,10 @@ class KnowledgeIndex:
 
         The most confident candidate wins; among equally confident ones the one whose own question the
         customer's words cover most (`Match.focus`), then BM25."""
-        ranked = self._candidates(text, limit=CANDIDATES, by_question=True)
-        ranked.sort(key=lambda m: (m.confidence, m.restates, m.focus, m.score), reverse=True)
-        return ranked[0] if ranked and ranked[0].confidence >= min_confidence else None
+        ranked = [
+            m for m in self._candidates(text, limit=CANDIDATES, by_question=True) if m.confidence >= min_confidence
+        ]
+        ranked.sort(
+            key=lambda m: (round(m.confidence + FOCUS_BONUS * m.focus, 4), m.restates, m.focus, m.score), reverse=True
+        )
+        return ranked[0] if ranked else None
