@@ -46,11 +46,11 @@ GREETINGS = _w(
 # The greeting words that greet on their own; "día", "tarde", "qué", "tal" only with one of them ("buenos
 # días", "hola, ¿qué tal?"): "¿qué día es hoy?" is a question, not a greeting.
 GREETING_OPENERS = _w("hola holi buenas buenos buen saludos hey hi hello good alo ola info informacion information")
-# Words that greet or count inside a question ("hola, ¿cuánto vale…?", "hace dos años"): the matcher
-# drops them, as it drops digits; they tell no entry apart from another.
+# Words that greet or count inside a question ("hola, ¿cuánto vale…?", "hace dos años"), and how a garment
+# fits ("me quedó pequeña" is no "¿dónde queda?"): the matcher drops them, as it drops digits.
 MATCH_NOISE = _w(
     """
-    hola holi buenas buenos saludo saludos hey hi hello alo ola
+    hola holi buenas buenos saludo saludos hey hi hello alo ola quedarle
     uno dos tres cuatro cinco seis siete ocho nueve diez once doce quince veinte treinta cuarenta cincuenta
     cien ciento mil
     """
@@ -156,10 +156,10 @@ PHRASES: dict[str, str] = {
     "servicio voluntario": "servicioincluido",
     "servicio incluido": "servicioincluido",
     "cargo por servicio": "servicioincluido",
-    "me queda": "quedarme",
-    "me quedo": "quedarme",
-    "le queda": "quedarme",
-    "le quedo": "quedarme",
+    "me queda": "quedarle",
+    "me quedo": "quedarle",
+    "le queda": "quedarle",
+    "le quedo": "quedarle",
     "tarjeta de regalo": "bonoregalo",
     "tarjetas de regalo": "bonoregalo",
     "bono de regalo": "bonoregalo",

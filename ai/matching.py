@@ -56,7 +56,7 @@ MIN_EVIDENCE = 0.5
 # A document whose own question the customer's words cover this much (`Match.focus`) needs only the IDF of
 # a word found in EVIDENCE_DF_SHARE of the documents — about the bar of a 30-entry base, at any size.
 EVIDENCE_DF_SHARE, FOCUSED = 0.25, 0.75
-FOCUS_BONUS = 0.3  # ordering only: a candidate's confidence plus this share of its focus
+FOCUS_BONUS = 0.2  # ordering only: an entry whose own question the message covers (focus ≥ FOCUSED) goes first
 CANDIDATES = 20  # BM25's best documents weighed (besides those whose question has a word of the message)
 TYPO_MIN_LENGTH, TYPO_CUTOFF = 4, 80  # rapidfuzz ratio (0..100) from which an unknown word reads as a known one
 BM25_K1, BM25_B = 1.2, 0.5
@@ -436,6 +436,12 @@ class KnowledgeIndex:
             m for m in self._candidates(text, limit=CANDIDATES, by_question=True) if m.confidence >= min_confidence
         ]
         ranked.sort(
-            key=lambda m: (round(m.confidence + FOCUS_BONUS * m.focus, 4), m.restates, m.focus, m.score), reverse=True
+            key=lambda m: (
+                round(m.confidence + FOCUS_BONUS * (m.item is not None and m.focus >= FOCUSED), 4),
+                m.restates,
+                m.focus,
+                m.score,
+            ),
+            reverse=True,
         )
         return ranked[0] if ranked else None
