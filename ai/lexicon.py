@@ -29,7 +29,7 @@ STOP_WORDS = _w(
     estar va van vas voy ir sacar pedir consulta pregunta preguntar averiguar ayuda ayudar ayudame hago hice
     ver mirar tener aceptan acepta aceptar aceptamos reciben recibe recibir recibimos das da regala regalan
     regalen regalar colabora colaboras parce parcero parcera veci senor senora senorita pa pal pido pida
-    pidan mientras
+    pidan mientras siempre nunca
     the a an and or of to in on for with at by from is are was be been do does did you your we our us i
     me my it its this that these those there here can could would should will please pls what which who
     how much many when where why have has had any some about just get want need know tell today now
@@ -101,7 +101,7 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "mascota": _w("mascota mascotas perro perros perrito perrita gato gatos gatico pet pets dog dogs cat"),
     "vegetariano": _w("vegetariano vegetariana vegetarianos vegano vegana veganos sincarne vegetarian vegan"),
     "contraentrega": _w("contraentrega contraentregas"),
-    "mayorista": _w("pormayor mayorista mayoristas mayoreo distribuidor distribuidores wholesale"),
+    "mayorista": _w("pormayor mayorista mayoristas mayoreo distribuidor distribuidores revender reventa surtir wholesale"),
     "catalogo": _w("catalogo catalogos productos referencias coleccion catalog products"),
     "almuerzo": _w("almuerzo almuerzos corrientazo ejecutivo menudeldia lunch"),
     "ropa": _w(
@@ -109,6 +109,7 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
         "chaqueta chaquetas clothes"
     ),
     "talla": _w("talla tallas size sizes"),
+    "depilacion": _w("depilacion depilar depilarme depilarse vello vellos wax waxing"),
     "hombre": _w("hombre hombres caballero caballeros masculino"),
     "dama": _w("dama damas mujer mujeres femenino ladies"),
     "redes": _w("instagram facebook tiktok redes ig insta face"),

@@ -57,6 +57,7 @@ MIN_EVIDENCE = 0.5
 # a word found in EVIDENCE_DF_SHARE of the documents — about the bar of a 30-entry base, at any size.
 EVIDENCE_DF_SHARE, FOCUSED = 0.25, 0.75
 FOCUS_BONUS = 0.2  # ordering only: an entry whose own question the message covers (focus ≥ FOCUSED) goes first
+CLAUSE_SUPPORT = 0.5  # a part of a long message answers when the whole covers this share of the bar
 CANDIDATES = 20  # BM25's best documents weighed (besides those whose question has a word of the message)
 TYPO_MIN_LENGTH, TYPO_CUTOFF = 4, 80  # rapidfuzz ratio (0..100) from which an unknown word reads as a known one
 BM25_K1, BM25_B = 1.2, 0.5
@@ -67,6 +68,7 @@ PHRASE_SIZES = sorted({len(p.split()) for p in PHRASES}, reverse=True)  # longes
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"\w+")
+_CLAUSE = re.compile(r"[,.;:!?¿¡\n]+")
 _local = threading.local()
 
 
@@ -430,11 +432,34 @@ class KnowledgeIndex:
     def best(self, text: str, *, min_confidence: float = MIN_CONFIDENCE) -> Match | None:
         """The entry or fact that answers `text`, or None when none covers enough of it (hand off).
 
-        The most confident candidate wins; among equally confident ones the one whose own question the
-        customer's words cover most (`Match.focus`), then BM25."""
-        ranked = [
-            m for m in self._candidates(text, limit=CANDIDATES, by_question=True) if m.confidence >= min_confidence
-        ]
+        The most confident candidate wins (an entry whose own question the message covers first, by
+        `FOCUS_BONUS`); among equally confident ones an entry that restates a persona fact, then the one whose
+        own question the customer's words cover most (`Match.focus`), then BM25.
+
+        A long message that says more than it asks ("buenas, vivo en Bucaramanga y me gustó un vestido…, ¿me
+        lo pueden mandar?") may cover too little of any entry as a whole: then each of its parts (split at
+        punctuation and line breaks) is asked on its own, and a part's answer counts when the whole message
+        already pointed to it (`CLAUSE_SUPPORT` of the bar)."""
+        candidates = self._candidates(text, limit=CANDIDATES, by_question=True)
+        found = self._pick(candidates, min_confidence)
+        if found is not None:
+            return found
+        clauses = [c for c in _CLAUSE.split(text) if c.strip()]
+        if len(clauses) < 2:
+            return None
+        whole = {(m.item.id if m.item else None, m.fact): m.confidence for m in candidates}
+        supported = []
+        for clause in clauses:
+            match = self._pick(self._candidates(clause, limit=CANDIDATES, by_question=True), min_confidence)
+            if match is not None and whole.get((match.item.id if match.item else None, match.fact), 0.0) >= (
+                CLAUSE_SUPPORT * min_confidence
+            ):
+                supported.append(match)
+        return self._pick(supported, min_confidence)
+
+    @staticmethod
+    def _pick(candidates: list[Match], min_confidence: float) -> Match | None:
+        ranked = [m for m in candidates if m.confidence >= min_confidence]
         ranked.sort(
             key=lambda m: (
                 round(m.confidence + FOCUS_BONUS * (m.item is not None and m.focus >= FOCUSED), 4),
