@@ -101,7 +101,9 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "mascota": _w("mascota mascotas perro perros perrito perrita gato gatos gatico pet pets dog dogs cat"),
     "vegetariano": _w("vegetariano vegetariana vegetarianos vegano vegana veganos sincarne vegetarian vegan"),
     "contraentrega": _w("contraentrega contraentregas"),
-    "mayorista": _w("pormayor mayorista mayoristas mayoreo distribuidor distribuidores revender reventa surtir wholesale"),
+    "mayorista": _w(
+        "pormayor mayorista mayoristas mayoreo distribuidor distribuidores revender reventa surtir wholesale"
+    ),
     "catalogo": _w("catalogo catalogos productos referencias coleccion catalog products"),
     "almuerzo": _w("almuerzo almuerzos corrientazo ejecutivo menudeldia lunch"),
     "ropa": _w(
@@ -112,7 +114,8 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "depilacion": _w("depilacion depilar depilarme depilarse vello vellos wax waxing"),
     "hombre": _w("hombre hombres caballero caballeros masculino"),
     "dama": _w("dama damas mujer mujeres femenino ladies"),
-    "redes": _w("instagram facebook tiktok redes ig insta face"),
+    "redes": _w("instagram facebook tiktok redes ig insta face historias"),
+    "descorche": _w("descorche descorchar corkage"),
     "calzado": _w(
         "calzado zapato zapatos tenis zapatilla zapatillas botas botines sandalias tacones baletas shoes sneakers"
     ),
@@ -152,6 +155,12 @@ PHRASES: dict[str, str] = {
     "buenos dias": "saludo",
     "buen dia": "saludo",
     "redes sociales": "redes",
+    "mi propio vino": "descorche",
+    "mi propio trago": "descorche",
+    "mi propio licor": "descorche",
+    "mi propia botella": "descorche",
+    "mi botella": "descorche",
+    "nuestra botella": "descorche",
     "sin gluten": "singluten",
     "gluten free": "glutenfree",
     "servicio voluntario": "servicioincluido",

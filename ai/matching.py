@@ -68,6 +68,7 @@ PHRASE_SIZES = sorted({len(p.split()) for p in PHRASES}, reverse=True)  # longes
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"\w+")
+_CLITIC_AFTER_INFINITIVE = re.compile(r"(?<=[aei]r)(?:me|te|le|lo|la|nos|les|los|las|se)$")
 _CLAUSE = re.compile(r"[,.;:!?¿¡\n]+")
 _local = threading.local()
 
@@ -134,6 +135,12 @@ def _joined(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return joined
 
 
+def _asking_verb(word: str) -> bool:
+    """An asking word with a pronoun: "pedirla", "hacerlo", "decirme" (the stop words "pedir", "hacer")."""
+    bare = _CLITIC_AFTER_INFINITIVE.sub("", word)
+    return bare != word and bare in STOP_WORDS
+
+
 def content_words(text: str) -> list[str]:
     """Folded words without stop words. A word typed with "ñ" is kept: "uñas" is not the stop word "unas"."""
     return [word for slot in alternatives(text) for word in slot]
@@ -155,6 +162,7 @@ def alternatives(text: str) -> list[list[str]]:
             and len(word) > 1
             and not word.isdigit()
             and word not in MATCH_NOISE
+            and not _asking_verb(word)
         ):
             if joined:
                 slots[-1].append(word)
