@@ -70,6 +70,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 _WORD = re.compile(r"\w+")
 _CLITIC_AFTER_INFINITIVE = re.compile(r"(?<=[aei]r)(?:me|te|le|lo|la|nos|les|los|las|se)$")
 _CLAUSE = re.compile(r"[,.;:!?¿¡\n]+")
+_QUESTION = re.compile(r"([^,.;:!?¿¡\n]+)\?")
 _local = threading.local()
 
 
@@ -446,8 +447,9 @@ class KnowledgeIndex:
 
         A long message that says more than it asks ("buenas, vivo en Bucaramanga y me gustó un vestido…, ¿me
         lo pueden mandar?") may cover too little of any entry as a whole: then each of its parts (split at
-        punctuation and line breaks) is asked on its own, and a part's answer counts when the whole message
-        already pointed to it (`CLAUSE_SUPPORT` of the bar)."""
+        punctuation and line breaks; only the parts with a question mark when there are some) is asked on its
+        own, and a part's answer counts when the whole message already pointed to it (`CLAUSE_SUPPORT` of the
+        bar)."""
         candidates = self._candidates(text, limit=CANDIDATES, by_question=True)
         found = self._pick(candidates, min_confidence)
         if found is not None:
@@ -455,6 +457,8 @@ class KnowledgeIndex:
         clauses = [c for c in _CLAUSE.split(text) if c.strip()]
         if len(clauses) < 2:
             return None
+        if "?" in text:  # the parts that ask: "quiero trabajar con ustedes, ¿reciben hojas de vida?"
+            clauses = [c for c in _QUESTION.findall(text) if c.strip()]
         whole = {(m.item.id if m.item else None, m.fact): m.confidence for m in candidates}
         supported = []
         for clause in clauses:
