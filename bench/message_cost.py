@@ -35,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.pipeline_latency import PHONE_NUMBER_ID, SECRET, inbound, open_windows, wamid  # noqa: E402
+from bench.pipeline_latency import PHONE_NUMBER_ID, bench_settings, inbound, open_windows, wamid  # noqa: E402
 from crm import processes  # noqa: E402
 
 STAGES = ("request", "apply", "reply", "status requests", "status apply")
@@ -72,20 +72,13 @@ def main() -> None:
     meta_port = processes.free_port()
     meta = f"http://127.0.0.1:{meta_port}"
     common = {
-        "WHATSAPP_APP_SECRET": SECRET,
-        "WHATSAPP_GRAPH_URL": f"{meta}/sandbox/graph",
-        "WEBHOOK_URL": f"http://127.0.0.1:{processes.free_port()}/webhook/whatsapp",  # statuses: posted here
-        "DATABASE_URL": database_url,
-        "REDIS_URL": args.redis,
-        "AI_REPLY_QUIET_SECONDS": "0",
+        **bench_settings(
+            graph_url=f"{meta}/sandbox/graph",
+            webhook_url=f"http://127.0.0.1:{processes.free_port()}/webhook/whatsapp",  # statuses: posted here
+            database_url=database_url,
+            redis_url=args.redis,
+        ),
         "WHATSAPP_SENDS_PER_SECOND": "1000",
-        "LOG_LEVEL": "WARNING",
-        "SECRET_KEY": "bench-secret-key-0123456789-0123456789-0123456789",
-        "FIELD_ENCRYPTION_KEY": "XeHEccd6UT5FoxHtxnx-0GO9eIKfBlSGRpi_Kwb9cwE=",
-        "WHATSAPP_MASTER_TOKEN": "sandbox-master-token",
-        "WHATSAPP_APP_ID": "sandbox-app",
-        "WHATSAPP_VERIFY_TOKEN": "sandbox-verify-token",
-        "WHATSAPP_BUSINESS_ACCOUNT_ID": "100000000000001",
         "METRICS_FLUSH_SECONDS": "1",
     }
     meta_env = {

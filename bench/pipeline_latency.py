@@ -175,6 +175,25 @@ def stage_times(database_url: str, prefix: str = "PIPE") -> dict[str, tuple[floa
     return {wamid: (a.timestamp(), b.timestamp(), c.timestamp()) for wamid, a, b, c in rows}
 
 
+def bench_settings(*, graph_url: str, webhook_url: str, database_url: str, redis_url: str) -> dict[str, str]:
+    """The environment both sides of a pipeline benchmark share: Meta's and the product's, no quiet period."""
+    return {
+        "WHATSAPP_APP_SECRET": SECRET,
+        "WHATSAPP_GRAPH_URL": graph_url,
+        "WEBHOOK_URL": webhook_url,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "AI_REPLY_QUIET_SECONDS": "0",
+        "LOG_LEVEL": "WARNING",
+        "SECRET_KEY": "bench-secret-key-0123456789-0123456789-0123456789",
+        "FIELD_ENCRYPTION_KEY": "XeHEccd6UT5FoxHtxnx-0GO9eIKfBlSGRpi_Kwb9cwE=",
+        "WHATSAPP_MASTER_TOKEN": "sandbox-master-token",
+        "WHATSAPP_APP_ID": "sandbox-app",
+        "WHATSAPP_VERIFY_TOKEN": "sandbox-verify-token",
+        "WHATSAPP_BUSINESS_ACCOUNT_ID": "100000000000001",
+    }
+
+
 def warm_up(base: str, database_url: str) -> None:
     """Answer a few messages before measuring: the worker's children start, connect and build their caches
     (compiled reads, the knowledge index) on their first tasks, which is not what a message costs."""
@@ -206,20 +225,13 @@ def main() -> None:
     base, meta = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{meta_port}"
     common = {
         **os.environ,
-        "WHATSAPP_APP_SECRET": SECRET,
-        "WHATSAPP_GRAPH_URL": f"{meta}/sandbox/graph" if args.meta == "sandbox" else meta,
-        "WEBHOOK_URL": f"{base}/webhook/whatsapp",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": args.redis,
-        "AI_REPLY_QUIET_SECONDS": "0",
+        **bench_settings(
+            graph_url=f"{meta}/sandbox/graph" if args.meta == "sandbox" else meta,
+            webhook_url=f"{base}/webhook/whatsapp",
+            database_url=database_url,
+            redis_url=args.redis,
+        ),
         "WHATSAPP_SENDS_PER_SECOND": "80",  # Meta's per-number limit
-        "LOG_LEVEL": "WARNING",
-        "SECRET_KEY": "bench-secret-key-0123456789-0123456789-0123456789",
-        "FIELD_ENCRYPTION_KEY": "XeHEccd6UT5FoxHtxnx-0GO9eIKfBlSGRpi_Kwb9cwE=",
-        "WHATSAPP_MASTER_TOKEN": "sandbox-master-token",
-        "WHATSAPP_APP_ID": "sandbox-app",
-        "WHATSAPP_VERIFY_TOKEN": "sandbox-verify-token",
-        "WHATSAPP_BUSINESS_ACCOUNT_ID": "100000000000001",
     }
     # Meta: the sandbox in a gunicorn of its own (it needs DEBUG); its CPU is not the product's.
     meta_env = {**common, "DEBUG": "true", "WHATSAPP_SANDBOX": "true", "PORT": str(meta_port)}
