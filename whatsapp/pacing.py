@@ -1,12 +1,14 @@
 """Per-number send pacing: Meta allows about 80 messages per second per number (130429 beyond).
 
 A fixed one-second window counter in the shared cache (Redis in production) is enough: workers
-that find the second full re-queue the send for the next one instead of calling Meta.
+that find the second full re-queue the send for the next one instead of calling Meta. Calls that Meta
+answered with a transient error wait out a backoff with jitter before the next try.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import time
 
 from django.conf import settings
@@ -35,3 +37,8 @@ def acquire_send_slot(phone_number_id: str, *, now: float | None = None) -> bool
         logger.warning("send pacing cache unreachable; sending without a slot", exc_info=True)
         return True
     return used <= settings.WHATSAPP_SENDS_PER_SECOND
+
+
+def backoff_with_jitter(attempts: int) -> float:
+    """Full jitter: a random wait up to 2^attempts seconds, capped."""
+    return random.uniform(1, min(settings.WHATSAPP_RETRY_BACKOFF_MAX, 2 ** (attempts + 1)))

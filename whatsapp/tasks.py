@@ -12,7 +12,7 @@ from django.conf import settings
 
 from core import queue
 from whatsapp.errors import TransientGraphError
-from whatsapp.pacing import acquire_send_slot
+from whatsapp.pacing import acquire_send_slot, backoff_with_jitter
 from whatsapp.services import (
     customer_requests,
     media,
@@ -25,11 +25,6 @@ from whatsapp.services import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def backoff_with_jitter(attempts: int) -> float:
-    """Full jitter: a random wait up to 2^attempts seconds, capped."""
-    return random.uniform(1, min(settings.WHATSAPP_RETRY_BACKOFF_MAX, 2 ** (attempts + 1)))
 
 
 @shared_task(name="whatsapp.apply_webhook_events", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -84,11 +79,11 @@ def send_now_or_hand_over(message_id: int, *, loaded=None) -> None:
 
 
 def send_claimed(message) -> None:
-    """Call Meta for a claimed message; after a transient error the send task retries it with backoff."""
-    if outbound.send_claimed_message(message).retry:
-        countdown = backoff_with_jitter(message.attempts)
-        outbound.expect_retry(message.pk, retry_in=countdown)
-        send_outbound_message.apply_async(args=[message.pk], countdown=countdown)
+    """Call Meta for a claimed message; after a transient error the send task retries it once the backoff
+    the service released it with (its next_attempt_at) has passed."""
+    outcome = outbound.send_claimed_message(message)
+    if outcome.retry:
+        send_outbound_message.apply_async(args=[message.pk], countdown=outcome.retry_in)
 
 
 @shared_task(
@@ -115,13 +110,10 @@ def send_outbound_message(self, message_id: int):
     result = outbound.send_claimed_message(message)
     if not result.retry:
         return None
-    attempts = message.attempts  # this one included (the claim counted it)
-    if attempts > settings.WHATSAPP_SEND_MAX_RETRIES:
+    if message.attempts > settings.WHATSAPP_SEND_MAX_RETRIES:  # this one included (the claim counted it)
         outbound.mark_failed(message_id, result.error)
         return None
-    countdown = backoff_with_jitter(attempts)
-    outbound.expect_retry(message_id, retry_in=countdown)
-    return self.retry(countdown=countdown, throw=False)
+    return self.retry(countdown=result.retry_in, throw=False)  # the backoff the release wrote as next_attempt_at
 
 
 @shared_task(name="whatsapp.answer_unanswered_inbound", ignore_result=True)

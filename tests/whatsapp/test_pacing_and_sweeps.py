@@ -135,6 +135,50 @@ def test_a_transient_failure_records_when_its_retry_is_due(sandbox_live, number)
     assert message.next_attempt_at is not None and message.next_attempt_at > before + timedelta(seconds=0.9)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_transient_failure_is_released_in_one_update_due_when_its_retry_is_queued(sandbox_live, number, redis_broker):
+    """The release after Meta's transient error writes pending, the attempt and the due time in one UPDATE,
+    and the retry the broker receives is due at that same moment (the sweep and the retry agree)."""
+    import base64
+    import json
+    import os
+    from datetime import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sandbox.models import SandboxFault
+    from whatsapp.services.outbound import claim_for_sending
+    from whatsapp.tasks import send_claimed
+
+    conversation = ConversationFactory(number=number)
+    open_window(phone_number_id=number.phone_number_id, wa_id=conversation.contact.wa_id)
+    message = MessageFactory(conversation=conversation, direction="out", wamid=None, sent_by="agent", status="pending")
+    SandboxFault.objects.create(phone_number_id=number.phone_number_id, error_code=131000, http_status=500)
+    claimed = claim_for_sending(message.pk)
+
+    before = timezone.now()
+    redis_broker.conf.task_always_eager = False  # the retry goes to the broker instead of running here
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            send_claimed(claimed)
+    finally:
+        redis_broker.conf.task_always_eager = True
+
+    table = Message._meta.db_table
+    updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE") and f'"{table}"' in q["sql"].split("SET")[0]]
+    assert len(updates) == 1, updates
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("pending", 1)
+    broker = redis.Redis.from_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"))
+    [queued] = [json.loads(raw) for raw in broker.lrange(redis_broker.conf.task_default_queue, 0, -1)]
+    assert queued["headers"]["task"] == "whatsapp.send_outbound_message"
+    assert json.loads(base64.b64decode(queued["body"]))[0] == [message.pk]
+    due_by_broker = datetime.fromisoformat(queued["headers"]["eta"])
+    assert 0 <= (due_by_broker - message.next_attempt_at).total_seconds() < 0.5
+    assert message.next_attempt_at >= before + timedelta(seconds=1)  # a backoff (at least 1 s), not "now"
+
+
 @pytest.fixture
 def redis_broker():
     """The Celery app on a real Redis broker (a private db), so queue lengths are real ones."""

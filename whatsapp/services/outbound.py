@@ -19,6 +19,7 @@ from core.queue import enqueue, enqueue_on_commit
 from whatsapp.client import GraphClient
 from whatsapp.errors import AuthenticationError, GraphError, GraphTimeoutError, WindowClosedError
 from whatsapp.models import Conversation, Message
+from whatsapp.pacing import backoff_with_jitter
 from whatsapp.services.customer_events import note_send_failure
 from whatsapp.signals import outbound_message_sent
 
@@ -71,6 +72,7 @@ class SendOutcome:
     sent: bool
     retry: bool = False
     error: GraphError | None = None
+    retry_in: float = 0.0  # with `retry`: seconds until the message is due again (its next_attempt_at)
 
 
 def claim_for_sending(message_id: int, *, loaded: Message | None = None) -> Message | None:
@@ -98,13 +100,6 @@ def release_claim(message_id: int, *, attempted: bool = False, retry_in: float =
         status=Message.Status.PENDING,
         attempts=F("attempts") if attempted else F("attempts") - 1,
         next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
-    )
-
-
-def expect_retry(message_id: int, *, retry_in: float) -> None:
-    """Note when the retry of a pending message is due, so the sweep can tell a lost retry from a waiting one."""
-    Message.objects.filter(pk=message_id, status=Message.Status.PENDING).update(
-        next_attempt_at=timezone.now() + timedelta(seconds=retry_in)
     )
 
 
@@ -136,8 +131,11 @@ def _send_claimed(message: Message) -> SendOutcome:
         return SendOutcome(sent=False, error=error)
     except GraphError as error:
         if error.transient:
-            release_claim(message.pk, attempted=True)
-            return SendOutcome(sent=False, retry=True, error=error)
+            # Due again after the backoff, written with the release so the sweep tells a waiting retry
+            # from a lost one; the caller schedules the retry with the same delay.
+            retry_in = backoff_with_jitter(message.attempts)
+            release_claim(message.pk, attempted=True, retry_in=retry_in)
+            return SendOutcome(sent=False, retry=True, error=error, retry_in=retry_in)
         mark_failed(message.pk, error)
         return SendOutcome(sent=False, error=error)
     wamid = ((response.get("messages") or [{}])[0]).get("id")
