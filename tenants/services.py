@@ -371,6 +371,13 @@ def numbers_claim_token_warnings(*, within: timedelta) -> list[WhatsAppNumber]:
     return claimed
 
 
+def number_release_token_warning(*, number_id: int) -> int:
+    """Undo a token-expiry claim whose warning could not be delivered, so a later run warns again."""
+    return WhatsAppNumber.objects.filter(pk=number_id, business_token_warned_at__isnull=False).update(
+        business_token_warned_at=None
+    )
+
+
 # --- team invitations ----------------------------------------------------------------------------
 
 

@@ -4,12 +4,14 @@ read the outbox."""
 from __future__ import annotations
 
 import os
+import smtplib
 import subprocess
 import time
 from typing import IO
 
 import requests
 from django.conf import settings
+from django.core.mail.backends import locmem
 
 CUSTOMER = "+573001112233"
 
@@ -74,3 +76,19 @@ def sent_to(base_url: str, number, to: str = CUSTOMER) -> list[dict]:
     )
     assert response.status_code == 200, response.text
     return response.json()["results"]
+
+
+class FailingSMTPBackend(locmem.EmailBackend):
+    """Django's test outbox behind a mail server that drops the connection on a batch for an address in
+    `failing`, `failing[address]` more times (-1: every time). Use as EMAIL_BACKEND
+    "tests.support.FailingSMTPBackend" and set `failing` with monkeypatch."""
+
+    failing: dict[str, int] = {}
+
+    def send_messages(self, messages):
+        for address in sorted({to for message in messages for to in message.recipients()}):
+            left = self.failing.get(address, 0)
+            if left:
+                self.failing[address] = left - 1 if left > 0 else left
+                raise smtplib.SMTPServerDisconnected(f"Connection unexpectedly closed (sending to {address})")
+        return super().send_messages(messages)

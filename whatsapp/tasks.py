@@ -163,6 +163,28 @@ def sync_number_health() -> int:
     return number_health.sync_all_numbers()
 
 
+@shared_task(
+    name="whatsapp.send_token_expiry_warning",
+    bind=True,
+    ignore_result=True,
+    max_retries=5,
+    default_retry_delay=120,
+)
+def send_token_expiry_warning(self, number_id: int):
+    """E-mail one business-token expiry warning. A mail server that fails is tried again later; after the
+    last try the warning is given back, and the next health sync (every 6 hours) claims and sends it again.
+
+    Retries return the Retry (throw=False), as in send_outbound_message: eager runs retry the same way."""
+    try:
+        return number_health.token_expiry_warning_send(number_id=number_id)
+    except OSError as error:  # smtplib's errors are OSErrors, like a refused or dropped connection
+        if self.request.retries >= self.max_retries:
+            logger.warning("token expiry warning for number %s not sent: %s", number_id, error)
+            number_health.token_expiry_warning_give_back(number_id=number_id)
+            return False
+        return self.retry(exc=error, throw=False)
+
+
 @shared_task(name="whatsapp.sync_one_number_health", ignore_result=True)
 def sync_one_number_health(number_id: int) -> bool:
     return number_health.sync_number(number_id=number_id)

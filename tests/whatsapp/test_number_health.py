@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.core import mail
+from django.utils import timezone
 
 from sandbox.models import SandboxPhoneNumber
 from tenants.models import WhatsAppNumber
 from tests.factories import WhatsAppNumberFactory, connected_number
+from tests.support import FailingSMTPBackend
 from whatsapp.models import WebhookEvent
+from whatsapp.services.number_health import warn_expiring_tokens
 from whatsapp.tasks import sync_number_health
 
 
@@ -118,3 +124,76 @@ def test_business_capability_update_sets_the_shared_messaging_limit(post_webhook
     post_webhook(field_payload("444000", "business_capability_update", {"max_daily_conversations_per_business": -1}))
     mine.refresh_from_db()
     assert mine.messaging_limit == "unlimited"
+
+
+def expiring_embedded_number(days: int = 3) -> WhatsAppNumber:
+    """A client's own number (Embedded Signup) whose business token runs out in `days`."""
+    return WhatsAppNumberFactory(
+        connection_type="embedded", business_token_expires_at=timezone.now() + timedelta(days=days)
+    )
+
+
+def outbox_by_recipient() -> dict[str, list[str]]:
+    sent: dict[str, list[str]] = {}
+    for message in mail.outbox:
+        for to in message.to:
+            sent.setdefault(to, []).append(message.subject)
+    return sent
+
+
+@pytest.mark.django_db(transaction=True)  # the warnings are queued on commit
+def test_each_expiring_token_is_warned_once_by_its_own_task(settings):
+    settings.OPERATOR_EMAILS = ["ops@example.com"]
+    first, second = expiring_embedded_number(), expiring_embedded_number(days=6)
+    expiring_embedded_number(days=30)  # not yet
+    WhatsAppNumberFactory(connection_type="embedded", business_token_expires_at=None)  # never expires
+
+    assert warn_expiring_tokens() == 2
+    assert warn_expiring_tokens() == 0  # claimed: never twice
+
+    sent = outbox_by_recipient()
+    assert sorted(sent) == sorted([first.client.email, second.client.email, "ops@example.com"])
+    assert (len(sent[first.client.email]), len(sent[second.client.email]), len(sent["ops@example.com"])) == (1, 1, 2)
+    assert first.phone_number in sent[first.client.email][0]
+    assert second.phone_number in sent[second.client.email][0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_server_failing_one_warning_does_not_stop_the_others(settings, monkeypatch):
+    """The mail server drops every try of one warning: the others are claimed and sent all the same, and the
+    failed one is given back after its last retry, so the next health sync sends it once the server is back."""
+    settings.EMAIL_BACKEND = "tests.support.FailingSMTPBackend"
+    broken, *others = [expiring_embedded_number() for _ in range(3)]
+    monkeypatch.setattr(FailingSMTPBackend, "failing", {broken.client.email: -1})
+
+    assert warn_expiring_tokens() == 3  # eager here: each task ran (and retried) inside the call
+
+    sent = outbox_by_recipient()
+    assert sorted(sent) == sorted(number.client.email for number in others)
+    assert all(len(subjects) == 1 for subjects in sent.values())
+    warned = dict(
+        WhatsAppNumber.objects.filter(pk__in=[broken.pk, *[n.pk for n in others]]).values_list(
+            "pk", "business_token_warned_at"
+        )
+    )
+    assert warned[broken.pk] is None and all(warned[number.pk] for number in others)
+
+    FailingSMTPBackend.failing.clear()  # the server is back
+    assert warn_expiring_tokens() == 1
+    assert len(outbox_by_recipient()[broken.client.email]) == 1
+    assert warn_expiring_tokens() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_warning_the_mail_server_drops_once_is_retried_and_sent_once(settings, monkeypatch):
+    settings.EMAIL_BACKEND = "tests.support.FailingSMTPBackend"
+    number = expiring_embedded_number()
+    monkeypatch.setattr(FailingSMTPBackend, "failing", {number.client.email: 1})
+
+    assert warn_expiring_tokens() == 1
+
+    assert outbox_by_recipient() == {number.client.email: [mail.outbox[0].subject]}
+    assert FailingSMTPBackend.failing == {number.client.email: 0}  # it did fail first
+    number.refresh_from_db()
+    assert number.business_token_warned_at is not None
+    assert warn_expiring_tokens() == 0

@@ -11,6 +11,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from core.mail import header_text
+from core.queue import enqueue_on_commit
 from tenants import services as tenant_services
 from tenants.models import TOKEN_EXPIRY_WARNING, WhatsAppNumber
 from tenants.selectors import active_numbers_to_check, owner_emails
@@ -63,29 +64,50 @@ def sync_all_numbers() -> int:
 
 
 def warn_expiring_tokens() -> int:
-    """Email the client's owners and the operator once when a client's business token (Embedded Signup;
+    """Warn the client's owners and the operator once when a client's business token (Embedded Signup;
     60-day tokens go silent on day 60) runs out within TOKEN_EXPIRY_WARNING. The way out is to run Embedded
-    Signup again from the portal, which reconnects the number with a new token. Returns how many were warned."""
+    Signup again from the portal, which reconnects the number with a new token. Each claimed warning is
+    e-mailed by its own task once the claim is committed, so a mail server that fails delays (and retries)
+    that warning alone and never the others or the rest of the health sync. Returns how many were warned."""
     numbers = tenant_services.numbers_claim_token_warnings(within=TOKEN_EXPIRY_WARNING)
-    messages = []
     for number in numbers:
         logger.warning("business token of number %s expires at %s", number.pk, number.business_token_expires_at)
-        with translation.override(settings.LANGUAGE_CODE):
-            values = {
-                "number": number.phone_number,
-                "business": number.client.business_name,
-                "date": formats.date_format(number.business_token_expires_at, "DATE_FORMAT"),
-            }
-            subject = header_text(_("%(business)s: WhatsApp access for %(number)s ends on %(date)s") % values)
-            body = (
-                _(
-                    "Meta's access for %(number)s ends on %(date)s; after that day no message goes out or comes in. "
-                    "Open the portal's Numbers page and connect the number with Meta again (it takes a minute)."
-                )
-                % values
+        enqueue_on_commit("whatsapp.send_token_expiry_warning", number.pk)
+    return len(numbers)
+
+
+def token_expiry_warning_send(*, number_id: int) -> bool:
+    """E-mail one claimed warning, to each owner and operator address; False when there is nothing to warn
+    about any more (the number was reconnected with a new token meanwhile, or is gone). A mail error
+    propagates: the task tries again."""
+    number = (
+        WhatsAppNumber.objects.select_related("client")
+        .filter(pk=number_id, business_token_warned_at__isnull=False, business_token_expires_at__isnull=False)
+        .first()
+    )
+    if number is None:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {
+            "number": number.phone_number,
+            "business": number.client.business_name,
+            "date": formats.date_format(number.business_token_expires_at, "DATE_FORMAT"),
+        }
+        subject = header_text(_("%(business)s: WhatsApp access for %(number)s ends on %(date)s") % values)
+        body = (
+            _(
+                "Meta's access for %(number)s ends on %(date)s; after that day no message goes out or comes in. "
+                "Open the portal's Numbers page and connect the number with Meta again (it takes a minute)."
             )
-        recipients = [*owner_emails(client=number.client), *settings.OPERATOR_EMAILS]
-        messages += [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to]) for to in recipients]
+            % values
+        )
+    recipients = [*owner_emails(client=number.client), *settings.OPERATOR_EMAILS]
+    messages = [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to]) for to in recipients]
     if messages:
         get_connection().send_messages(messages)
-    return len(numbers)
+    return bool(messages)
+
+
+def token_expiry_warning_give_back(*, number_id: int) -> None:
+    """A warning whose e-mail never went out is claimed again by the next health sync."""
+    tenant_services.number_release_token_warning(number_id=number_id)
