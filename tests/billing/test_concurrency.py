@@ -1,4 +1,9 @@
-"""Counters under real concurrency on PostgreSQL: threads with their own connections, no lost update."""
+"""Counters under real concurrency on PostgreSQL: threads with their own connections, no lost update.
+
+PostgreSQL only: what is proved is its row locking between concurrent transactions. SQLite serialises
+writers (IMMEDIATE transactions on one file), and its shared-cache in-memory test database answers a
+second writer's BEGIN with "database table is locked" at once, without the busy timeout.
+"""
 
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
