@@ -34,10 +34,16 @@ def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+def _refuse_constant(name: str) -> Any:
+    """NaN and ±Infinity: Python's json reads them, JSON (RFC 8259) and PostgreSQL's jsonb do not."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def json_loads_limited(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """`json.loads` that raises JsonBodyError for invalid, undecodable or too-deep input."""
+    """`json.loads` that raises JsonBodyError for invalid, undecodable or too-deep input (NaN and Infinity
+    included: a signed webhook carrying one was a 500 when its payload reached jsonb)."""
     try:
-        value = json.loads(data)
+        value = json.loads(data, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise JsonBodyError(f"not valid JSON: {exc.__class__.__name__}") from exc
     if json_depth_exceeds(value, max_depth):

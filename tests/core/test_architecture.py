@@ -101,6 +101,7 @@ def test_every_task_of_ours_has_an_explicit_name():
         "whatsapp.notify_handoff",
         "whatsapp.notify_request",
         "whatsapp.send_outbound_message",
+        "whatsapp.send_token_expiry_warning",
         "whatsapp.sweep_stale_sends",
         "whatsapp.sync_number_health",
         "whatsapp.sync_one_number_health",

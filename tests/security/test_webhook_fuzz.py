@@ -346,6 +346,16 @@ def test_signed_json_that_is_not_an_object_is_400_and_applies_nothing(client, wo
     check()
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_signed_bodies_with_nan_or_infinity_are_400_and_kept_as_malformed(client, constant):
+    """Python's json reads them, JSON and PostgreSQL's jsonb do not: the payload once reached jsonb, a 500."""
+    body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": 1}]}).replace("1", constant).encode()
+    response = post(client, body, sign_body(body))
+    assert response.status_code == 400 and response.json()["error"]["code"] == "malformed_json"
+    kept = WebhookEvent.objects.get(body=body.decode())
+    assert (kept.outcome, kept.payload) == (WebhookEvent.Outcome.FAILED, None)
+
+
 def test_meta_shapes_with_wrong_types_never_crash_the_request_or_the_worker(client, world):
     numbers, wamids = world
 
