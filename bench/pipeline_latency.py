@@ -242,6 +242,8 @@ def main() -> None:
     subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=meta_env, check=True)
     subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=meta_env, check=True, capture_output=True)
     total = int(args.rate * args.seconds)
+    with psycopg.connect(database_url) as conn:  # the demo number's free allowance (1,000) would stop the run
+        conn.execute("UPDATE tenants_whatsappnumber SET monthly_free_messages = 1000000")
     if args.meta == "sandbox":
         open_windows(
             database_url, [(i, "PIPE") for i in range(total)] + [(WARM_FIRST + i, "WARM") for i in range(WARM)]
