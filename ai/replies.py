@@ -202,9 +202,9 @@ def generate_reply(
         # A poem or homework is refused before any model is asked: nothing to pay for, nothing to slip through.
         text = cut_on_sentence(redirect_text(brief, language), limit)
         return ReplyDraft(text=text, reason=OFF_TOPIC_REASON, language=language, provider="rules")
-    offline = OfflineProvider(index)
-    if type(provider) is OfflineProvider and not provider.has_index:
-        provider = offline  # the per-process index of this knowledge version, not one built for this message
+    if isinstance(provider, OfflineProvider):
+        provider = provider.with_index(index)  # the per-process index of this version, not one per message
+    offline = provider if isinstance(provider, OfflineProvider) else OfflineProvider(index)
     if provider.name != offline.name:
         over = budget_exceeded(client=client)
         if over is not None and over.pauses:

@@ -45,9 +45,9 @@ class OfflineProvider(ReplyProvider):
         self._index = index  # a built index (the per-client cache, bench); else built per request
         self.min_confidence = settings.AI_MATCH_MIN_CONFIDENCE if min_confidence is None else min_confidence
 
-    @property
-    def has_index(self) -> bool:
-        return self._index is not None
+    def with_index(self, index: KnowledgeIndex) -> OfflineProvider:
+        """This provider (its threshold kept) reading a built index, unless it already reads one."""
+        return self if self._index is not None else OfflineProvider(index, min_confidence=self.min_confidence)
 
     @staticmethod
     def index_for(request: ReplyRequest) -> KnowledgeIndex:

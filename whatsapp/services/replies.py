@@ -130,11 +130,14 @@ def _later_or_reply(inbound_id, conversation_id, *, answered: bool) -> QuerySet[
 
 
 _INBOUND_WITH_CONTEXT = CompiledSelect(_inbound_with_context, -1, date(1, 1, 1))
-_LATER = CompiledSelect(
-    lambda inbound_id, conversation_id: _later_or_reply(inbound_id, conversation_id, answered=False).values("pk"),
-    -1,
-    -2,
-)
+
+
+def _later_ids(inbound_id: int, conversation_id: int) -> QuerySet[Message]:
+    """The one-statement record's "nothing supersedes it" subquery."""
+    return _later_or_reply(inbound_id, conversation_id, answered=False).values("pk")
+
+
+_LATER = CompiledSelect(_later_ids, -1, -2)
 
 
 def show_typing(*, number, inbound: Message) -> None:

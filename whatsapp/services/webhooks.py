@@ -74,9 +74,10 @@ def store_webhook_event(body: bytes) -> WebhookEvent:
     if _UNSTORABLE_ESCAPE.search(text):  # only an escape can put one in the payload: the text has none left
         payload = _storable(payload)
     if not isinstance(payload, dict):
-        WebhookEvent.objects.create(
+        failed = WebhookEvent(
             body=text, outcome=WebhookEvent.Outcome.FAILED, detail="malformed JSON", processed_at=timezone.now()
         )
+        insert_returning_id(failed)
         raise MalformedPayload("body is not a JSON object")
     changes = [c for e in as_objects(payload.get("entry")) for c in as_objects(e.get("changes"))]
     event = WebhookEvent(
