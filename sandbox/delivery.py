@@ -86,6 +86,9 @@ def post_later(steps: list[tuple[float, dict[str, Any] | None, Any]], *, url: st
     """Deliver payloads one after another in the background, each after its delay in seconds.
 
     `steps` holds (delay, payload, after): `payload` (optional) is posted, then `after` (optional) runs.
+    The thread gives its database connection back after each step: it sleeps between steps, and while the
+    receiver is down it keeps retrying for a while, so hundreds of such threads holding a connection each
+    would exhaust the database's connections.
     """
     url = url or settings.WEBHOOK_URL
 
@@ -97,6 +100,7 @@ def post_later(steps: list[tuple[float, dict[str, Any] | None, Any]], *, url: st
                     post_until_delivered(payload, url=url)
                 if after:
                     run_step(after)
+                    connection.close()
         finally:
             connection.close()
 

@@ -87,3 +87,36 @@ def test_a_background_step_that_keeps_failing_is_logged_and_given_up(caplog):
     calls.clear()
     run_step(broken)
     assert len(calls) == 1  # only a busy database is worth another try
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_background_thread_holds_no_database_connection_while_it_waits():
+    """Hundreds of status threads waiting out a receiver that is down must not hold a connection each."""
+    from django.db import connection
+
+    from sandbox.models import SandboxMessage
+
+    def others() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return cursor.fetchone()[0]
+
+    wrote, release = threading.Event(), threading.Event()
+
+    def write() -> None:
+        SandboxMessage.objects.count()  # the step opens the thread's own connection
+        wrote.set()
+
+    before = others()
+    thread = delivery.post_later([(0, None, write), (0, None, release.wait)])
+    assert wrote.wait(5)
+    for _ in range(50):  # the connection is closed right after the step
+        if others() == before:
+            break
+        threading.Event().wait(0.02)
+    assert others() == before
+    release.set()
+    thread.join(5)
