@@ -67,42 +67,42 @@ def run_step(step: Any, *, attempts: int = 8) -> None:
     The embedded SQLite database answers a write that meets another connection's open transaction with
     "database table is locked" at once (shared-cache locks ignore the busy timeout); such a step is tried
     again a few times, briefly. Any other failure is logged: a background step never kills the server thread.
+
+    The thread's database connection is given back after the step: the thread sleeps between steps and
+    keeps retrying a receiver that is down for a while, so hundreds of such threads holding a connection
+    each would exhaust the database's connections. Only for background threads, never a request's.
     """
-    for attempt in range(attempts):
-        try:
-            step()
-            return
-        except OperationalError:
-            if attempt == attempts - 1:
-                logger.exception("sandbox background step failed: the database stayed busy")
+    try:
+        for attempt in range(attempts):
+            try:
+                step()
                 return
-            time.sleep(0.05 * (attempt + 1))
-        except Exception:
-            logger.exception("sandbox background step failed")
-            return
+            except OperationalError:
+                if attempt == attempts - 1:
+                    logger.exception("sandbox background step failed: the database stayed busy")
+                    return
+                time.sleep(0.05 * (attempt + 1))
+            except Exception:
+                logger.exception("sandbox background step failed")
+                return
+    finally:
+        connection.close()
 
 
 def post_later(steps: list[tuple[float, dict[str, Any] | None, Any]], *, url: str = "") -> threading.Thread:
     """Deliver payloads one after another in the background, each after its delay in seconds.
 
     `steps` holds (delay, payload, after): `payload` (optional) is posted, then `after` (optional) runs.
-    The thread gives its database connection back after each step: it sleeps between steps, and while the
-    receiver is down it keeps retrying for a while, so hundreds of such threads holding a connection each
-    would exhaust the database's connections.
     """
     url = url or settings.WEBHOOK_URL
 
     def run() -> None:
-        try:
-            for delay, payload, after in steps:
-                time.sleep(delay)
-                if payload is not None:
-                    post_until_delivered(payload, url=url)
-                if after:
-                    run_step(after)
-                    connection.close()
-        finally:
-            connection.close()
+        for delay, payload, after in steps:
+            time.sleep(delay)
+            if payload is not None:
+                post_until_delivered(payload, url=url)
+            if after:
+                run_step(after)  # gives the thread's connection back
 
     thread = threading.Thread(target=run, name="sandbox-webhooks", daemon=True)
     thread.start()

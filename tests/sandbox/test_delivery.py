@@ -1,13 +1,15 @@
 """Webhook delivery over real HTTP: signed bodies, and retries while the receiver fails (as Meta retries)."""
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 
 from sandbox import delivery
 from sandbox.delivery import run_step
+from sandbox.models import SandboxMessage
 from whatsapp.signature import sign_body
 
 
@@ -93,9 +95,6 @@ def test_a_background_step_that_keeps_failing_is_logged_and_given_up(caplog):
 @pytest.mark.django_db(transaction=True)
 def test_a_background_thread_holds_no_database_connection_while_it_waits():
     """Hundreds of status threads waiting out a receiver that is down must not hold a connection each."""
-    from django.db import connection
-
-    from sandbox.models import SandboxMessage
 
     def others() -> int:
         with connection.cursor() as cursor:
@@ -116,7 +115,7 @@ def test_a_background_thread_holds_no_database_connection_while_it_waits():
     for _ in range(50):  # the connection is closed right after the step
         if others() == before:
             break
-        threading.Event().wait(0.02)
+        time.sleep(0.02)
     assert others() == before
     release.set()
     thread.join(5)
