@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.sql import insert_columns, insert_params, select_list
+from core.sql import insert_columns, insert_params, select_list, update_rows
 from tenants.models import Client, WhatsAppNumber
 from whatsapp.identity import CustomerIdentity
 from whatsapp.models import Contact, Conversation
@@ -56,7 +56,8 @@ def contacts_upsert(*, client: Client | int, identities: Iterable[CustomerIdenti
         now = timezone.now()
         for contact in changed:
             contact.updated_at = now
-        Contact.objects.bulk_update({c.pk: c for c in changed}.values(), ["wa_id", "user_id", *_FILLED, "updated_at"])
+        names = ["wa_id", "user_id", *_FILLED, "updated_at"]
+        update_rows(Contact, {c.pk: {name: getattr(c, name) for name in names} for c in changed})
     return found
 
 

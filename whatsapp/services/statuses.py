@@ -6,9 +6,10 @@ import logging
 import uuid
 from typing import Any
 
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Q
 
 from billing.services import usage_record_pricing, usage_record_pricing_batch
+from core.sql import update_rows
 from tenants.models import WhatsAppNumber
 from whatsapp.models import Message
 from whatsapp.services.customer_events import note_send_failure
@@ -112,7 +113,7 @@ def apply_status_batch(items: list[StatusItem]) -> int:
     """Apply many `statuses[]` entries set-wise; returns how many found their message.
 
     One read finds every message (by wamid, else by our uuid in biz_opaque_callback_data), one UPDATE
-    writes the columns that changed (each column a CASE over the ids that change it), and one conditional
+    writes the columns that changed (core.sql.update_rows), and one conditional
     UPDATE per target status moves messages forward only: a status the database has passed meanwhile
     changes nothing. Failed statuses, and messages whose send was never counted, take the one-by-one path
     (both are rare). Meta's pricing blocks reach billing grouped, in one call.
@@ -153,7 +154,7 @@ def apply_status_batch(items: list[StatusItem]) -> int:
             column.update(error_code="", error_title="", error_details="")  # Meta did take it after all
         if name in rank and rank[name] > rank.get(target.get(message.pk, ""), -1):
             target[message.pk] = name
-    _write_columns(changes)
+    update_rows(Message, changes)  # one statement; a column a message does not change keeps its value
     for name in ("sent", "delivered", "read"):
         ids = [pk for pk, wanted in target.items() if wanted == name]
         if ids:
@@ -191,21 +192,3 @@ def _messages_for(items: list[StatusItem]) -> dict[tuple[int, str], Message]:
             key = opaque[message.uuid] or str(message.uuid)
             found[(message.client_id, key)] = message
     return found
-
-
-def _write_columns(changes: dict[int, dict[str, Any]]) -> None:
-    """One UPDATE: each changed column is a CASE over the ids that change it; others keep their value."""
-    columns: dict[str, list[When]] = {}
-    for pk, values in changes.items():
-        for column, value in values.items():
-            columns.setdefault(column, []).append(When(pk=pk, then=Value(value, output_field=_field(column))))
-    if not columns:
-        return
-    ids = [pk for pk, values in changes.items() if values]
-    Message.objects.filter(pk__in=ids).update(
-        **{column: Case(*whens, default=F(column), output_field=_field(column)) for column, whens in columns.items()}
-    )
-
-
-def _field(column: str):
-    return Message._meta.get_field(column)

@@ -25,7 +25,7 @@ from django.utils import timezone
 from billing.services import record_inbound_usage
 from core.jsonbody import JsonBodyError, json_loads_limited
 from core.queue import enqueue
-from core.sql import insert_returning_id
+from core.sql import insert_returning_id, update_rows
 from tenants.models import WhatsAppNumber
 from whatsapp.identity import contacts_by_key, identity_from_inbound, sender_key
 from whatsapp.models import Message, WebhookEvent
@@ -242,7 +242,10 @@ class ApplyBatch:
         if self.fresh:
             self.store_fresh(with_outcomes=True)
         elif self.events:
-            WebhookEvent.objects.bulk_update(self.events, ["outcome", "detail", "processed_at"])
+            update_rows(
+                WebhookEvent,
+                {e.pk: {"outcome": e.outcome, "detail": e.detail, "processed_at": e.processed_at} for e in self.events},
+            )
         self.events = []
         self.count_inbound_usage()
 
