@@ -18,8 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_each_row_gets_its_own_values_and_keeps_the_columns_it_does_not_change(number):
     conversation = ConversationFactory(number=number)
     one, two, three, untouched = (
-        MessageFactory(conversation=conversation, direction=Message.Direction.OUTBOUND, billable=True)
-        for _ in range(4)
+        MessageFactory(conversation=conversation, direction=Message.Direction.OUTBOUND, billable=True) for _ in range(4)
     )
     sent = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
     read = datetime(2026, 12, 7, 10, 5, tzinfo=UTC)
@@ -30,7 +29,7 @@ def test_each_row_gets_its_own_values_and_keeps_the_columns_it_does_not_change(n
             {
                 one.pk: {"sent_at": sent, "pricing_category": "service", "billable": False},
                 two.pk: {"read_at": read},
-                three.pk: {"sent_at": None, "pricing_category": "O'Brien \"quoted\", {braces}"},
+                three.pk: {"sent_at": None, "pricing_category": 'O\'Brien "quoted", {braces}'},
                 untouched.pk: {},
             },
         )
@@ -42,7 +41,7 @@ def test_each_row_gets_its_own_values_and_keeps_the_columns_it_does_not_change(n
     assert (rows[one.pk].sent_at, rows[one.pk].pricing_category, rows[one.pk].billable) == (sent, "service", False)
     assert rows[one.pk].read_at is None
     assert (rows[two.pk].read_at, rows[two.pk].sent_at, rows[two.pk].billable) == (read, None, True)
-    assert rows[three.pk].pricing_category == "O'Brien \"quoted\", {braces}"
+    assert rows[three.pk].pricing_category == 'O\'Brien "quoted", {braces}'
     assert rows[three.pk].read_at is None and rows[three.pk].billable is True
     assert rows[untouched.pk].sent_at is None and rows[untouched.pk].pricing_category == ""
 
