@@ -4,7 +4,7 @@ The latency benchmark (`pipeline_latency.py`) says what one message costs in all
 It runs every stage of one answered message in this process, the way the product's processes run them,
 and counts this process's CPU (`time.process_time`) per stage:
 
-1. request: the inbound webhook through Django's WSGI handler and every middleware (no gunicorn);
+1. request: the inbound webhook through the product's WSGI application (crm.wsgi), as gunicorn calls it;
 2. apply: a worker applies the stored deliveries (a batch of `--batch`) and queues the replies (Redis);
 3. reply: the reply task for each message: decide (offline AI), read receipt, send to Meta, record;
 4. status requests: Meta's three status webhooks (sent, delivered, read) for every reply;
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import io
 import json
 import os
 import pstats
@@ -112,14 +113,12 @@ def main() -> None:
 
 
 def measure(args: argparse.Namespace, warm: int) -> dict[str, float]:
-    from django.test import Client
-
+    from crm.wsgi import application
     from whatsapp import tasks
     from whatsapp.models import Message
     from whatsapp.services.webhooks import webhook_events_apply
     from whatsapp.signature import sign_body
 
-    client = Client()
     totals: dict[str, float] = defaultdict(float)
     profiler = cProfile.Profile(time.process_time) if args.profile else None
     counting = False
@@ -139,11 +138,19 @@ def measure(args: argparse.Namespace, warm: int) -> dict[str, float]:
                 profiler.disable()
 
     def post(body: bytes) -> None:
-        response = client.post(
-            "/webhook/whatsapp", data=body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sign_body(body)
-        )
-        if response.status_code != 200:
-            raise SystemExit(f"the webhook answered {response.status_code}: {response.content[:300]!r}")
+        """As gunicorn calls the product: the WSGI application with the request's environ."""
+        environ = {
+            "REQUEST_METHOD": "POST", "PATH_INFO": "/webhook/whatsapp", "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80", "HTTP_HOST": "testserver", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
+            "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
+            "HTTP_X_HUB_SIGNATURE_256": sign_body(body),
+        }  # fmt: skip
+        answered: list[str] = []
+        result = application(environ, lambda status, headers, exc_info=None: answered.append(status))
+        content = b"".join(result)
+        result.close()
+        if not answered[0].startswith("200"):
+            raise SystemExit(f"the webhook answered {answered[0]}: {content[:300]!r}")
 
     def run_batch(first: int, count: int) -> None:
         ids = range(first, first + count)

@@ -78,6 +78,14 @@ MIDDLEWARE = [
     "audit.context.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a locked-out page login into the lockout page
 ]
+# Meta's webhook (crm/wsgi.py): a signed machine POST needs its id, the security headers, the body limit and
+# the API's JSON errors; nothing a page needs.
+WEBHOOK_MIDDLEWARE = [
+    "core.logcontext.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",
+    "core.middleware.ApiPathMiddleware",
+]
 
 ROOT_URLCONF = "crm.urls"
 WSGI_APPLICATION = "crm.wsgi.application"
