@@ -124,7 +124,7 @@ def test_thread_reasons_in_spanish_take_over_and_hand_back_on_a_desktop(live_ser
     page.context.close()
 
 
-def test_preview_note_quality_and_name_review_in_spanish_and_no_monospace_field(live_server, chromium):
+def test_preview_note_quality_name_review_and_templates_in_spanish_and_no_monospace_field(live_server, chromium):
     tenant = make_tenant("Panadería Uno")
     number = tenant.number
     number.quality_rating, number.display_name, number.name_status = "GREEN", "Panadería Uno", "APPROVED"
@@ -157,6 +157,23 @@ def test_preview_note_quality_and_name_review_in_spanish_and_no_monospace_field(
     assert "Calidad\tAlta" in card or "Calidad\nAlta" in card
     assert "(aprobado)" in card and "GREEN" not in card and "APPROVED" not in card
     page.screenshot(path=str(ARTIFACTS / "26-numbers-quality-phone.png"), full_page=True)
+
+    # The thread's approved templates (window closed): Meta's category in Spanish, no status word at all.
+    from tests.portal.conftest import open_conversation
+    from whatsapp.models import MessageTemplate
+
+    closed = open_conversation(number, hours_ago=30, name="Luis")
+    for name, category in (("recordatorio_cita", "UTILITY"), ("promo_semana", "MARKETING")):
+        MessageTemplate.objects.create(
+            waba_id=number.waba_id, client=tenant.client, name=name, language="es", category=category, status="APPROVED"
+        )
+    page.goto(f"{live_server.url}/app/inbox/{closed.pk}/")
+    if page.get_attribute("#template-box", "open") is None:
+        page.click("#template-box summary")
+    listed = page.inner_text("#approved-templates")
+    assert "recordatorio_cita" in listed and "Utilidad" in listed and "Marketing" in listed
+    assert not any(word in listed for word in ("UTILITY", "MARKETING", "APPROVED", "aprobado)"))
+    page.screenshot(path=str(ARTIFACTS / "26-thread-templates-phone.png"), full_page=True)
     page.context.close()
 
 
