@@ -16,6 +16,7 @@ import requests
 
 from ai.models import Persona
 from tenants.models import WhatsAppNumber
+from tests.browser import assert_fields_use_the_page_font
 from tests.browser import phone_page as open_phone_page
 from tests.onboarding.conftest import new_phone
 
@@ -118,15 +119,6 @@ def _step(page) -> int:
     return int(match.group(1))
 
 
-def _fields_use_the_page_font(page) -> None:
-    """No field in monospace (a browser's default for some): every one uses the page's own font."""
-    fonts = page.eval_on_selector_all(
-        "input:not([type=hidden]), textarea, select", "els => els.map(e => getComputedStyle(e).fontFamily)"
-    )
-    body = page.evaluate("getComputedStyle(document.body).fontFamily")
-    assert fonts and all(font == body for font in fonts) and "monospace" not in body
-
-
 def test_hosted_onboarding_on_a_desktop_from_signup_to_the_inbox(sandbox_live, chromium):
     """At 1366x900: steps numbered from 1, the code step says SMS throughout (its error too), no monospace
     field, and the live page leads on: "Contraseña guardada." then "Ir a tu bandeja de entrada" to the inbox."""
@@ -138,7 +130,7 @@ def test_hosted_onboarding_on_a_desktop_from_signup_to_the_inbox(sandbox_live, c
 
     page.goto(f"{sandbox_live}/signup/")
     steps.append(_step(page))
-    _fields_use_the_page_font(page)
+    assert_fields_use_the_page_font(page)
     shot(page, "20-signup-desktop")
     page.fill("#id_name", "Marta Ruiz")
     page.fill("#id_email", "marta@example.com")
@@ -151,14 +143,14 @@ def test_hosted_onboarding_on_a_desktop_from_signup_to_the_inbox(sandbox_live, c
     page.wait_for_selector("#hosted-form")
     steps.append(_step(page))
     assert "por SMS" in page.inner_text("main")
-    _fields_use_the_page_font(page)
+    assert_fields_use_the_page_font(page)
     page.fill("#id_phone_number", phone)
     page.click("#hosted-form button[type=submit]")
 
     page.wait_for_selector("#verify-form")
     steps.append(_step(page))
     assert "por SMS" in page.inner_text("main .lead")
-    _fields_use_the_page_font(page)
+    assert_fields_use_the_page_font(page)
     code = requests.get(f"{sandbox_live}/sandbox/api/otp", params={"phone_number": phone}, timeout=10).json()["code"]
     wrong = "000000" if code != "000000" else "111111"
     page.fill("#id_code", wrong)
@@ -175,7 +167,7 @@ def test_hosted_onboarding_on_a_desktop_from_signup_to_the_inbox(sandbox_live, c
 
     page.wait_for_selector("#business-form")
     steps.append(_step(page))
-    _fields_use_the_page_font(page)
+    assert_fields_use_the_page_font(page)
     page.fill("#id_business_description", "Pan artesanal, tortas por encargo y domicilios en el barrio.")
     page.click("#business-form button[type=submit]")
 

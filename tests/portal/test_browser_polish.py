@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import phone_page
+from tests.browser import assert_fields_use_the_page_font, phone_page
 from tests.portal.conftest import PASSWORD, make_tenant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -107,6 +107,7 @@ def test_thread_reasons_in_spanish_take_over_and_hand_back_on_a_desktop(live_ser
         assert spanish in head and stored not in head
     page.screenshot(path=str(ARTIFACTS / "22-thread-reason-desktop.png"), full_page=True)
 
+    assert_fields_use_the_page_font(page)  # the send box, search and template fields
     page.click("#take-over")
     page.wait_for_selector("#hand-back")
     head = page.inner_text("#thread-head")
@@ -145,12 +146,7 @@ def test_preview_note_quality_name_review_and_templates_in_spanish_and_no_monosp
     page.wait_for_selector("#preview-handoff[data-handoff=true]")
     assert "(El asistente no encontró la respuesta en la base de conocimiento)" in page.inner_text("#preview-handoff")
     page.screenshot(path=str(ARTIFACTS / "25-preview-note-phone.png"), full_page=True)
-    # Browsers draw a textarea in monospace unless told: every field uses the page's own font.
-    fonts = page.eval_on_selector_all(
-        "input:not([type=hidden]), textarea, select", "els => els.map(e => getComputedStyle(e).fontFamily)"
-    )
-    body_font = page.evaluate("getComputedStyle(document.body).fontFamily")
-    assert fonts and all(f == body_font for f in fonts) and "monospace" not in body_font
+    assert_fields_use_the_page_font(page)  # the preview's textarea, the persona and knowledge forms
 
     page.goto(f"{live_server.url}/app/numbers/")
     card = page.inner_text("main")
