@@ -33,3 +33,13 @@ def wait_until(page, expression: str, *, timeout_s: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {expression}")
         page.wait_for_timeout(100)
+
+
+def assert_fields_use_the_page_font(page) -> None:
+    """No form field in monospace (a browser's default for some, such as a textarea): each uses the page's font."""
+    fonts = page.eval_on_selector_all(
+        "input:not([type=hidden]), textarea, select", "els => els.map(e => getComputedStyle(e).fontFamily)"
+    )
+    body = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert fonts and "monospace" not in body, (fonts, body)
+    assert all(font == body for font in fonts), (fonts, body)

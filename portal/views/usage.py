@@ -36,6 +36,14 @@ def _month_totals(client, month) -> dict:
     return {"label": month.strftime("%Y-%m"), **totals}
 
 
+def _previews(portal: PortalContext, *, since, until) -> dict:
+    """How many assistant previews were tried; their estimated model cost is billing, shown to owners only."""
+    previews = preview_usage(client=portal.client, since=since, until=until)
+    if not portal.is_owner:  # agents see the inbox and the counts, never money (as for API keys and billing)
+        previews.pop("estimated_cost")
+    return previews
+
+
 @require_GET
 @portal_view
 def usage(request: HttpRequest, portal: PortalContext) -> HttpResponse:
@@ -61,7 +69,7 @@ def usage(request: HttpRequest, portal: PortalContext) -> HttpResponse:
         "previous": previous_month(month),
         "months": months,
         "rows": rows,
-        "previews": preview_usage(client=portal.client, since=since, until=until),
+        "previews": _previews(portal, since=since, until=until),
         "chart": chart,
         "nav": "usage",
     }

@@ -1,11 +1,14 @@
-"""The whole hosted onboarding in Debian's chromium on a phone-sized screen, with screenshots.
+"""The whole hosted onboarding in Debian's chromium on a phone-sized screen and on a desktop, with screenshots.
 
-signup page → choose hosted → number → code read from the sandbox → describe the business → live page with QR.
+signup page → choose hosted → number → code read from the sandbox → describe the business → live page with QR;
+on the desktop also a wrong code (the error names the SMS, as the page does), the steps counted from 1, the
+password saved and the way from the live page into the inbox.
 Screenshots land in test-artifacts/onboarding/ (gitignored) for people to look at.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ import requests
 
 from ai.models import Persona
 from tenants.models import WhatsAppNumber
+from tests.browser import assert_fields_use_the_page_font
 from tests.browser import phone_page as open_phone_page
 from tests.onboarding.conftest import new_phone
 
@@ -103,6 +107,96 @@ def test_hosted_onboarding_on_a_phone(sandbox_live, phone_page):
         "05-business.png",
         "06-live.png",
     ]
+
+
+DESKTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "es-CO"}
+
+
+def _step(page) -> int:
+    """The progress bar's "Paso n de 5", as n; every onboarding page shows it."""
+    match = re.fullmatch(r"Paso (\d) de 5", page.inner_text(".progress small").strip())
+    assert match, page.inner_text(".progress small")
+    return int(match.group(1))
+
+
+def test_hosted_onboarding_on_a_desktop_from_signup_to_the_inbox(sandbox_live, chromium):
+    """At 1366x900: steps numbered from 1, the code step says SMS throughout (its error too), no monospace
+    field, and the live page leads on: "Contraseña guardada." then "Ir a tu bandeja de entrada" to the inbox."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = chromium.new_context(**DESKTOP).new_page()
+    page.set_default_timeout(20_000)
+    phone = new_phone()
+    steps = []
+
+    page.goto(f"{sandbox_live}/signup/")
+    steps.append(_step(page))
+    assert_fields_use_the_page_font(page)
+    shot(page, "20-signup-desktop")
+    page.fill("#id_name", "Marta Ruiz")
+    page.fill("#id_email", "marta@example.com")
+    page.fill("#id_business_name", "Panadería Doña Marta")
+    page.click("#signup-form button[type=submit]")
+    page.wait_for_selector("#choose-hosted")
+    steps.append(_step(page))
+    page.click("#choose-hosted")
+
+    page.wait_for_selector("#hosted-form")
+    steps.append(_step(page))
+    assert "por SMS" in page.inner_text("main")
+    assert_fields_use_the_page_font(page)
+    page.fill("#id_phone_number", phone)
+    page.click("#hosted-form button[type=submit]")
+
+    page.wait_for_selector("#verify-form")
+    steps.append(_step(page))
+    assert "por SMS" in page.inner_text("main .lead")
+    assert_fields_use_the_page_font(page)
+    code = requests.get(f"{sandbox_live}/sandbox/api/otp", params={"phone_number": phone}, timeout=10).json()["code"]
+    wrong = "000000" if code != "000000" else "111111"
+    page.fill("#id_code", wrong)
+    page.click("#verify-form button[type=submit]")
+    page.wait_for_selector("#verify-form .error")
+    error = page.inner_text("#verify-form .error >> nth=0")
+    assert "SMS" in error and "WhatsApp" not in error  # the same channel as the page says
+    code_step = page.inner_text("main")
+    assert "SMS" in page.inner_text("main .lead") and "mensaje de WhatsApp" not in code_step
+    assert page.locator("button[value=SMS]").inner_text() == "Enviar otro SMS"
+    shot(page, "21-code-error-desktop")
+    page.fill("#id_code", code)
+    page.click("#verify-form button[type=submit]")
+
+    page.wait_for_selector("#business-form")
+    steps.append(_step(page))
+    assert_fields_use_the_page_font(page)
+    page.fill("#id_business_description", "Pan artesanal, tortas por encargo y domicilios en el barrio.")
+    page.click("#business-form button[type=submit]")
+
+    page.wait_for_selector("#live-number")
+    steps.append(_step(page))
+    assert steps == sorted(steps) and steps[0] == 1 and steps[-1] == 5  # "Paso 0 de 4" is gone
+    assert page.locator("#go-to-portal").count() == 0  # first the password, without which no inbox opens
+    page.fill("#id_password", "pan-de-bono-2026")
+    page.click("main form[action$='/password/'] button[type=submit]")
+    page.wait_for_selector("#password-saved")
+    assert "Contraseña guardada" in page.inner_text("#password-saved")
+    go = page.locator("#go-to-portal")
+    assert go.inner_text() == "Ir a tu bandeja de entrada" and go.is_visible()
+    saved, button = page.locator("#password-saved").bounding_box(), go.bounding_box()
+    assert 0 <= button["y"] - (saved["y"] + saved["height"]) < 40  # the notice sits right above where it leads
+    shot(page, "22-live-password-saved-desktop")
+
+    go.click()  # the way on: log in with the new password, land in the portal
+    page.wait_for_selector("#login-form")
+    page.fill("#id_username", "marta@example.com")
+    page.fill("#id_password", "pan-de-bono-2026")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#tabs")
+    assert page.url == f"{sandbox_live}/app/"
+    assert "Panadería Doña Marta" in page.inner_text("#client-name")
+    page.click("#nav-inbox")
+    page.wait_for_selector("#tabs a.on#nav-inbox")
+    shot(page, "23-inbox-after-onboarding-desktop")
+    page.context.close()
 
 
 def sign_up_in_browser(page, base_url: str, email: str) -> None:

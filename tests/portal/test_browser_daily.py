@@ -71,10 +71,11 @@ def _reset_link() -> str:
     return re.search(r"https?://\S+/accounts/password-reset/\S+/\S+/", mail.outbox[0].body).group(0)
 
 
-def test_password_reset_by_email_end_to_end(live_server, chromium, settings):
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_password_reset_by_email_end_to_end(live_server, chromium, settings, size):
     settings.PUBLIC_BASE_URL = live_server.url
     tenant = make_tenant("Panadería Uno")
-    page = phone_page(chromium)
+    page = phone_page(chromium) if size == "phone" else chromium.new_context(**DESKTOP, locale="es-CO").new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.click("#forgot-password")
     assert "¿Olvidaste tu contraseña?" in page.inner_text("h1")
@@ -83,7 +84,7 @@ def test_password_reset_by_email_end_to_end(live_server, chromium, settings):
     page.wait_for_selector("#password-reset-sent")
     assert "Revisa tu correo" in page.inner_text("h1")
     assert "contraseña nueva" in mail.outbox[0].subject
-    page.screenshot(path=str(ARTIFACTS / "42-reset-sent-phone.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"42-reset-sent-{size}.png"), full_page=True)
 
     link = _reset_link()
     page.goto(link)
@@ -93,10 +94,14 @@ def test_password_reset_by_email_end_to_end(live_server, chromium, settings):
     page.fill("#id_new_password2", "pan-de-bono-2026")
     page.click("#password-set-form button[type=submit]")
     assert page.locator("#password-set-form .error").count() >= 1  # the two do not match: said on the page
+    page.screenshot(path=str(ARTIFACTS / f"42-reset-mismatch-{size}.png"), full_page=True)
     page.fill("#id_new_password1", "pan-de-bono-2027")
     page.fill("#id_new_password2", "pan-de-bono-2027")
     page.click("#password-set-form button[type=submit]")
     page.wait_for_selector("#password-reset-complete")
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing overflows at either size
+    page.screenshot(path=str(ARTIFACTS / f"42-reset-done-{size}.png"), full_page=True)
     page.click("#go-to-login")
     log_in(page, live_server.url, tenant.agent.email, "pan-de-bono-2027")
     page.wait_for_selector("#tabs")

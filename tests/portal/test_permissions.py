@@ -27,6 +27,28 @@ def test_agent_can_use_the_inbox(agent_client, tenant):
     assert tenant.conversation.owner == "human"
 
 
+def test_agents_see_usage_counts_but_no_money(client, tenant):
+    """Agents see the inbox and the usage counts, never billing: the previews' estimated AI cost is for owners."""
+    from decimal import Decimal
+
+    from ai.models import AiReplyLog
+
+    AiReplyLog.objects.create(
+        client=tenant.client, source=AiReplyLog.Source.PREVIEW, provider="openai", estimated_cost=Decimal("0.0123")
+    )
+    client.force_login(tenant.agent)
+    page = client.get("/app/usage/", HTTP_ACCEPT_LANGUAGE="es")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="preview-count">1<' in html  # the counts stay
+    assert "preview-cost" not in html and "USD" not in html and "0,0123" not in html and "costo" not in html.lower()
+    assert "estimated_cost" not in page.context["previews"]
+
+    client.force_login(tenant.owner)
+    html = client.get("/app/usage/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert 'id="preview-cost">0,0123<' in html
+
+
 def test_owner_creates_a_key_sees_it_once_and_it_works(owner_client, tenant):
     response = owner_client.post("/app/settings/api-keys/", {"name": "Sitio web"})
     assert response.status_code == 200
