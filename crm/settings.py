@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 from pythonjsonlogger.core import RESERVED_ATTRS as RESERVED_LOG_ATTRS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -152,6 +153,19 @@ else:
 if env("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
 
+# Two queues, webhooks first. Applying stored deliveries is what turns a customer's message into a reply task,
+# so it must not wait behind the reply tasks already queued (with one FIFO queue, each apply task waited for
+# the whole backlog of replies and then queued its own behind it). A worker consumes every queue below; on
+# Redis it always takes from `webhooks` first (kombu's "priority" order); the filesystem broker of `make run`
+# has no order to give and takes both in turn.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("webhooks", routing_key="webhooks"), Queue("celery", routing_key="celery"))
+CELERY_TASK_ROUTES = {
+    "whatsapp.apply_webhook_events": {"queue": "webhooks"},
+    "whatsapp.apply_stale_webhook_events": {"queue": "webhooks"},
+}
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] = "priority"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Celery's Django fixup closes every database connection before and after every task unless this is set,
