@@ -28,6 +28,7 @@ import bm25s
 import numpy as np
 import Stemmer
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from ai.lexicon import (
     ENYE_STOP_WORDS,
@@ -60,6 +61,8 @@ FOCUS_BONUS = 0.2  # ordering only: an entry whose own question the message cove
 CLAUSE_SUPPORT = 0.5  # a part of a long message answers when the whole covers this share of the bar
 CANDIDATES = 20  # BM25's best documents weighed (besides those whose question has a word of the message)
 TYPO_MIN_LENGTH, TYPO_CUTOFF = 4, 80  # rapidfuzz ratio (0..100) from which an unknown word reads as a known one
+# A short word is another word, not a typo, when two letters differ: "casa" is no "camisa", "viene" no "viernes".
+SHORT_WORD, SHORT_WORD_EDITS = 5, 1
 BM25_K1, BM25_B = 1.2, 0.5
 SYNONYM_MARK = "="  # canonical synonym tokens never collide with a stem
 PHRASE_SIZES = sorted({len(p.split()) for p in PHRASES}, reverse=True)  # longest phrase first
@@ -69,6 +72,11 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"\w+")
 _CLITIC_AFTER_INFINITIVE = re.compile(r"(?<=[aei]r)(?:me|te|le|lo|la|nos|les|los|las|se)$")
+# A word followed by "de"/"del" and the word it is of ("limpieza del computador", "implante de cabello").
+_QUALIFIED = re.compile(
+    r"\b([a-z]+) (?:de|del) (?:(?:el|la|los|las|un|una|unos|unas|mi|mis|su|sus|tu|tus) )?([a-z]+)\b"
+)
+QUALIFIED_MARK = "~"  # a head word read as part of something unknown: a term no document has
 _CLAUSE = re.compile(r"[,.;:!?¿¡\n]+")
 _QUESTION = re.compile(r"([^,.;:!?¿¡\n]+)\?")
 _local = threading.local()
@@ -305,12 +313,19 @@ class KnowledgeIndex:
         if len(word) < TYPO_MIN_LENGTH or word in NOT_TYPOS:
             return word
         found = process.extract(word, self._surface, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=5)
-        corrected = next((known for known, _, _ in found if same_onset(word, known)), word)
+        corrected = next(
+            (known for known, _, _ in found if same_onset(word, known) and self._typo_of(word, known)), word
+        )
         if corrected == word and (root := verb_root(word)):
             # A verb the index has as a noun of its family: "blanquearse" asks about "blanqueamiento".
             family = [known for known in self._surface if known.startswith(root) and known != word]
             corrected = min(family, key=len) if family else word
         return corrected
+
+    @staticmethod
+    def _typo_of(typed: str, known: str) -> bool:
+        """Whether `typed` can be a slip for `known`: a short word differs by one letter at most."""
+        return len(typed) > SHORT_WORD or Levenshtein.distance(typed, known) <= SHORT_WORD_EDITS
 
     def query_words(self, text: str) -> list[tuple[str, ...]]:
         """The question's words as index terms (each its stem and synonym token), typos corrected."""
@@ -322,16 +337,32 @@ class KnowledgeIndex:
         "Madrid", "la embajada", is someone else)."""
         found: list[tuple[str, ...]] = []
         foreign = False
+        read: dict[str, tuple[str, ...]] = {}
         for word in content_words(text):
             tokens = terms_of(word)
             if not any(t in self.vocabulary for t in tokens):
                 if any(t in self._familiar for t in tokens):
                     continue  # "la tienda", "los domingos": says it is about us, not which answer
                 tokens = terms_of(self._correct(_without_diminutive(word)))
-            if tuple(tokens) not in found:
-                found.append(tuple(tokens))
+            read[word] = tuple(tokens)
             if self._unknown(tuple(tokens)):
                 foreign = foreign or not looks_like_verb(word)
+        # "una limpieza del computador", "un implante de cabello": the customer's thing is the head word
+        # of something this business never mentions, so no entry about the head word is about it.
+        qualified = {
+            head
+            for head, modifier in _QUALIFIED.findall(fold(text))
+            if head in read
+            and modifier in read
+            and self._unknown(read[modifier])
+            and not looks_like_verb(modifier)
+            and not self._unknown(read[head])
+        }
+        for word, tokens in read.items():
+            if word in qualified:  # still weighs what it weighed, but no document has it
+                tokens = tuple(QUALIFIED_MARK + t for t in tokens)
+            if tokens not in found:
+                found.append(tokens)
         return found, foreign
 
     def _unknown(self, word: tuple[str, ...]) -> bool:
@@ -340,6 +371,8 @@ class KnowledgeIndex:
 
     def _weight(self, word: tuple[str, ...]) -> float:
         """How much a word tells: the IDF of its rarest known term; a price word or an unknown word little."""
+        if word[0].startswith(QUALIFIED_MARK):
+            return self._weight(tuple(t.removeprefix(QUALIFIED_MARK) for t in word))
         known = [self._idf[t] for t in word if t in self._idf]
         if not known or word[-1] in INTENT_TERMS:
             return UNKNOWN_WEIGHT * self._rarest

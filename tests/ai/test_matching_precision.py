@@ -1,0 +1,86 @@
+"""Precision rules of the offline matcher (issue 13, fifth round): a short word is not read as a longer
+word two letters away, a business word that is "of" something the business never mentions answers
+nothing, and Colombian ways of asking that name nothing (no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ai.matching import KnowledgeIndex, KnowledgeItem, content_words
+
+CLINIC = [
+    KnowledgeItem(id=1, question="¿Cuánto cuesta una limpieza dental?", answer="La limpieza dental cuesta $120.000."),
+    KnowledgeItem(id=2, question="¿Hacen blanqueamiento dental?", answer="Sí, con láser en una sesión; $450.000."),
+    KnowledgeItem(id=3, question="¿Hacen implantes dentales?", answer="Sí, implantes de titanio desde $2.800.000."),
+    KnowledgeItem(id=4, question="¿Tienen parqueadero?", answer="Sí, gratis en el sótano, para carros y motos."),
+]
+SHOP = [
+    KnowledgeItem(id=11, question="¿Qué tallas manejan?", answer="De la XS a la XXL; calzado del 34 al 44."),
+    KnowledgeItem(id=12, question="¿Tienen ropa para hombre?", answer="Camisas, camisetas, jeans y bermudas."),
+    KnowledgeItem(id=13, question="¿Tienen catálogo?", answer="En Instagram @modaurbana y en la página modaurbana.co."),
+    KnowledgeItem(id=14, question="¿Venden bonos de regalo?", answer="Sí, tarjetas de regalo desde $50.000."),
+    KnowledgeItem(id=15, question="¿Hacen envíos?", answer="A todo el país en 2 a 5 días."),
+]
+SALON = [
+    KnowledgeItem(id=21, question="¿Cuánto cuesta una limpieza facial?", answer="La limpieza facial cuesta $120.000."),
+    KnowledgeItem(id=22, question="¿Hacen masajes?", answer="Masajes relajantes de 60 minutos por $110.000."),
+]
+ABOUT = {"about": "Negocio de prueba en Bogotá."}
+
+
+def answered(items, text):
+    match = KnowledgeIndex(items, ABOUT).best(text)
+    return None if match is None else match.item.id
+
+
+def test_a_short_word_two_letters_away_is_another_word():
+    index = KnowledgeIndex(SHOP, ABOUT)
+    # "casa" is four letters of "camisa" (fuzz ratio 80) but no slip for it; "calza" is no "calzado"
+    assert ("camis", "=ropa") not in index.query_words("la clave de mi casa")
+    assert ("calzad", "=calzado") not in index.query_words("cuanto calza messi")
+    # a one-letter slip of a short word and a longer word's slips are still corrected
+    assert ("bon", "=bono") in index.query_words("venden vonos?")
+    assert ("catalog", "=catalogo") in index.query_words("tienen catalojo?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me pueden hacer una limpieza del computador?",
+        "hacen blanqueamiento de axilas?",
+        "cuanto vale un implante de cabello?",
+    ],
+)
+def test_a_business_word_of_something_unknown_answers_nothing(text):
+    assert answered(CLINIC, text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cuanto vale la limpieza dental?", 1),
+        ("hacen blanqueamiento de dientes?", 2),  # "dientes" is the clinic's word ("dental")
+        ("tienen parqueadero para carros?", 4),  # "para" says what for, not what of
+    ],
+)
+def test_a_business_word_of_something_known_still_answers(text, expected):
+    assert answered(CLINIC, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("items", "text", "expected"),
+    [
+        (SHOP, "bacano, tienen ropa pa hombre?", 12),
+        (SHOP, "oiga parce tienen pagina web?", 13),
+        (SHOP, "venden gift cards", 14),
+        (SHOP, "mandan domi?", 15),
+        (SALON, "que mas, cuanto vale una limpieza de cara", 21),
+        (SALON, "me regala info de los masajes", 22),
+    ],
+)
+def test_colombian_words(items, text, expected):
+    assert answered(items, text) == expected
+
+
+def test_filler_words_name_nothing():
+    assert content_words("oiga, bacano, super chevere todas las tallas") == ["tallas"]
