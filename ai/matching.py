@@ -121,6 +121,7 @@ for _canonical, _group in SYNONYM_GROUPS.items():
 # Words that ask what something costs, not what it is: "¿cuánto cuesta un iPhone?" names no subject we have.
 INTENT_TERMS = frozenset({SYNONYM_MARK + "precio"})
 # Words that say what kind of answer is wanted (when, where, how much), not about what.
+WHERE = SYNONYM_MARK + "ubicacion"
 ASKING_TERMS = frozenset(SYNONYM_MARK + g for g in ("precio", "horario", "ubicacion", "atencion"))
 LEXICON_WORDS = frozenset(w for group in SYNONYM_GROUPS.values() for w in group)
 ABOUT = "about"  # the facts' key of the business's own name and description (context, not an answer)
@@ -409,6 +410,9 @@ class KnowledgeIndex:
         # An entry that restates a fact ("¿Dónde quedan?") is read as that fact.
         as_fact = self._documents[position][0] is None or self._restates[position]
         elsewhere = foreign and (as_fact or not subject)
+        # "Where" is asked and this document says nowhere: it is about the thing, not where it is ("¿dónde
+        # queda la EPS Sura más cercana?" is no answer from the insurers' entry).
+        elsewhere = elsewhere or (any(WHERE in word for word in words) and WHERE not in present)
         if not on_topic or elsewhere:
             return covered, 0.0
         return covered, evidence

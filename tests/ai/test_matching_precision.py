@@ -84,3 +84,21 @@ def test_colombian_words(items, text, expected):
 
 def test_filler_words_name_nothing():
     assert content_words("oiga, bacano, super chevere todas las tallas") == ["tallas"]
+
+
+INSURED = [
+    KnowledgeItem(id=31, question="¿Trabajan con EPS o medicina prepagada?", answer="Con Colsanitas y Sura prepagada."),
+    KnowledgeItem(id=32, question="¿Tienen parqueadero?", answer="Sí, en el sótano del edificio."),
+]
+INSURED_FACTS = {"address": "Calle 45 #12-30, Chapinero, Bogotá.", "about": "Clínica Dental Sonrisa en Bogotá."}
+
+
+def test_where_is_not_answered_by_an_entry_that_says_nowhere():
+    index = KnowledgeIndex(INSURED, INSURED_FACTS)
+    assert index.best("¿dónde queda la EPS Sura más cercana?") is None
+    assert index.best("trabajan con Sura?").item.id == 31
+    assert index.best("donde quedan?").fact == "address"
+
+
+def test_how_a_garment_fits_is_no_where():
+    assert content_words("compre unos cucos y no me quedaron, los cambian?") == ["compre", "cucos", "cambian"]
