@@ -72,9 +72,10 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"\w+")
 _CLITIC_AFTER_INFINITIVE = re.compile(r"(?<=[aei]r)(?:me|te|le|lo|la|nos|les|los|las|se)$")
-# A word followed by "de"/"del" and the word it is of ("limpieza del computador", "implante de cabello").
+# A word followed by "de"/"del"/"con" and the word it is of or with ("limpieza del computador", "implante de
+# cabello", "cita con el dermatólogo"). Not "para" ("parqueo para carros" is the parking) nor "en" (a place).
 _QUALIFIED = re.compile(
-    r"\b([a-z]+) (?:de|del) (?:(?:el|la|los|las|un|una|unos|unas|mi|mis|su|sus|tu|tus) )?([a-z]+)\b"
+    r"\b([a-z]+) (?:de|del|con) (?:(?:el|la|los|las|un|una|unos|unas|mi|mis|su|sus|tu|tus) )?([a-z]+)\b"
 )
 QUALIFIED_MARK = "~"  # a head word read as part of something unknown: a term no document has
 _CLAUSE = re.compile(r"[,.;:!?¿¡\n]+")

@@ -102,3 +102,9 @@ def test_where_is_not_answered_by_an_entry_that_says_nowhere():
 
 def test_how_a_garment_fits_is_no_where():
     assert content_words("compre unos cucos y no me quedaron, los cambian?") == ["compre", "cucos", "cambian"]
+
+
+def test_a_business_word_with_something_unknown_answers_nothing():
+    items = [KnowledgeItem(id=41, question="¿Cómo cancelo mi cita?", answer="Hasta 24 horas antes, por aquí.")]
+    assert answered(items, "tienen cita con dermatologo?") is None
+    assert answered(items, "como cancelo la cita?") == 41
