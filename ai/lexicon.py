@@ -31,7 +31,7 @@ STOP_WORDS = _w(
     regalen regalar colabora colaboras parce parcero parcera veci senor senora senorita pa pal pido pida
     pidan mientras siempre nunca
     bacano bacana chevere oiga oye super toda todas muchos muchas muchisimo muchisima pasan pasen busco
-    buscando saco
+    buscando saco vi vio proceso gusto gusta gustaron gusten
     the a an and or of to in on for with at by from is are was be been do does did you your we our us i
     me my it its this that these those there here can could would should will please pls what which who
     how much many when where why have has had any some about just get want need know tell today now

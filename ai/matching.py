@@ -58,6 +58,8 @@ MIN_EVIDENCE = 0.5
 # a word found in EVIDENCE_DF_SHARE of the documents — about the bar of a 30-entry base, at any size.
 EVIDENCE_DF_SHARE, FOCUSED = 0.25, 0.75
 FOCUS_BONUS = 0.2  # ordering only: an entry whose own question the message covers (focus ≥ FOCUSED) goes first
+# Candidates within this confidence of the best, and whose BM25 score is within this ratio, are a tie.
+AMBIGUOUS_CONFIDENCE, AMBIGUOUS_SCORE_RATIO = 0.05, 1.25
 CLAUSE_SUPPORT = 0.5  # a part of a long message answers when the whole covers this share of the bar
 CANDIDATES = 20  # BM25's best documents weighed (besides those whose question has a word of the message)
 TYPO_MIN_LENGTH, TYPO_CUTOFF = 4, 80  # rapidfuzz ratio (0..100) from which an unknown word reads as a known one
@@ -519,4 +521,18 @@ class KnowledgeIndex:
             ),
             reverse=True,
         )
-        return ranked[0] if ranked else None
+        if not ranked:
+            return None
+        top = ranked[0]
+        # Two documents that answer about as confidently, neither focused, and that BM25 hardly tells apart:
+        # the message does not say which one it is about ("¿venden ropa para bebé?" at a shop whose exchanges,
+        # holds and men's clothes all speak of "ropa"), so a person answers rather than a guess.
+        if top.focus < FOCUSED:
+            for other in ranked[1:]:
+                if other.confidence < top.confidence - AMBIGUOUS_CONFIDENCE:
+                    break
+                if other.restates or top.restates or (other.item is None) != (top.item is None):
+                    continue  # an entry restating a fact and that fact say the same
+                if other.score * AMBIGUOUS_SCORE_RATIO >= top.score:
+                    return None
+        return top

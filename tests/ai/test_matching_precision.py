@@ -108,3 +108,34 @@ def test_a_business_word_with_something_unknown_answers_nothing():
     items = [KnowledgeItem(id=41, question="¿Cómo cancelo mi cita?", answer="Hasta 24 horas antes, por aquí.")]
     assert answered(items, "tienen cita con dermatologo?") is None
     assert answered(items, "como cancelo la cita?") == 41
+
+
+GARMENTS = [
+    KnowledgeItem(id=51, question="¿Puedo cambiar una prenda?", answer="Sí, tienes 30 días con la factura."),
+    KnowledgeItem(id=52, question="¿Puedo separar una prenda?", answer="Te la apartamos 48 horas con un abono."),
+    KnowledgeItem(id=53, question="¿Tienen ropa para hombre?", answer="Camisas, jeans y bermudas para caballero."),
+    KnowledgeItem(id=54, question="¿Qué medios de pago aceptan?", answer="Efectivo, tarjetas, Nequi y PSE."),
+    KnowledgeItem(id=55, question="¿Puedo pagar contraentrega?", answer="Sí, en Cali y Bogotá."),
+]
+
+
+@pytest.mark.parametrize("text", ["venden prendas para bebe?", "donde puedo ver todas las prendas q tienen"])
+def test_a_message_that_does_not_tell_entries_apart_is_handed_off(text):
+    # "prenda" is in two entries' questions (and "ropa", its synonym, in a third), nothing else in any
+    assert answered(GARMENTS, text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("puedo cambiar una prenda?", 51),
+        ("me separan una blusa?", 52),
+        ("reciben nequi?", 54),  # both payment entries say "pago"; only one names Nequi
+    ],
+)
+def test_a_message_that_tells_them_apart_is_answered(text, expected):
+    assert answered(GARMENTS, text) == expected
+
+
+def test_how_one_asks_is_not_what_about():
+    assert content_words("como es el proceso para comprar una blusa que vi") == ["comprar", "blusa"]
