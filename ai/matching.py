@@ -63,8 +63,9 @@ AMBIGUOUS_CONFIDENCE, AMBIGUOUS_SCORE_RATIO = 0.05, 1.25
 CLAUSE_SUPPORT = 0.5  # a part of a long message answers when the whole covers this share of the bar
 CANDIDATES = 20  # BM25's best documents weighed (besides those whose question has a word of the message)
 TYPO_MIN_LENGTH, TYPO_CUTOFF = 4, 80  # rapidfuzz ratio (0..100) from which an unknown word reads as a known one
-# A short word is another word, not a typo, when two letters differ: "casa" is no "camisa", "viene" no "viernes".
-SHORT_WORD, SHORT_WORD_EDITS = 5, 1
+# A short word is another word, not a typo, when two letters differ: "casa" is no "camisa", "viene" no "viernes",
+# "medida" no "mediodía" (an ending added is an inflection: "cordal" is "cordales").
+SHORT_WORD, SHORT_WORD_EDITS = 6, 1
 BM25_K1, BM25_B = 1.2, 0.5
 SYNONYM_MARK = "="  # canonical synonym tokens never collide with a stem
 PHRASE_SIZES = sorted({len(p.split()) for p in PHRASES}, reverse=True)  # longest phrase first
@@ -328,8 +329,10 @@ class KnowledgeIndex:
 
     @staticmethod
     def _typo_of(typed: str, known: str) -> bool:
-        """Whether `typed` can be a slip for `known`: a short word differs by one letter at most."""
-        return len(typed) > SHORT_WORD or Levenshtein.distance(typed, known) <= SHORT_WORD_EDITS
+        """Whether `typed` can be a slip for `known`: a short word differs by one letter at most, or by its ending."""
+        return (
+            len(typed) > SHORT_WORD or known.startswith(typed) or Levenshtein.distance(typed, known) <= SHORT_WORD_EDITS
+        )
 
     def query_words(self, text: str) -> list[tuple[str, ...]]:
         """The question's words as index terms (each its stem and synonym token), typos corrected."""
