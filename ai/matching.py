@@ -338,12 +338,13 @@ class KnowledgeIndex:
         """The question's words as index terms (each its stem and synonym token), typos corrected."""
         return self._query(text)[0]
 
-    def _query(self, text: str) -> tuple[list[tuple[str, ...]], bool]:
+    def _query(self, text: str) -> tuple[list[tuple[str, ...]], bool, frozenset[tuple[str, ...]]]:
         """The question's words as index terms, and whether one names something this business never mentions
         (an unknown verb, "consigo", is the customer's own way of asking; an unknown noun, "el banco",
-        "Madrid", "la embajada", is someone else)."""
+        "Madrid", "la embajada", is someone else), and the words that name things rather than actions."""
         found: list[tuple[str, ...]] = []
         foreign = False
+        things: set[tuple[str, ...]] = set()
         read: dict[str, tuple[str, ...]] = {}
         for word in content_words(text):
             tokens = terms_of(word)
@@ -352,6 +353,8 @@ class KnowledgeIndex:
                     continue  # "la tienda", "los domingos": says it is about us, not which answer
                 tokens = terms_of(self._correct(_without_diminutive(word)))
             read[word] = tuple(tokens)
+            if not looks_like_verb(word):
+                things.add(tuple(tokens))
             if self._unknown(tuple(tokens)):
                 foreign = foreign or not looks_like_verb(word)
         # "una limpieza del computador", "un implante de cabello": the customer's thing is the head word
@@ -370,7 +373,7 @@ class KnowledgeIndex:
                 tokens = tuple(QUALIFIED_MARK + t for t in tokens)
             if tokens not in found:
                 found.append(tokens)
-        return found, foreign
+        return found, foreign, frozenset(things)
 
     def _unknown(self, word: tuple[str, ...]) -> bool:
         """A word neither the index, the business's own description nor everyday business talk has."""
@@ -385,7 +388,9 @@ class KnowledgeIndex:
             return UNKNOWN_WEIGHT * self._rarest
         return max(known)
 
-    def _coverage(self, words: list[tuple[str, ...]], position: int, *, foreign: bool) -> tuple[float, float]:
+    def _coverage(
+        self, words: list[tuple[str, ...]], position: int, *, foreign: bool, things: frozenset[tuple[str, ...]]
+    ) -> tuple[float, float]:
         """The weight of the question's words this document has (a word in its question counts fully)
         and the part of it that names a subject rather than asks a price (`foreign`: `_query`)."""
         asked, present = self._asked[position], self._terms[position]
@@ -418,7 +423,18 @@ class KnowledgeIndex:
         elsewhere = foreign and (as_fact or not subject)
         # "Where" is asked and this document says nowhere: it is about the thing, not where it is ("¿dónde
         # queda la EPS Sura más cercana?" is no answer from the insurers' entry).
-        elsewhere = elsewhere or (any(WHERE in word for word in words) and WHERE not in present)
+        where = any(WHERE in word for word in words)
+        elsewhere = elsewhere or (where and WHERE not in present)
+        # Where is something this base knows but our address does not name: "¿dónde queda el Servientrega más
+        # cercano?" (the carrier of the shipping entry) asks for their office, not for ours.
+        if where and as_fact and not elsewhere:
+            elsewhere = any(
+                word in things
+                and not any(t in present for t in word)
+                and any(t in self.vocabulary for t in word)
+                and not any(t in ASKING_TERMS or t in self._familiar or t in EVERYDAY_TERMS for t in word)
+                for word in words
+            )
         if not on_topic or elsewhere:
             return covered, 0.0
         return covered, evidence
@@ -431,7 +447,7 @@ class KnowledgeIndex:
         """BM25's best `limit` documents and, with `by_question`, also every document whose own question
         has one of the words (BM25 can rank a synonym's entry, "productos" → "¿Tienen catálogo?", below
         hundreds of entries that use the very word), each with its confidence and focus."""
-        words, foreign = self._query(text)
+        words, foreign, things = self._query(text)
         known = [t for word in words for t in word if t in self.vocabulary]
         if not known or self._bm25 is None:
             return []
@@ -448,7 +464,7 @@ class KnowledgeIndex:
         matches = []
         for position in positions:
             item, fact = self._documents[position]
-            covered, evidence = self._coverage(words, position, foreign=foreign)
+            covered, evidence = self._coverage(words, position, foreign=foreign, things=things)
             focus = self._focus(words, position)
             bar = self._focused_bar if focus >= FOCUSED else self._evidence_bar
             confidence = covered / total if evidence >= bar else 0.0

@@ -139,3 +139,25 @@ def test_a_message_that_tells_them_apart_is_answered(text, expected):
 
 def test_how_one_asks_is_not_what_about():
     assert content_words("como es el proceso para comprar una blusa que vi") == ["comprar", "blusa"]
+
+
+CARRIER = [
+    KnowledgeItem(id=61, question="¿Hacen envíos?", answer="Por Servientrega a todo el país en 2 a 5 días."),
+    KnowledgeItem(id=62, question="¿Tienen catálogo?", answer="En Instagram @modaurbana."),
+]
+CARRIER_FACTS = {"address": "Centro Comercial Unicentro, local 214, Cali.", "about": "Moda Urbana, tienda de ropa."}
+
+
+@pytest.mark.parametrize(
+    "text", ["donde queda el Servientrega mas cercano?", "¿dónde queda la oficina de Servientrega?"]
+)
+def test_where_is_something_our_address_does_not_name_is_not_our_address(text):
+    # "Servientrega" is known (the shipping answer names it) but it is not where we are
+    assert KnowledgeIndex(CARRIER, CARRIER_FACTS).best(text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["donde queda el local de Unicentro?", "me das la direccion para ponerla en el waze", "donde quedan?"]
+)
+def test_where_we_are_is_still_our_address(text):
+    assert KnowledgeIndex(CARRIER, CARRIER_FACTS).best(text).fact == "address"
