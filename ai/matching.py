@@ -78,7 +78,7 @@ _CLITIC_AFTER_INFINITIVE = re.compile(r"(?<=[aei]r)(?:me|te|le|lo|la|nos|les|los
 # A word followed by "de"/"del"/"con" and the word it is of or with ("limpieza del computador", "implante de
 # cabello", "cita con el dermatólogo"). Not "para" ("parqueo para carros" is the parking) nor "en" (a place).
 _QUALIFIED = re.compile(
-    r"\b([a-z]+) (?:de|del|con) (?:(?:el|la|los|las|un|una|unos|unas|mi|mis|su|sus|tu|tus) )?([a-z]+)\b"
+    r"(?=\b([a-z]+) (?:de|del|con) (?:(?:el|la|los|las|un|una|unos|unas|mi|mis|su|sus|tu|tus) )?([a-z]+)\b)"
 )
 QUALIFIED_MARK = "~"  # a head word read as part of something unknown: a term no document has
 _CLAUSE = re.compile(r"[,.;:!?¿¡\n]+")

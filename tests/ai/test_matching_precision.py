@@ -161,3 +161,9 @@ def test_where_is_something_our_address_does_not_name_is_not_our_address(text):
 )
 def test_where_we_are_is_still_our_address(text):
     assert KnowledgeIndex(CARRIER, CARRIER_FACTS).best(text).fact == "address"
+
+
+def test_the_last_of_a_chain_of_words_can_be_what_is_unknown():
+    items = [KnowledgeItem(id=71, question="¿Tienen wifi?", answer="Sí, la clave está en la carta.")]
+    assert answered(items, "la clave del wifi de mi casa como la cambio?") is None  # "wifi de mi casa"
+    assert answered(items, "cual es la clave del wifi?") == 71
