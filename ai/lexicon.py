@@ -104,7 +104,8 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "vegetariano": _w("vegetariano vegetariana vegetarianos vegano vegana veganos sincarne vegetarian vegan"),
     "contraentrega": _w("contraentrega contraentregas"),
     "mayorista": _w(
-        "pormayor mayorista mayoristas mayoreo distribuidor distribuidores revender reventa surtir wholesale"
+        "pormayor mayorista mayoristas mayoreo distribuidor distribuidores revender reventa surtir docena docenas "
+        "wholesale"
     ),
     "catalogo": _w("catalogo catalogos productos referencias coleccion catalog products"),
     "almuerzo": _w("almuerzo almuerzos corrientazo ejecutivo menudeldia lunch"),
@@ -112,7 +113,7 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
         "ropa prenda prendas pantalon pantalones camisa camisas blusa blusas vestido vestidos falda faldas "
         "chaqueta chaquetas clothes"
     ),
-    "talla": _w("talla tallas size sizes"),
+    "talla": _w("talla tallas grande grandes pequeno pequena pequenos pequenas mediano mediana size sizes"),
     "depilacion": _w("depilacion depilar depilarme depilarse vello vellos wax waxing"),
     "hombre": _w("hombre hombres caballero caballeros masculino"),
     "dama": _w("dama damas mujer mujeres femenino ladies"),

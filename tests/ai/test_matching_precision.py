@@ -76,6 +76,12 @@ def test_a_business_word_of_something_known_still_answers(text, expected):
         (SHOP, "mandan domi?", 15),
         (SALON, "que mas, cuanto vale una limpieza de cara", 21),
         (SALON, "me regala info de los masajes", 22),
+        (SHOP, "manejan tallas pequeñas para mujer?", 11),  # a size word asks for sizes
+        (
+            [*SHOP, KnowledgeItem(id=16, question="¿Venden al por mayor?", answer="Desde 12 unidades.")],
+            "y por docena?",
+            16,
+        ),
     ],
 )
 def test_colombian_words(items, text, expected):
