@@ -119,7 +119,7 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "dama": _w("dama damas mujer mujeres femenino ladies"),
     "redes": _w("instagram facebook tiktok redes ig insta face historias paginaweb"),
     "facial": _w("facial faciales cara rostro cutis"),
-    "descorche": _w("descorche descorchar corkage"),
+    "descorche": _w("descorche descorchar destapar destapan corkage"),
     "calzado": _w(
         "calzado zapato zapatos tenis zapatilla zapatillas botas botines sandalias tacones baletas shoes sneakers"
     ),
@@ -170,6 +170,9 @@ PHRASES: dict[str, str] = {
     "servicio voluntario": "servicioincluido",
     "servicio incluido": "servicioincluido",
     "cargo por servicio": "servicioincluido",
+    "cobran servicio": "servicioincluido",
+    "cobran el servicio": "servicioincluido",
+    "incluyen el servicio": "servicioincluido",
     "me queda": "quedarle",
     "me quedo": "quedarle",
     "le queda": "quedarle",

@@ -21,6 +21,11 @@ SHOP = [
     KnowledgeItem(id=14, question="¿Venden bonos de regalo?", answer="Sí, tarjetas de regalo desde $50.000."),
     KnowledgeItem(id=15, question="¿Hacen envíos?", answer="A todo el país en 2 a 5 días."),
 ]
+BAR = [
+    KnowledgeItem(id=81, question="¿Cobran descorche?", answer="Sí, $25.000 por botella."),
+    KnowledgeItem(id=82, question="¿La propina está incluida?", answer="Es voluntaria: sugerimos el 10 %."),
+    KnowledgeItem(id=83, question="¿Venden cerveza o licor?", answer="Cerveza, aguardiente, ron y vino."),
+]
 SALON = [
     KnowledgeItem(id=21, question="¿Cuánto cuesta una limpieza facial?", answer="La limpieza facial cuesta $120.000."),
     KnowledgeItem(id=22, question="¿Hacen masajes?", answer="Masajes relajantes de 60 minutos por $110.000."),
@@ -76,6 +81,8 @@ def test_a_business_word_of_something_known_still_answers(text, expected):
         (SHOP, "mandan domi?", 15),
         (SALON, "que mas, cuanto vale una limpieza de cara", 21),
         (SALON, "me regala info de los masajes", 22),
+        (BAR, "cuanto cobran por destapar un vino que uno lleve", 81),
+        (BAR, "me cobran el servicio en la cuenta?", 82),
         (SHOP, "manejan tallas pequeñas para mujer?", 11),  # a size word asks for sizes
         (
             [*SHOP, KnowledgeItem(id=16, question="¿Venden al por mayor?", answer="Desde 12 unidades.")],
