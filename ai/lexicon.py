@@ -30,6 +30,8 @@ STOP_WORDS = _w(
     ver mirar tener aceptan acepta aceptar aceptamos reciben recibe recibir recibimos das da regala regalan
     regalen regalar colabora colaboras parce parcero parcera veci senor senora senorita pa pal pido pida
     pidan mientras siempre nunca
+    bacano bacana chevere oiga oye super toda todas muchos muchas muchisimo muchisima pasan pasen busco
+    buscando saco vi vio proceso gusto gusta gustaron gusten
     the a an and or of to in on for with at by from is are was be been do does did you your we our us i
     me my it its this that these those there here can could would should will please pls what which who
     how much many when where why have has had any some about just get want need know tell today now
@@ -50,7 +52,7 @@ GREETING_OPENERS = _w("hola holi buenas buenos buen saludos hey hi hello good al
 # fits ("me quedó pequeña" is no "¿dónde queda?"): the matcher drops them, as it drops digits.
 MATCH_NOISE = _w(
     """
-    hola holi buenas buenos saludo saludos hey hi hello alo ola quedarle
+    hola holi buenas buenos saludo saludos hey hi hello alo ola quedarle info informacion
     uno dos tres cuatro cinco seis siete ocho nueve diez once doce quince veinte treinta cuarenta cincuenta
     cien ciento mil
     """
@@ -81,7 +83,7 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "cuota": _w("cuota cuotas financiacion financiar financian financiado plazo installment installments financing"),
     "envio": _w(
         "envio enviar envian domicilio domicilios delivery despacho despachan despachar entrega entregan "
-        "mandar mandan manden transportadora demora demoran tarda tardan shipping ship deliver"
+        "mandar mandan manden transportadora demora demoran tarda tardan domi domis shipping ship deliver"
     ),
     "urgencia": _w("urgencia emergencia urgente dolor duele emergency urgent pain"),
     "parqueadero": _w("parqueadero parqueo parking estacionamiento estacionar parquear"),
@@ -102,7 +104,8 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "vegetariano": _w("vegetariano vegetariana vegetarianos vegano vegana veganos sincarne vegetarian vegan"),
     "contraentrega": _w("contraentrega contraentregas"),
     "mayorista": _w(
-        "pormayor mayorista mayoristas mayoreo distribuidor distribuidores revender reventa surtir wholesale"
+        "pormayor mayorista mayoristas mayoreo distribuidor distribuidores revender reventa surtir docena docenas "
+        "wholesale"
     ),
     "catalogo": _w("catalogo catalogos productos referencias coleccion catalog products"),
     "almuerzo": _w("almuerzo almuerzos corrientazo ejecutivo menudeldia lunch"),
@@ -110,18 +113,19 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
         "ropa prenda prendas pantalon pantalones camisa camisas blusa blusas vestido vestidos falda faldas "
         "chaqueta chaquetas clothes"
     ),
-    "talla": _w("talla tallas size sizes"),
+    "talla": _w("talla tallas grande grandes pequeno pequena pequenos pequenas mediano mediana size sizes"),
     "depilacion": _w("depilacion depilar depilarme depilarse vello vellos wax waxing"),
     "hombre": _w("hombre hombres caballero caballeros masculino"),
     "dama": _w("dama damas mujer mujeres femenino ladies"),
-    "redes": _w("instagram facebook tiktok redes ig insta face historias"),
-    "descorche": _w("descorche descorchar corkage"),
+    "redes": _w("instagram facebook tiktok redes ig insta face historias paginaweb"),
+    "facial": _w("facial faciales cara rostro cutis"),
+    "descorche": _w("descorche descorchar destapar destapan corkage"),
     "calzado": _w(
         "calzado zapato zapatos tenis zapatilla zapatillas botas botines sandalias tacones baletas shoes sneakers"
     ),
     "gluten": _w("gluten celiaco celiaca celiacos celiaquia singluten glutenfree"),
     "propina": _w("propina propinas servicioincluido tip tips"),
-    "diente": _w("diente dientes dental dentales dentadura tooth teeth dental"),
+    "diente": _w("diente dientes dental dentales dentadura muela muelas molar molares tooth teeth dental"),
     "ortodoncia": _w("ortodoncia brackets frenillos frenos alineadores braces"),
     "atencion": _w("atencion atender atienden atiende atendemos attend attention serve"),
     "persona": _w("asesor humano persona agente operador human agent representative"),
@@ -166,15 +170,27 @@ PHRASES: dict[str, str] = {
     "servicio voluntario": "servicioincluido",
     "servicio incluido": "servicioincluido",
     "cargo por servicio": "servicioincluido",
+    "cobran servicio": "servicioincluido",
+    "cobran el servicio": "servicioincluido",
+    "incluyen el servicio": "servicioincluido",
     "me queda": "quedarle",
     "me quedo": "quedarle",
     "le queda": "quedarle",
     "le quedo": "quedarle",
+    "me quedan": "quedarle",
+    "le quedan": "quedarle",
+    "me quedaron": "quedarle",
+    "le quedaron": "quedarle",
     "tarjeta de regalo": "bonoregalo",
     "tarjetas de regalo": "bonoregalo",
     "bono de regalo": "bonoregalo",
     "bonos de regalo": "bonoregalo",
     "gift card": "giftcard",
+    "gift cards": "giftcard",
+    "pagina web": "paginaweb",
+    "sitio web": "paginaweb",
+    "muela del juicio": "cordales",
+    "muelas del juicio": "cordales",
     "salud total": "saludtotal",
     "nueva eps": "nuevaeps",
     "cuanto vale": "valor",

@@ -28,6 +28,7 @@ import bm25s
 import numpy as np
 import Stemmer
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from ai.lexicon import (
     ENYE_STOP_WORDS,
@@ -57,9 +58,14 @@ MIN_EVIDENCE = 0.5
 # a word found in EVIDENCE_DF_SHARE of the documents — about the bar of a 30-entry base, at any size.
 EVIDENCE_DF_SHARE, FOCUSED = 0.25, 0.75
 FOCUS_BONUS = 0.2  # ordering only: an entry whose own question the message covers (focus ≥ FOCUSED) goes first
+# Candidates within this confidence of the best, and whose BM25 score is within this ratio, are a tie.
+AMBIGUOUS_CONFIDENCE, AMBIGUOUS_SCORE_RATIO = 0.05, 1.25
 CLAUSE_SUPPORT = 0.5  # a part of a long message answers when the whole covers this share of the bar
 CANDIDATES = 20  # BM25's best documents weighed (besides those whose question has a word of the message)
 TYPO_MIN_LENGTH, TYPO_CUTOFF = 4, 80  # rapidfuzz ratio (0..100) from which an unknown word reads as a known one
+# A short word is another word, not a typo, when two letters differ: "casa" is no "camisa", "viene" no "viernes",
+# "medida" no "mediodía" (an ending added is an inflection: "cordal" is "cordales").
+SHORT_WORD, SHORT_WORD_EDITS = 6, 1
 BM25_K1, BM25_B = 1.2, 0.5
 SYNONYM_MARK = "="  # canonical synonym tokens never collide with a stem
 PHRASE_SIZES = sorted({len(p.split()) for p in PHRASES}, reverse=True)  # longest phrase first
@@ -69,6 +75,12 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"\w+")
 _CLITIC_AFTER_INFINITIVE = re.compile(r"(?<=[aei]r)(?:me|te|le|lo|la|nos|les|los|las|se)$")
+# A word followed by "de"/"del"/"con" and the word it is of or with ("limpieza del computador", "implante de
+# cabello", "cita con el dermatólogo"). Not "para" ("parqueo para carros" is the parking) nor "en" (a place).
+_QUALIFIED = re.compile(
+    r"(?=\b([a-z]+) (?:de|del|con) (?:(?:el|la|los|las|un|una|unos|unas|mi|mis|su|sus|tu|tus) )?([a-z]+)\b)"
+)
+QUALIFIED_MARK = "~"  # a head word read as part of something unknown: a term no document has
 _CLAUSE = re.compile(r"[,.;:!?¿¡\n]+")
 _QUESTION = re.compile(r"([^,.;:!?¿¡\n]+)\?")
 _local = threading.local()
@@ -113,6 +125,7 @@ for _canonical, _group in SYNONYM_GROUPS.items():
 # Words that ask what something costs, not what it is: "¿cuánto cuesta un iPhone?" names no subject we have.
 INTENT_TERMS = frozenset({SYNONYM_MARK + "precio"})
 # Words that say what kind of answer is wanted (when, where, how much), not about what.
+WHERE = SYNONYM_MARK + "ubicacion"
 ASKING_TERMS = frozenset(SYNONYM_MARK + g for g in ("precio", "horario", "ubicacion", "atencion"))
 LEXICON_WORDS = frozenset(w for group in SYNONYM_GROUPS.values() for w in group)
 ABOUT = "about"  # the facts' key of the business's own name and description (context, not an answer)
@@ -305,34 +318,62 @@ class KnowledgeIndex:
         if len(word) < TYPO_MIN_LENGTH or word in NOT_TYPOS:
             return word
         found = process.extract(word, self._surface, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=5)
-        corrected = next((known for known, _, _ in found if same_onset(word, known)), word)
+        corrected = next(
+            (known for known, _, _ in found if same_onset(word, known) and self._typo_of(word, known)), word
+        )
         if corrected == word and (root := verb_root(word)):
             # A verb the index has as a noun of its family: "blanquearse" asks about "blanqueamiento".
             family = [known for known in self._surface if known.startswith(root) and known != word]
             corrected = min(family, key=len) if family else word
         return corrected
 
+    @staticmethod
+    def _typo_of(typed: str, known: str) -> bool:
+        """Whether `typed` can be a slip for `known`: a short word differs by one letter at most, or by its ending."""
+        return (
+            len(typed) > SHORT_WORD or known.startswith(typed) or Levenshtein.distance(typed, known) <= SHORT_WORD_EDITS
+        )
+
     def query_words(self, text: str) -> list[tuple[str, ...]]:
         """The question's words as index terms (each its stem and synonym token), typos corrected."""
         return self._query(text)[0]
 
-    def _query(self, text: str) -> tuple[list[tuple[str, ...]], bool]:
+    def _query(self, text: str) -> tuple[list[tuple[str, ...]], bool, frozenset[tuple[str, ...]]]:
         """The question's words as index terms, and whether one names something this business never mentions
         (an unknown verb, "consigo", is the customer's own way of asking; an unknown noun, "el banco",
-        "Madrid", "la embajada", is someone else)."""
+        "Madrid", "la embajada", is someone else), and the words that name things rather than actions."""
         found: list[tuple[str, ...]] = []
         foreign = False
+        things: set[tuple[str, ...]] = set()
+        read: dict[str, tuple[str, ...]] = {}
         for word in content_words(text):
             tokens = terms_of(word)
             if not any(t in self.vocabulary for t in tokens):
                 if any(t in self._familiar for t in tokens):
                     continue  # "la tienda", "los domingos": says it is about us, not which answer
                 tokens = terms_of(self._correct(_without_diminutive(word)))
-            if tuple(tokens) not in found:
-                found.append(tuple(tokens))
+            read[word] = tuple(tokens)
+            if not looks_like_verb(word):
+                things.add(tuple(tokens))
             if self._unknown(tuple(tokens)):
                 foreign = foreign or not looks_like_verb(word)
-        return found, foreign
+        # "una limpieza del computador", "un implante de cabello": the customer's thing is the head word
+        # of something this business never mentions, so no entry about the head word is about it.
+        qualified = {
+            head
+            for head, modifier in _QUALIFIED.findall(fold(text))
+            if head in read
+            and modifier in read
+            and self._unknown(read[modifier])
+            and not looks_like_verb(modifier)
+            and not self._unknown(read[head])
+        }
+        for word, tokens in read.items():
+            if word in qualified:  # still weighs what it weighed, but no document has it
+                tokens = tuple(QUALIFIED_MARK + t for t in tokens)
+            if tokens not in found:
+                found.append(tokens)
+        return found, foreign, frozenset(things)
 
     def _unknown(self, word: tuple[str, ...]) -> bool:
         """A word neither the index, the business's own description nor everyday business talk has."""
@@ -340,12 +381,16 @@ class KnowledgeIndex:
 
     def _weight(self, word: tuple[str, ...]) -> float:
         """How much a word tells: the IDF of its rarest known term; a price word or an unknown word little."""
+        if word[0].startswith(QUALIFIED_MARK):
+            return self._weight(tuple(t.removeprefix(QUALIFIED_MARK) for t in word))
         known = [self._idf[t] for t in word if t in self._idf]
         if not known or word[-1] in INTENT_TERMS:
             return UNKNOWN_WEIGHT * self._rarest
         return max(known)
 
-    def _coverage(self, words: list[tuple[str, ...]], position: int, *, foreign: bool) -> tuple[float, float]:
+    def _coverage(
+        self, words: list[tuple[str, ...]], position: int, *, foreign: bool, things: frozenset[tuple[str, ...]]
+    ) -> tuple[float, float]:
         """The weight of the question's words this document has (a word in its question counts fully)
         and the part of it that names a subject rather than asks a price (`foreign`: `_query`)."""
         asked, present = self._asked[position], self._terms[position]
@@ -376,6 +421,20 @@ class KnowledgeIndex:
         # An entry that restates a fact ("¿Dónde quedan?") is read as that fact.
         as_fact = self._documents[position][0] is None or self._restates[position]
         elsewhere = foreign and (as_fact or not subject)
+        # "Where" is asked and this document says nowhere: it is about the thing, not where it is ("¿dónde
+        # queda la EPS Sura más cercana?" is no answer from the insurers' entry).
+        where = any(WHERE in word for word in words)
+        elsewhere = elsewhere or (where and WHERE not in present)
+        # Where is something this base knows but our address does not name: "¿dónde queda el Servientrega más
+        # cercano?" (the carrier of the shipping entry) asks for their office, not for ours.
+        if where and as_fact and not elsewhere:
+            elsewhere = any(
+                word in things
+                and not any(t in present for t in word)
+                and any(t in self.vocabulary for t in word)
+                and not any(t in ASKING_TERMS or t in self._familiar or t in EVERYDAY_TERMS for t in word)
+                for word in words
+            )
         if not on_topic or elsewhere:
             return covered, 0.0
         return covered, evidence
@@ -388,7 +447,7 @@ class KnowledgeIndex:
         """BM25's best `limit` documents and, with `by_question`, also every document whose own question
         has one of the words (BM25 can rank a synonym's entry, "productos" → "¿Tienen catálogo?", below
         hundreds of entries that use the very word), each with its confidence and focus."""
-        words, foreign = self._query(text)
+        words, foreign, things = self._query(text)
         known = [t for word in words for t in word if t in self.vocabulary]
         if not known or self._bm25 is None:
             return []
@@ -405,7 +464,7 @@ class KnowledgeIndex:
         matches = []
         for position in positions:
             item, fact = self._documents[position]
-            covered, evidence = self._coverage(words, position, foreign=foreign)
+            covered, evidence = self._coverage(words, position, foreign=foreign, things=things)
             focus = self._focus(words, position)
             bar = self._focused_bar if focus >= FOCUSED else self._evidence_bar
             confidence = covered / total if evidence >= bar else 0.0
@@ -481,4 +540,18 @@ class KnowledgeIndex:
             ),
             reverse=True,
         )
-        return ranked[0] if ranked else None
+        if not ranked:
+            return None
+        top = ranked[0]
+        # Two documents that answer about as confidently, neither focused, and that BM25 hardly tells apart:
+        # the message does not say which one it is about ("¿venden ropa para bebé?" at a shop whose exchanges,
+        # holds and men's clothes all speak of "ropa"), so a person answers rather than a guess.
+        if top.focus < FOCUSED:
+            for other in ranked[1:]:
+                if other.confidence < top.confidence - AMBIGUOUS_CONFIDENCE:
+                    break
+                if other.restates or top.restates or (other.item is None) != (top.item is None):
+                    continue  # an entry restating a fact and that fact say the same
+                if other.score * AMBIGUOUS_SCORE_RATIO >= top.score:
+                    return None
+        return top
