@@ -41,6 +41,70 @@ def test_a_customers_photo_is_downloaded_with_the_numbers_token_into_storage(san
     assert media_download(message_id=message.pk) is True  # idempotent: nothing fetched again
 
 
+def customer_sends(base_url: str, number, kind: str, content: bytes, mime_type: str, **extra) -> dict:
+    media = {"data_base64": base64.b64encode(content).decode(), "mime_type": mime_type, **extra}
+    sent = requests.post(
+        f"{base_url}/sandbox/api/inbound",
+        json={"phone_number_id": number.phone_number_id, "from": "+573001112233", "type": kind, kind: media},
+        timeout=10,
+    )
+    assert sent.status_code == 200, sent.text
+    return sent.json()
+
+
+OTHER_MEDIA = [
+    ("audio", b"OggS\x00\x02 a voice note", "audio/ogg", {}),
+    ("video", b"\x00\x00\x00\x18ftypmp42 a video", "video/mp4", {"caption": "El pedido"}),
+    ("document", b"%PDF-1.4 la factura", "application/pdf", {"filename": "factura.pdf"}),
+    ("sticker", b"RIFF\x1a\x00\x00\x00WEBPVP8 a sticker", "image/webp", {}),
+]
+
+
+@live_db
+@pytest.mark.parametrize("kind, content, mime_type, extra", OTHER_MEDIA, ids=[m[0] for m in OTHER_MEDIA])
+def test_voice_notes_videos_documents_and_stickers_are_downloaded_into_storage(
+    sandbox_live, number, kind, content, mime_type, extra
+):
+    customer_sends(sandbox_live, number, kind, content, mime_type, **extra)
+    message = Message.objects.get(direction="in", kind=kind)
+    assert message.media_file and message.media_mime == mime_type  # the task ran on commit (eager here)
+    assert f"/{number.client_id}/{message.uuid}" in f"/{message.media_file.name}"  # per client, never guessed
+    with message.media_file.open("rb") as stored:
+        assert stored.read() == content
+    if extra.get("caption"):
+        assert message.text == extra["caption"]
+
+
+@live_db
+def test_the_download_task_retries_a_transient_failure_and_gives_up_on_a_permanent_one(sandbox_live, number, settings):
+    from sandbox.models import SandboxFault
+    from whatsapp.tasks import download_media
+
+    settings.WHATSAPP_RETRY_BACKOFF_MAX = 1
+    customer_sends(sandbox_live, number, "audio", b"OggS\x00\x02 hola", "audio/ogg")
+    message = Message.objects.get(direction="in", kind="audio")
+    message.media_file.delete(save=False)
+    Message.objects.filter(pk=message.pk).update(media_file="", media_mime="")
+
+    # Meta's "something went wrong" twice (GET /{media-id} is the call it hits), then the file comes.
+    fault = requests.post(f"{sandbox_live}/sandbox/api/faults", json={"fail_next": 2, "error_code": 131000}, timeout=10)
+    assert fault.status_code == 201, fault.text
+    download_media.delay(message.pk)
+    message.refresh_from_db()
+    assert not SandboxFault.objects.exists()  # both failures were met, and retried
+    with message.media_file.open("rb") as stored:
+        assert stored.read() == b"OggS\x00\x02 hola"
+
+    message.media_file.delete(save=False)
+    Message.objects.filter(pk=message.pk).update(media_file="", media_mime="")
+    gone = {"fail_next": 3, "error_code": 100, "http_status": 400}
+    gone = requests.post(f"{sandbox_live}/sandbox/api/faults", json=gone, timeout=10)
+    assert gone.status_code == 201, gone.text
+    download_media.delay(message.pk)  # an expired or unknown media id: asked once, never again
+    message.refresh_from_db()
+    assert not message.media_file and SandboxFault.objects.get().remaining == 2
+
+
 @pytest.mark.django_db
 def test_the_inbox_shows_the_photo_to_the_clients_people_only(number, client):
     from django.core.files.base import ContentFile
