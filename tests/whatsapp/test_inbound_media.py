@@ -105,23 +105,42 @@ def test_the_download_task_retries_a_transient_failure_and_gives_up_on_a_permane
     assert not message.media_file and SandboxFault.objects.get().remaining == 2
 
 
+SHOWN = [
+    ("image", "image/png", ".png", PLACEHOLDER_PNG, r'<img src="{url}"', "inline"),
+    ("sticker", "image/webp", ".webp", b"RIFF\x1a\x00\x00\x00WEBPVP8 a sticker", r'<img src="{url}"', "inline"),
+    ("audio", "audio/ogg", ".oga", b"OggS\x00\x02 a voice note", r'<audio controls[^>]* src="{url}"', "inline"),
+    ("video", "video/mp4", ".mp4", b"\x00\x00\x00\x18ftypmp42", r'<video controls[^>]* src="{url}"', "inline"),
+    ("document", "application/pdf", ".pdf", b"%PDF-1.4 factura", r'<a href="{url}" class="button', "attachment"),
+]
+
+
 @pytest.mark.django_db
-def test_the_inbox_shows_the_photo_to_the_clients_people_only(number, client):
+@pytest.mark.parametrize("kind, mime, extension, content, element, disposition", SHOWN, ids=[m[0] for m in SHOWN])
+def test_the_inbox_shows_and_plays_media_to_the_clients_people_only(
+    number, client, kind, mime, extension, content, element, disposition
+):
+    import re
+
     from django.core.files.base import ContentFile
 
     from tests.factories import ConversationFactory, MessageFactory
 
-    message = MessageFactory(conversation=ConversationFactory(number=number), kind="image", text="La vitrina")
-    message.media_file.save(f"{number.client_id}/{message.uuid}.png", ContentFile(PLACEHOLDER_PNG), save=False)
-    Message.objects.filter(pk=message.pk).update(media_file=message.media_file.name, media_mime="image/png")
+    message = MessageFactory(conversation=ConversationFactory(number=number), kind=kind, text="Mira")
+    message.media_file.save(f"{number.client_id}/{message.uuid}{extension}", ContentFile(content), save=False)
+    Message.objects.filter(pk=message.pk).update(media_file=message.media_file.name, media_mime=mime)
+    url = f"/app/inbox/media/{message.pk}/"
 
     client.force_login(MembershipFactory(client=number.client).user)
     page = client.get(f"/app/inbox/{message.conversation_id}/").content.decode()
-    assert f"/app/inbox/media/{message.pk}/" in page and "<img" in page
-    served = client.get(f"/app/inbox/media/{message.pk}/")
-    assert served.status_code == 200 and served["Content-Type"] == "image/png"
-    assert b"".join(served.streaming_content) == PLACEHOLDER_PNG
+    assert re.search(element.format(url=re.escape(url)), page), page[page.find('class="media"') - 200 :][:600]
+    served = client.get(url)
+    assert served.status_code == 200 and served["Content-Type"] == mime
+    assert b"".join(served.streaming_content) == content
     assert served["X-Content-Type-Options"] == "nosniff"
+    assert served["Content-Disposition"].startswith(disposition)
+    if disposition == "attachment":  # saved under a name the phone can open
+        assert served["Content-Disposition"].endswith(f'filename="{message.uuid}{extension}"')
 
     client.force_login(MembershipFactory().user)  # someone of another client
-    assert client.get(f"/app/inbox/media/{message.pk}/").status_code == 404
+    assert client.get(url).status_code == 404
+    assert client.get(f"/app/inbox/{message.conversation_id}/").status_code == 404
