@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def template_row(html: str, template: MessageTemplate) -> str:
-    found = re.search(rf'<tr id="template-{template.pk}">(.*?)</tr>', html, re.S)
+    found = re.search(rf'<li id="template-{template.pk}">(.*?)</li>', html, re.S)
     assert found, f"template {template.name} is not on the page"
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip()
 
@@ -41,16 +41,16 @@ def test_the_numbers_page_shows_each_templates_category_status_and_quality_from_
     post_webhook(field_payload(waba, "template_category_update", {**base, "new_category": "MARKETING"}))
 
     spanish = owner_client.get("/app/numbers/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
-    assert template_row(spanish, cita) == "aviso_cita es Marketing Aprobada Media"
+    assert template_row(spanish, cita) == "aviso_cita es Categoría: Marketing · Estado: Aprobada · Calidad: Media"
     assert "Plantillas de mensaje (1)" in spanish
     english = owner_client.get("/app/numbers/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert template_row(english, cita) == "aviso_cita es Marketing Approved Medium"
+    assert template_row(english, cita) == "aviso_cita es Category: Marketing · Status: Approved · Quality: Medium"
 
     post_webhook(field_payload(waba, "message_template_quality_update", {**base, "new_quality_score": "RED"}))
     post_webhook(field_payload(waba, "template_category_update", {**base, "new_category": "UTILITY"}))
     post_webhook(field_payload(waba, "message_template_status_update", {**base, "event": "PAUSED"}))
     spanish = owner_client.get("/app/numbers/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
-    assert template_row(spanish, cita) == "aviso_cita es Utilidad Pausada Baja"
+    assert template_row(spanish, cita) == "aviso_cita es Categoría: Utilidad · Estado: Pausada · Calidad: Baja"
     assert "badge quality-red" in spanish
 
 
@@ -62,13 +62,13 @@ def test_every_category_and_quality_has_words_in_both_languages(owner_client, te
     )
     spanish = owner_client.get("/app/numbers/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert [template_row(spanish, t) for t in rows] == [
-        "codigo es Autenticación Rechazada Alta",
-        "nueva es Utilidad En revisión Sin calificar todavía",
+        "codigo es Categoría: Autenticación · Estado: Rechazada · Calidad: Alta",
+        "nueva es Categoría: Utilidad · Estado: En revisión · Calidad: Sin calificar todavía",
     ]
     english = owner_client.get("/app/numbers/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert [template_row(english, t) for t in rows] == [
-        "codigo es Authentication Rejected High",
-        "nueva es Utility In review Not rated yet",
+        "codigo es Category: Authentication · Status: Rejected · Quality: High",
+        "nueva es Category: Utility · Status: In review · Quality: Not rated yet",
     ]
 
 
@@ -130,3 +130,31 @@ def test_portal_pages_and_the_api_read_templates_without_calling_graph(owner_cli
     assert thread.status_code == 200 and [t["name"] for t in thread.context["templates"]] == ["aviso"]
     assert numbers.status_code == 200 and f'id="template-{aviso.pk}"' in numbers.content.decode()
     assert send.status_code == 202, send.content
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_templates_on_a_phone_read_in_spanish_and_pass_axe(live_server, chromium):
+    from tests.a11y.axe import A11Y_CONTEXT, assert_accessible
+    from tests.a11y.test_axe import log_in
+    from tests.browser import phone_page
+    from tests.portal.conftest import make_tenant
+
+    tenant = make_tenant("Panadería Uno")
+    templates_of(
+        tenant.number,
+        {"name": "recordatorio_de_cita_con_un_nombre_largo", "category": "utility", "status": "APPROVED",
+         "quality_score": "GREEN"},
+        {"name": "promo_navidad", "category": "marketing", "status": "REJECTED", "reason": "INVALID_FORMAT"},
+    )  # fmt: skip
+    page = phone_page(chromium, **A11Y_CONTEXT)
+    log_in(page, live_server.url, tenant.owner.email)
+    page.goto(f"{live_server.url}/app/numbers/")
+    box = f"#templates-{tenant.number.pk}"
+    page.click(f"{box} summary")
+    table = page.inner_text(f"{box} ul")
+    assert "Utilidad" in table and "Aprobada" in table and "Alta" in table
+    assert "Marketing" in table and "Rechazada" in table and "INVALID_FORMAT" in table
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page itself never scrolls sideways
+    assert_accessible(page, "numbers-templates-phone")
+    page.context.close()
