@@ -177,7 +177,9 @@ def approved_templates(*, number: WhatsAppNumber) -> list[dict[str, str]]:
             "name": t.name,
             "language": t.language,
             "category": t.category,
+            "category_label": t.category_label,
             "quality": t.quality_score,
+            "quality_label": t.quality_label,
             "body": t.body_text,
         }
         for t in waba_approved_templates(waba_id=number.waba_id, client=number.client)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -35,23 +35,6 @@ NAME_STATUS = {
     "EXPIRED": _("expired"),
     "NONE": _("not reviewed"),
 }
-# A message template's category and review status as Meta gives them (whatsapp.services.message_templates stores
-# the category in lower case, the status in upper case); its quality uses the number's words above.
-TEMPLATE_CATEGORY = {
-    "marketing": pgettext_lazy("template category", "Marketing"),
-    "utility": pgettext_lazy("template category", "Utility"),
-    "authentication": pgettext_lazy("template category", "Authentication"),
-}
-TEMPLATE_STATUS = {
-    "APPROVED": pgettext_lazy("template status", "Approved"),
-    "PENDING": pgettext_lazy("template status", "In review"),
-    "IN_APPEAL": pgettext_lazy("template status", "In appeal"),
-    "REJECTED": pgettext_lazy("template status", "Rejected"),
-    "PAUSED": pgettext_lazy("template status", "Paused"),
-    "DISABLED": pgettext_lazy("template status", "Disabled"),
-    "FLAGGED": pgettext_lazy("template status", "Flagged"),
-    "PENDING_DELETION": pgettext_lazy("template status", "Being deleted"),
-}
 
 
 @register.filter
@@ -67,16 +50,6 @@ def handoff_reason(reason: str) -> str:
 @register.filter
 def quality(rating: str) -> str:
     return str(QUALITY.get((rating or "").upper(), rating or "—"))
-
-
-@register.filter
-def template_category(category: str) -> str:
-    return str(TEMPLATE_CATEGORY.get((category or "").lower(), category or "—"))
-
-
-@register.filter
-def template_status(status: str) -> str:
-    return str(TEMPLATE_STATUS.get((status or "").upper(), status or "—"))
 
 
 @register.filter
