@@ -211,4 +211,10 @@ def download_media(self, message_id: int):
     try:
         return media.media_download(message_id=message_id)
     except TransientGraphError as error:
-        return self.retry(exc=error, countdown=backoff_with_jitter(self.request.retries), throw=False)
+        if self.request.retries >= self.max_retries:
+            # Given up: the message keeps its text, as for an expired media id; nothing raises into the caller.
+            logger.warning(
+                "media of message %s not downloaded after %d tries: %s", message_id, self.max_retries + 1, error
+            )
+            return False
+        return self.retry(countdown=backoff_with_jitter(self.request.retries), throw=False)

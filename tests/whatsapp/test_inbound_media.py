@@ -104,6 +104,13 @@ def test_the_download_task_retries_a_transient_failure_and_gives_up_on_a_permane
     message.refresh_from_db()
     assert not message.media_file and SandboxFault.objects.get().remaining == 2
 
+    SandboxFault.objects.all().delete()
+    down = {"fail_next": 20, "error_code": 131000}  # Meta down for longer than the retries last
+    assert requests.post(f"{sandbox_live}/sandbox/api/faults", json=down, timeout=10).status_code == 201
+    assert download_media.delay(message.pk).get() is False  # gives up quietly after its retries
+    message.refresh_from_db()
+    assert not message.media_file and SandboxFault.objects.get().remaining == 20 - (download_media.max_retries + 1)
+
 
 SHOWN = [
     ("image", "image/png", ".png", PLACEHOLDER_PNG, r'<img src="{url}"', "inline"),
