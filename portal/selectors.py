@@ -16,9 +16,9 @@ from billing.months import billing_tz, day_bounds, local_today, month_start, nex
 from billing.selectors import usage_for_month
 from core.exceptions import NotFoundError
 from tenants.models import ApiKey, Client, Invitation, Membership, WhatsAppNumber
-from whatsapp.models import Conversation, CustomerRequest, Message
+from whatsapp.models import Conversation, CustomerRequest, Message, MessageTemplate
 from whatsapp.selectors import approved_templates as waba_approved_templates
-from whatsapp.selectors import conversation_list, customer_request_counts, number_list, unread_counts
+from whatsapp.selectors import conversation_list, customer_request_counts, number_list, template_list, unread_counts
 
 HOME_LIST_SIZE = 5
 
@@ -173,9 +173,24 @@ def approved_templates(*, number: WhatsAppNumber) -> list[dict[str, str]]:
     takes a typed name.
     """
     return [
-        {"name": t.name, "language": t.language, "category": t.category, "body": t.body_text}
+        {
+            "name": t.name,
+            "language": t.language,
+            "category": t.category,
+            "category_label": t.category_label,
+            "quality": t.quality_score,
+            "quality_label": t.quality_label,
+            "body": t.body_text,
+        }
         for t in waba_approved_templates(waba_id=number.waba_id, client=number.client)
     ]
+
+
+def templates_by_number(*, client: Client, numbers: list[WhatsAppNumber]) -> dict[int, list[MessageTemplate]]:
+    """Each number's templates (its WABA's, any status, with the category and quality Meta last gave them), for
+    the numbers page: read from the local rows in one query, no Graph call."""
+    rows = list(template_list(client=client, waba_ids=sorted({n.waba_id for n in numbers})))
+    return {n.pk: [t for t in rows if t.waba_id == n.waba_id] for n in numbers}
 
 
 def message_with_media(*, client: Client, message_id: int) -> Message:

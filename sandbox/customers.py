@@ -22,6 +22,10 @@ INBOUND_TYPES = (
     "button",
     "location",
     "image",
+    "audio",
+    "video",
+    "document",
+    "sticker",
     "edit",
     "revoke",
     "request_welcome",
@@ -85,30 +89,52 @@ def _location_message(body: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return {"type": "location", "location": location}, f"📍 {label}"
 
 
-def _image_message(number: SandboxPhoneNumber, body: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """A photo becomes a media id the product can download with GET /{media-id}."""
-    image = body.get("image") if isinstance(body.get("image"), dict) else {}
-    content = media.PLACEHOLDER_PNG
-    if image.get("data_base64"):
+# What a pretend customer's media looks like when no bytes are given: Meta's usual type for each kind and a few
+# bytes of it (the product stores and serves them, it does not decode them).
+MEDIA_DEFAULTS = {
+    "image": ("image/png", media.PLACEHOLDER_PNG),
+    "audio": ("audio/ogg", b"OggS\x00\x02sandbox voice note"),
+    "video": ("video/mp4", b"\x00\x00\x00\x18ftypmp42sandbox video"),
+    "document": ("application/pdf", b"%PDF-1.4\n% sandbox document\n%%EOF\n"),
+    "sticker": ("image/webp", b"RIFF\x1a\x00\x00\x00WEBPVP8 sandbox sticker"),
+}
+MEDIA_SUMMARY = {"image": "📷", "audio": "🎤", "video": "🎬", "document": "📄", "sticker": "💟"}
+
+
+def _media_message(number: SandboxPhoneNumber, kind: str, body: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """A photo, voice note, video, document or sticker becomes a media id the product can download with
+    GET /{media-id}, in Meta's shape for that kind (a voice note says `voice`, a document its `filename`)."""
+    given = body.get(kind) if isinstance(body.get(kind), dict) else {}
+    default_mime, content = MEDIA_DEFAULTS[kind]
+    if given.get("data_base64"):
         try:
-            content = base64.b64decode(str(image["data_base64"]), validate=True)
+            content = base64.b64decode(str(given["data_base64"]), validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise InvalidInbound("`image.data_base64` is not valid base64.") from exc
+            raise InvalidInbound(f"`{kind}.data_base64` is not valid base64.") from exc
+    mime_type = str(given.get("mime_type") or default_mime)
+    prefix = media.KIND_PREFIX.get(kind)
+    if prefix and not mime_type.lower().startswith(prefix):
+        raise InvalidInbound(f"`{kind}.mime_type` must be {prefix}{'…' if prefix.endswith('/') else ''}.")
+    filename = str(given.get("filename") or "").strip()[:240] or ("documento.pdf" if kind == "document" else "")
     try:
-        item = media.store(number=number, content=content, mime_type=str(image.get("mime_type") or "image/png"))
+        item = media.store(number=number, content=content, mime_type=mime_type, filename=filename)
     except MetaError as error:
         raise InvalidInbound(error.details) from error
-    if not item.mime_type.startswith("image/"):
-        item.delete()
-        raise InvalidInbound("`image.mime_type` must be an image type.")
-    caption = str(image.get("caption") or body.get("text") or "").strip()[:1024]
     payload: dict[str, Any] = {"id": item.media_id, "mime_type": item.mime_type, "sha256": item.sha256}
     # Since 2025-11 Meta also puts the (short-lived, token-protected) download URL in the webhook.
     path = reverse("sandbox:media-download", args=[item.media_id])
     payload["url"] = f"{settings.PUBLIC_BASE_URL}{path}?hash={media.url_token(item.media_id)}"
+    caption = str(given.get("caption") or body.get("text") or "").strip()[:1024] if kind != "sticker" else ""
+    if kind == "audio":
+        payload["voice"] = bool(given.get("voice", True))
+        caption = ""  # a voice note has no caption
+    elif kind == "document":
+        payload["filename"] = filename
+    elif kind == "sticker":
+        payload["animated"] = False
     if caption:
         payload["caption"] = caption
-    return {"type": "image", "image": payload}, caption or "📷"
+    return {"type": kind, kind: payload}, caption or MEDIA_SUMMARY[kind]
 
 
 def _last_inbound(number: SandboxPhoneNumber, wa_id: str, body: dict[str, Any]) -> str:
@@ -156,8 +182,8 @@ def build_message(number: SandboxPhoneNumber, wa_id: str, body: dict[str, Any]) 
         message, text = _button_message(number, wa_id, body)
     elif kind == "location":
         message, text = _location_message(body)
-    elif kind == "image":
-        message, text = _image_message(number, body)
+    elif kind in MEDIA_DEFAULTS:
+        message, text = _media_message(number, kind, body)
     elif kind == "edit":
         message, text = _edit_message(number, wa_id, body)
     elif kind == "revoke":

@@ -111,7 +111,16 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     """Templates as Meta last reported them (sync and webhooks). In the operator's shared WABA the operator gives
     each one to a client here: hosted clients see and send only their own."""
 
-    list_display = ["name", "language", "waba_id", "client", "category", "status", "quality_score", "updated_at"]
+    list_display = [
+        "name",
+        "language",
+        "waba_id",
+        "client",
+        "category_shown",
+        "status_shown",
+        "quality_shown",
+        "updated_at",
+    ]
     list_filter = ["status", "category", "waba_id"]
     search_fields = ["name", "waba_id", "client__business_name"]
     list_select_related = ["client"]
@@ -130,6 +139,19 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     readonly_fields = [f for f in fields if f != "client"]
+
+    # Meta's words (MARKETING, PAUSED, YELLOW…) in the operator's language; the rows keep Meta's.
+    @admin.display(description=_("category"), ordering="category")
+    def category_shown(self, template: MessageTemplate) -> str:
+        return template.category_label
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_shown(self, template: MessageTemplate) -> str:
+        return template.status_label
+
+    @admin.display(description=_("quality"), ordering="quality_score")
+    def quality_shown(self, template: MessageTemplate) -> str:
+        return template.quality_label
 
     def has_add_permission(self, request) -> bool:
         return False  # rows come from Meta

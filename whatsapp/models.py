@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenants.models import Client, WhatsAppNumber
 from tenants.scoping import TenantQuerySet
@@ -307,6 +308,31 @@ class WebhookEvent(models.Model):
         return f"#{self.pk} {self.received_at:%Y-%m-%d %H:%M:%S} {self.outcome}"
 
 
+# Meta's words for a template, as stored (category in lower case, status and quality in upper case), in the
+# reader's language: the portal and the back office show these, the rows and the API keep Meta's.
+TEMPLATE_CATEGORY_LABELS = {
+    "marketing": pgettext_lazy("template category", "Marketing"),
+    "utility": pgettext_lazy("template category", "Utility"),
+    "authentication": pgettext_lazy("template category", "Authentication"),
+}
+TEMPLATE_STATUS_LABELS = {
+    "APPROVED": pgettext_lazy("template status", "Approved"),
+    "PENDING": pgettext_lazy("template status", "In review"),
+    "IN_APPEAL": pgettext_lazy("template status", "In appeal"),
+    "REJECTED": pgettext_lazy("template status", "Rejected"),
+    "PAUSED": pgettext_lazy("template status", "Paused"),
+    "DISABLED": pgettext_lazy("template status", "Disabled"),
+    "FLAGGED": pgettext_lazy("template status", "Flagged"),
+    "PENDING_DELETION": pgettext_lazy("template status", "Being deleted"),
+}
+TEMPLATE_QUALITY_LABELS = {
+    "GREEN": pgettext_lazy("template quality", "High"),
+    "YELLOW": pgettext_lazy("template quality", "Medium"),
+    "RED": pgettext_lazy("template quality", "Low"),
+    "UNKNOWN": pgettext_lazy("template quality", "Not rated yet"),
+}
+
+
 class MessageTemplate(models.Model):
     """A message template of a WhatsApp Business Account, as Meta last told us (sync or webhook).
 
@@ -341,6 +367,18 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} [{self.language}] {self.status}"
+
+    @property
+    def category_label(self) -> str:
+        return str(TEMPLATE_CATEGORY_LABELS.get(self.category.lower(), self.category or "—"))
+
+    @property
+    def status_label(self) -> str:
+        return str(TEMPLATE_STATUS_LABELS.get(self.status.upper(), self.status or "—"))
+
+    @property
+    def quality_label(self) -> str:
+        return str(TEMPLATE_QUALITY_LABELS.get((self.quality_score or "UNKNOWN").upper(), self.quality_score))
 
     @property
     def body_text(self) -> str:

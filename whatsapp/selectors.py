@@ -172,6 +172,15 @@ def approved_templates(*, waba_id: str, client: Client | None = None) -> list[Me
     return list(rows)
 
 
+def template_list(*, client: Client, waba_ids: list[str]) -> QuerySet[MessageTemplate]:
+    """Every template (any status) the client may see in these WABAs, its numbers' ones: all of a WABA of its
+    own, and in the operator's shared WABA only those the operator gave to it (never another client's)."""
+    own = [w for w in waba_ids if w and not shared_waba(w)]
+    shared = [w for w in waba_ids if shared_waba(w)]
+    visible = Q(waba_id__in=own) | Q(waba_id__in=shared, client=client)
+    return MessageTemplate.objects.filter(visible) if own or shared else MessageTemplate.objects.none()
+
+
 def template_of_another_client(*, waba_id: str, name: str, client: Client) -> bool:
     """In the shared WABA, a template the operator gave to some other client (a hosted client may not send it)."""
     if not shared_waba(waba_id):

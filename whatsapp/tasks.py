@@ -204,11 +204,17 @@ def sync_templates(number_id: int) -> int:
     ignore_result=True,
     max_retries=6,
 )
-def download_media(self, message_id: int) -> bool:
+def download_media(self, message_id: int):
     """An inbound photo, voice note, video, document or sticker into storage; Meta keeps it 7 days, so
-    transient trouble is retried with backoff."""
+    transient trouble is retried with backoff. The Retry is returned (throw=False), as in send_outbound_message:
+    a worker has the next run queued already, and an eager run (tests) retries only when it is returned."""
     try:
         return media.media_download(message_id=message_id)
-    except TransientGraphError:
-        self.retry(countdown=backoff_with_jitter(self.request.retries), throw=False)
-        return False
+    except TransientGraphError as error:
+        if self.request.retries >= self.max_retries:
+            # Given up: the message keeps its text, as for an expired media id; nothing raises into the caller.
+            logger.warning(
+                "media of message %s not downloaded after %d tries: %s", message_id, self.max_retries + 1, error
+            )
+            return False
+        return self.retry(countdown=backoff_with_jitter(self.request.retries), throw=False)

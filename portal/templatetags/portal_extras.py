@@ -36,13 +36,6 @@ NAME_STATUS = {
     "NONE": _("not reviewed"),
 }
 
-# Meta's template categories, as the thread's template list shows them.
-TEMPLATE_CATEGORY = {
-    "MARKETING": _("Marketing"),
-    "UTILITY": _("Utility"),
-    "AUTHENTICATION": _("Authentication"),
-}
-
 
 @register.filter
 def handoff_reason(reason: str) -> str:
@@ -57,11 +50,6 @@ def handoff_reason(reason: str) -> str:
 @register.filter
 def quality(rating: str) -> str:
     return str(QUALITY.get((rating or "").upper(), rating or "—"))
-
-
-@register.filter
-def template_category(category: str) -> str:
-    return str(TEMPLATE_CATEGORY.get((category or "").upper(), category or ""))
 
 
 @register.filter

@@ -7,6 +7,8 @@ worker); its refusals (window closed, number inactive, client suspended) are sho
 
 from __future__ import annotations
 
+import os
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -232,7 +234,10 @@ def message_media(request: HttpRequest, portal: PortalContext, message_id: int) 
     message = found(message_with_media, client=portal.client, message_id=message_id)
     inline = message.media_mime.split("/")[0] in ("image", "audio", "video")
     response = FileResponse(message.media_file.open("rb"), content_type=message.media_mime or None)
-    response["Content-Disposition"] = "inline" if inline else f'attachment; filename="{message.uuid}"'
+    # A document is saved under the stored name (the message's uuid and the extension of its type), never the
+    # customer's own file name: nothing they typed reaches the header.
+    name = os.path.basename(message.media_file.name) or str(message.uuid)
+    response["Content-Disposition"] = "inline" if inline else f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response

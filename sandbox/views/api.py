@@ -61,8 +61,8 @@ def api_inbound(request: HttpRequest) -> JsonResponse:
         number, customer=customer, message=message, text=text, profile_name=str(body.get("profile_name") or "")[:100]
     )
     result: dict[str, Any] = {"wamid": stored.wamid, "webhook_status": status, "user_id": customer.user_id}
-    if message.get("type") == "image":
-        result["media_id"] = message["image"]["id"]
+    if message.get("type") in customers.MEDIA_DEFAULTS:
+        result["media_id"] = message[message["type"]]["id"]
     return JsonResponse(result, status=200)
 
 

@@ -105,3 +105,18 @@ def test_the_message_list_reads_in_spanish(operator):
     page = operator.get(reverse("admin:whatsapp_message_changelist"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     for column in ("Creado", "Cliente", "Dirección", "Enviado por", "Código de error"):
         assert f">{column}</a>" in page or f"<span>{column}</span>" in page, column
+
+
+def test_the_template_list_says_metas_category_status_and_quality_in_the_operators_language(operator):
+    from whatsapp.models import MessageTemplate
+
+    MessageTemplate.objects.create(
+        waba_id="100000000000001", name="aviso_cita", language="es", category="marketing", status="PAUSED",
+        quality_score="YELLOW",
+    )  # fmt: skip
+    url = reverse("admin:whatsapp_messagetemplate_changelist")
+    row = operator.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode().split("aviso_cita", 1)[1].split("</tr>")[0]
+    assert ">Marketing<" in row and ">Pausada<" in row and ">Media<" in row
+    row = operator.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode().split("aviso_cita", 1)[1].split("</tr>")[0]
+    assert ">Marketing<" in row and ">Paused<" in row and ">Medium<" in row
+    assert operator.get(f"{url}?o=6", HTTP_ACCEPT_LANGUAGE="es").status_code == 200  # sortable by status

@@ -18,6 +18,7 @@ from ai.models import Persona
 from tenants.models import WhatsAppNumber
 from tests.browser import assert_fields_use_the_page_font
 from tests.browser import phone_page as open_phone_page
+from tests.browser import wait_until
 from tests.onboarding.conftest import new_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -294,3 +295,41 @@ def test_cancelled_embedded_signup_is_explained(sandbox_live, phone_page):
     assert "Cerraste la ventana de Facebook" in page.inner_text("#es-status")
     shot(page, "13-embedded-cancelled")
     assert not WhatsAppNumber.objects.exists()
+
+
+# What Meta's sdk.js does once loaded, reduced to the part the page relies on: define FB and call
+# window.fbAsyncInit if the page has defined it by then (once).
+FAKE_SDK = """
+window.FB = { init: function (options) { window.fbInitOptions = options; }, login: function () {} };
+if (window.fbAsyncInit && !window.fbAsyncInit.hasRun) { window.fbAsyncInit.hasRun = true; window.fbAsyncInit(); }
+"""
+
+
+def test_metas_sdk_finds_fbasyncinit_defined_when_it_loads(sandbox_live, phone_page, settings):
+    """Our script is slowed down on purpose: the SDK must still run after it, or FB.init never happens."""
+    import time
+
+    page = phone_page
+    page.goto(f"{sandbox_live}/signup/")
+    page.fill("#id_name", "Ana Pérez")
+    page.fill("#id_email", "ana@example.com")
+    page.fill("#id_business_name", "Panadería Ana")
+    page.click("#signup-form button[type=submit]")
+    page.wait_for_selector("#choose-hosted")
+    onboarding = page.url
+
+    settings.WHATSAPP_SANDBOX = False  # production: Meta's SDK instead of the sandbox's popup
+    settings.WHATSAPP_APP_ID = "app-456"
+    settings.WHATSAPP_EMBEDDED_SIGNUP_CONFIG_ID = "cfg-123"
+    sdk_headers = {"Access-Control-Allow-Origin": "*", "Content-Type": "text/javascript"}
+    page.route("https://connect.facebook.net/**", lambda route: route.fulfill(body=FAKE_SDK, headers=sdk_headers))
+
+    def slow(route):
+        time.sleep(0.8)
+        route.continue_()
+
+    page.route("**/static/onboarding/embedded-signup.js*", slow)
+    page.goto(f"{onboarding}connect/")
+    wait_until(page, "window.fbInitOptions !== undefined")
+    options = page.evaluate("window.fbInitOptions")
+    assert (options["appId"], options["version"]) == ("app-456", settings.WHATSAPP_GRAPH_VERSION)

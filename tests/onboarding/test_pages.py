@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -112,6 +114,27 @@ def test_embedded_signup_page_uses_the_sandbox_popup(client, api, onboarding, se
     production = client.get(f"{onboarding}connect/").content.decode()
     assert "connect.facebook.net" in production
     assert 'data-config-id="cfg-123"' in production and 'data-app-id="app-456"' in production
+
+
+def test_metas_sdk_is_loaded_after_the_script_that_defines_fbasyncinit(client, api, onboarding, settings):
+    """Meta's SDK calls window.fbAsyncInit once it has loaded: a page that loads the SDK first may never init it."""
+    from django.contrib.staticfiles import finders
+
+    settings.WHATSAPP_SANDBOX = False
+    settings.WHATSAPP_APP_ID = "app-456"
+    page = client.get(f"{onboarding}connect/").content.decode()
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", page, re.S)
+    sources = [re.search(r'\bsrc="([^"]+)"', attrs).group(1) if "src=" in attrs else "" for attrs, _ in scripts]
+
+    def defines_init(index: int) -> bool:
+        source, inline = sources[index], scripts[index][1]
+        if source.startswith(settings.STATIC_URL):
+            inline = Path(finders.find(source.removeprefix(settings.STATIC_URL).split("?")[0])).read_text()
+        return bool(re.search(r"window\.fbAsyncInit\s*=", inline))
+
+    [sdk] = [i for i, src in enumerate(sources) if src.startswith("https://connect.facebook.net/") and "sdk.js" in src]
+    [init] = [i for i in range(len(scripts)) if defines_init(i)]
+    assert init < sdk, sources
 
 
 def test_another_clients_setup_code_never_shows_this_clients_number(client, api, onboarding):

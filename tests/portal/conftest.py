@@ -17,6 +17,7 @@ from tests.factories import (
     UserFactory,
     connected_number,
 )
+from tests.whatsapp.api_support import api_for  # noqa: F401  (fixture)
 from whatsapp.models import Conversation, Message
 
 PASSWORD = "portal-pass-123"

@@ -3,6 +3,8 @@ takeover / hand back, conversion marks, and the fragments the page polls."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.factories import ContactFactory, MessageFactory, WhatsAppNumberFactory
@@ -225,3 +227,31 @@ def test_the_thread_shows_the_next_step_and_hides_what_the_customer_deleted(owne
     assert "Mi clave es 1234" not in html and "El cliente eliminó este mensaje." in html
     assert f'id="message-{gone.pk}"' in html and "¿Abren el sábado?" in html and "Editado" in html
     assert f'id="message-{edited.pk}"' in html
+
+
+def test_a_customer_known_only_by_bsuid_shows_as_the_username_in_the_inbox_api_and_export(
+    post_webhook, owner_client, tenant, api_for
+):
+    """Since Meta's usernames a customer may come with no phone: people see the @username, never the BSUID."""
+    from tests.meta_fixtures import meta_payload
+
+    bsuid = "CO.13491208655302741918"
+    post_webhook(meta_payload("inbound_username_2026", tenant.number, wamid="wamid.U1"))
+    conversation = Conversation.objects.get(contact__user_id=bsuid, contact__wa_id="")
+
+    thread = owner_client.get(f"/app/inbox/{conversation.pk}/").content.decode()
+    assert "<h1>Lucía</h1>" in thread and re.search(r'<p class="muted">@lucia\.m · ', thread) and bsuid not in thread
+
+    conversation.contact.profile_name = ""  # a customer who shows no profile name: the username names them
+    conversation.contact.save(update_fields=["profile_name"])
+    listed = owner_client.get("/app/inbox/?q=@lucia.m")
+    assert {row["conversation"].pk for row in listed.context["rows"]} == {conversation.pk}
+    row = listed.content.decode().split(f'data-conversation="{conversation.pk}"', 1)[1].split("</a>", 1)[0]
+    assert "@lucia.m" in row and bsuid not in row
+    head = owner_client.get(f"/app/inbox/{conversation.pk}/head/").content.decode()  # as the thread polls it
+    assert "<h1>@lucia.m</h1>" in head and bsuid not in head
+
+    item = api_for(tenant.client).get(f"/api/v1/conversations/{conversation.pk}").json()["contact"]
+    assert (item["username"], item["handle"], item["phone_number"]) == ("lucia.m", "@lucia.m", "")
+    exported = owner_client.get(f"/app/contacts/{conversation.contact_id}/export.json").json()["contact"]
+    assert (exported["username"], exported["handle"], exported["user_id"]) == ("lucia.m", "@lucia.m", bsuid)

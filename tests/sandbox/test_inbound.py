@@ -82,12 +82,16 @@ def test_photo_becomes_a_media_id_the_product_downloads(customer, number):
         ({"from": CUSTOMER, "text": "Hola"}, 404),  # no phone_number_id
         ({"from": "12", "text": "Hola"}, 400),
         ({"from": CUSTOMER}, 400),
-        ({"from": CUSTOMER, "type": "sticker"}, 400),
+        ({"from": CUSTOMER, "type": "reaction"}, 400),  # a customer's reaction is not in the helper API
         ({"from": CUSTOMER, "type": "button", "button": {"id": "x"}}, 400),
         ({"from": CUSTOMER, "type": "location", "location": {"latitude": 200, "longitude": 0}}, 400),
         ({"from": CUSTOMER, "type": "location", "location": {"latitude": "north"}}, 400),
         ({"from": CUSTOMER, "type": "image", "image": {"data_base64": "***"}}, 400),
         ({"from": CUSTOMER, "type": "image", "image": {"mime_type": "application/pdf"}}, 400),
+        ({"from": CUSTOMER, "type": "audio", "audio": {"mime_type": "image/png"}}, 400),
+        ({"from": CUSTOMER, "type": "video", "video": {"data_base64": "***"}}, 400),
+        ({"from": CUSTOMER, "type": "document", "document": {"mime_type": "application/x-msdownload"}}, 400),
+        ({"from": CUSTOMER, "type": "sticker", "sticker": {"mime_type": "image/png"}}, 400),
     ],
 )
 def test_bad_inbound_is_refused_and_changes_nothing(client, number, body, status):

@@ -69,6 +69,8 @@ def test_every_kind_of_webhook_the_sandbox_sends_parses_with_pywa(
     inbound(**{"from": PHONE, "type": "button", "button": {"id": "yes", "title": "Sí"}})
     inbound(**{"from": PHONE, "type": "location", "location": {"latitude": 4.67, "longitude": -74.05}})
     inbound(**{"from": PHONE, "type": "image", "image": {"caption": "La vitrina"}})
+    for kind in ("audio", "video", "document", "sticker"):
+        inbound(**{"from": PHONE, "type": kind})
     inbound(**{"from": PHONE, "text": "Vi su anuncio", "from_ad": True})
     inbound(**{"from": PHONE, "type": "edit", "text": "Vi su anuncio de pan"})
     inbound(**{"from": PHONE, "type": "revoke"})
