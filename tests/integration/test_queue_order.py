@@ -11,9 +11,9 @@ import re
 
 import pytest
 import redis
+from celery import Celery
 
 from crm import processes
-from crm.celery import app
 from tests.support import process_env, start_process, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -21,19 +21,20 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 DONE = re.compile(r"Task (\S+)\[[^\]]+\] succeeded")
 
 
-def test_apply_tasks_run_before_reply_work_queued_before_them(tmp_path, settings):
+def test_apply_tasks_run_before_reply_work_queued_before_them(tmp_path):
     redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
     redis.Redis.from_url(redis_url).flushdb()
-    app.conf.broker_url = redis_url  # this process only publishes; the worker below consumes
-    app.conf.task_always_eager = False
+    # A publisher of its own with the product's Celery settings (its routes), on Redis: the tests' app is eager.
+    publisher = Celery("publisher")
+    publisher.config_from_object("django.conf:settings", namespace="CELERY")
+    publisher.conf.update(broker_url=redis_url, task_always_eager=False)
     try:
         for _ in range(5):
-            app.send_task("whatsapp.answer_unanswered_inbound")  # the default queue, like reply tasks
+            publisher.send_task("whatsapp.answer_unanswered_inbound")  # the default queue, like reply tasks
         for _ in range(2):
-            app.send_task("whatsapp.apply_webhook_events")  # routed to the webhooks queue (crm.settings)
+            publisher.send_task("whatsapp.apply_webhook_events")  # routed to the webhooks queue (crm.settings)
     finally:
-        app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
-        app.pool.force_close_all()
+        publisher.close()
     assert redis.Redis.from_url(redis_url).llen("webhooks") == 2
 
     log_path = tmp_path / "worker.log"

@@ -1,10 +1,10 @@
 """Webhook deliveries: kept in one write while Meta waits, applied by the workers in batches.
 
 `webhook_delivery_accept` is all the request does: one INSERT, then it wakes the workers. Waking is
-coalesced: a flag in the cache (Redis in production) says an apply task is already queued, so under load
-one task carries a whole batch instead of one task per delivery. The task clears the flag *before* it
-claims its batch, so a delivery stored after the clear wakes a new task, and one stored before it is in
-the batch. `webhook_events_apply` claims pending deliveries and walks each one: every entry, change,
+coalesced: a flag in the cache (Redis in production) says an apply task is queued or running, so under load
+one task carries a whole batch instead of one task per delivery. The task clears the flag *after* its batch
+and then looks for deliveries still pending, so a delivery stored after the clear wakes a new task, and one
+stored before it is found. `webhook_events_apply` claims pending deliveries and walks each one: every entry, change,
 message and status, routed by number. A delivery whose wake-up was lost is applied by the beat sweep.
 """
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import QuerySet
@@ -118,7 +119,7 @@ def workers_wake() -> bool:
     try:
         if not cache.add(APPLY_ARMED_KEY, 1, timeout=APPLY_ARMED_SECONDS):
             return False
-        enqueue("whatsapp.apply_webhook_events")
+        enqueue("whatsapp.apply_webhook_events", countdown=settings.WEBHOOK_APPLY_WINDOW_SECONDS or None)
     except Exception:
         logger.warning("could not wake the workers; stored webhook deliveries wait for the sweep", exc_info=True)
         return False
@@ -126,10 +127,16 @@ def workers_wake() -> bool:
 
 
 def webhook_events_apply_pending() -> int:
-    """The apply task's body: clear the wake-up flag, apply one batch, and wake again if more is waiting."""
-    cache.delete(APPLY_ARMED_KEY)
+    """The apply task's body: apply one batch, clear the wake-up flag, and wake again if more is waiting.
+
+    The flag stays set while the batch is applied, so at most one apply task is queued or running: deliveries
+    that arrive meanwhile wait for the next batch instead of each waking a task of its own (workers take the
+    apply task first, so tiny batches would crowd the replies out). Clearing before looking is what keeps
+    every delivery found: one stored after the clear wakes a task itself, one stored before it is pending.
+    """
     applied = webhook_events_apply()
-    if applied == APPLY_BATCH:
+    cache.delete(APPLY_ARMED_KEY)
+    if applied == APPLY_BATCH or WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.RECEIVED).exists():
         workers_wake()
     return applied
 
