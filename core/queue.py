@@ -13,6 +13,7 @@ from typing import Any
 
 from celery import current_app
 from django.db import transaction
+from kombu.exceptions import ChannelError
 
 from core import logcontext
 
@@ -37,14 +38,24 @@ def _enqueue_with_fields(name: str, *args: Any, countdown: float | None, fields:
 
 
 def backlog(queue: str | None = None) -> int | None:
-    """Tasks waiting in the broker's queue (the default one unless named); None when the broker cannot say.
+    """Tasks waiting in the broker (in every queue the workers consume, unless one is named); None when the
+    broker cannot say.
 
     Sweeps that re-queue "lost" work ask first: while tasks still wait, the work may be among them, and
     queuing it again would only lengthen the queue it is waiting in.
     """
-    name = queue or current_app.conf.task_default_queue
+    names = [queue] if queue else [q.name for q in current_app.conf.task_queues or []]
     try:
         with current_app.connection_for_read() as connection:
-            return connection.default_channel.queue_declare(queue=name, passive=True).message_count
+            return sum(_waiting(connection, name) for name in names or [current_app.conf.task_default_queue])
     except Exception:  # noqa: BLE001 - a broker that is down or cannot count: the caller decides without it
         return None
+
+
+def _waiting(connection, name: str) -> int:
+    # A channel of its own: on AMQP a refused passive declare closes the channel it was made on.
+    with connection.channel() as channel:
+        try:
+            return channel.queue_declare(queue=name, passive=True).message_count
+        except ChannelError:  # never declared on this broker: nothing has been queued in it
+            return 0
