@@ -29,7 +29,7 @@ STOP_WORDS = _w(
     estar va van vas voy ir sacar pedir consulta pregunta preguntar averiguar ayuda ayudar ayudame hago hice
     ver mirar tener aceptan acepta aceptar aceptamos reciben recibe recibir recibimos das da regala regalan
     regalen regalar colabora colaboras parce parcero parcera veci senor senora senorita pa pal pido pida
-    pidan mientras siempre nunca
+    pidan mientras siempre nunca realizar realizo realiza realizan
     bacano bacana chevere oiga oye super toda todas muchos muchas muchisimo muchisima pasan pasen busco
     buscando saco vi vio proceso gusto gusta gustaron gusten
     the a an and or of to in on for with at by from is are was be been do does did you your we our us i
@@ -83,7 +83,8 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "cuota": _w("cuota cuotas financiacion financiar financian financiado plazo installment installments financing"),
     "envio": _w(
         "envio enviar envian domicilio domicilios delivery despacho despachan despachar entrega entregan "
-        "mandar mandan manden transportadora demora demoran tarda tardan domi domis shipping ship deliver"
+        "mandar mandan manden transportadora demora demoran tarda tardan domi domis flete llegar llega llegan "
+        "cuantotiempo cuantosdias shipping ship deliver"
     ),
     "urgencia": _w("urgencia emergencia urgente dolor duele emergency urgent pain"),
     "parqueadero": _w("parqueadero parqueo parking estacionamiento estacionar parquear"),
@@ -129,7 +130,17 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "ortodoncia": _w("ortodoncia brackets frenillos frenos alineadores braces"),
     "atencion": _w("atencion atender atienden atiende atendemos attend attention serve"),
     "persona": _w("asesor humano persona agente operador human agent representative"),
+    # Intents of a shop's customer, told apart by how they are said (see ORDER_INTENT and TRACKING_INTENT):
+    # buying ("¿cómo hago un pedido?", "¿cómo compro?") is not following an order ("¿dónde va mi pedido?"),
+    # and an order arriving late is the shipping, not the order.
+    "comprar": _w("comprar compro hacerpedido encargar encargo ordenar"),
+    "rastreo": _w("rastrear rastreo rastreado guia seguimiento tracking dondeva nohallegado"),
 }
+
+# Groups that say what the customer wants done (send, pay, change, hold, buy, follow an order…) rather than
+# what about: in "¿cuánto se demora en llegar un pedido?" or "¿puedo pagar a cuotas unos tenis?" the order and
+# the shoes are what the shipping or the payment applies to, not a subject of their own.
+INTENT_GROUPS = _w("envio pago cuota cambio garantia reserva comprar rastreo cancelar contraentrega mayorista")
 
 # Set phrases read as one word (folded, stop words included), so their parts do not mislead: "contra
 # entrega" is a way of paying, not a delivery; "sin carne" asks for vegetarian food. Each joined word
@@ -197,7 +208,40 @@ PHRASES: dict[str, str] = {
     "cuanto valen": "valor",
     "q vale": "valor",
     "que vale": "valor",
+    "cuanto tiempo": "cuantotiempo",
+    "cuantos dias": "cuantosdias",
+    "donde va": "dondeva",
+    "donde viene": "dondeva",
+    "por donde va": "dondeva",
+    "por donde viene": "dondeva",
+    "donde esta mi pedido": "dondeva",
+    "donde esta el pedido": "dondeva",
+    "donde esta mi paquete": "dondeva",
+    "no ha llegado": "nohallegado",
+    "no me ha llegado": "nohallegado",
+    "no han llegado": "nohallegado",
+    "no me han llegado": "nohallegado",
+    "no me llega": "nohallegado",
+    "no me llego": "nohallegado",
+    "no llega": "nohallegado",
+    "no llego": "nohallegado",
 }
+
+# Placing an order, however it is said ("hacer un pedido", "realizo una compra", "hacerme el pedido"): one word
+# of the "comprar" group, so the order's noun alone ("¿dónde va mi pedido?") keeps meaning the order itself.
+ORDER_VERBS = _w(
+    "hacer hago hace hacen hacemos hacerme hacerle hacerles realizar realizo realiza realizan montar monto poner "
+    "pongo dejar dejo"
+)
+ORDER_NOUNS = _w("pedido pedidos compra compras orden encargo")
+PHRASES.update(
+    {
+        f"{verb} {article}{noun}": "hacerpedido"
+        for verb in ORDER_VERBS
+        for article in ("", "un ", "una ", "el ", "la ", "mi ", "los ", "unos ")
+        for noun in ORDER_NOUNS
+    }
+)
 
 # Everyday words of asking any business about itself: a question about the hours or the address with
 # them ("¿abren los domingos?", "¿dónde queda la tienda?") is about this business; one naming what the

@@ -35,6 +35,7 @@ from ai.lexicon import (
     FACT_QUESTIONS,
     GENERIC_WORDS,
     GREETINGS,
+    INTENT_GROUPS,
     MATCH_NOISE,
     OFF_TOPIC_SUBJECTS,
     OFF_TOPIC_TASKS,
@@ -60,6 +61,9 @@ EVIDENCE_DF_SHARE, FOCUSED = 0.25, 0.75
 FOCUS_BONUS = 0.2  # ordering only: an entry whose own question the message covers (focus ≥ FOCUSED) goes first
 # Candidates within this confidence of the best, and whose BM25 score is within this ratio, are a tie.
 AMBIGUOUS_CONFIDENCE, AMBIGUOUS_SCORE_RATIO = 0.05, 1.25
+# A thing the message names beside what it wants done ("un pedido", "unos tenis"), in an entry that answers
+# that intent but does not name the thing: it weighs this share of its weight (the entry is about the intent).
+OBJECT_WEIGHT = 0.5
 CLAUSE_SUPPORT = 0.5  # a part of a long message answers when the whole covers this share of the bar
 CANDIDATES = 20  # BM25's best documents weighed (besides those whose question has a word of the message)
 TYPO_MIN_LENGTH, TYPO_CUTOFF = 4, 80  # rapidfuzz ratio (0..100) from which an unknown word reads as a known one
@@ -107,6 +111,8 @@ class Match:
     # An entry the business wrote about one of its persona's facts ("¿Dónde quedan?" beside the address):
     # at equal confidence it answers rather than the fact, in the owner's words.
     restates: bool = False
+    # Its own question has what the message wants done (an `INTENT_GROUPS` word: ship, pay, change…).
+    intent: bool = False
 
 
 @lru_cache(maxsize=50_000)
@@ -127,6 +133,7 @@ INTENT_TERMS = frozenset({SYNONYM_MARK + "precio"})
 # Words that say what kind of answer is wanted (when, where, how much), not about what.
 WHERE = SYNONYM_MARK + "ubicacion"
 ASKING_TERMS = frozenset(SYNONYM_MARK + g for g in ("precio", "horario", "ubicacion", "atencion"))
+INTENT_TERMS_OF_ACTION = frozenset(SYNONYM_MARK + g for g in INTENT_GROUPS)
 LEXICON_WORDS = frozenset(w for group in SYNONYM_GROUPS.values() for w in group)
 ABOUT = "about"  # the facts' key of the business's own name and description (context, not an answer)
 # Words the lexicon knows are spelt right: "dólar" must not be read as a misspelt "dolor".
@@ -452,7 +459,9 @@ class KnowledgeIndex:
         if not known or self._bm25 is None:
             return []
         scores = self._bm25.get_scores(known)
-        total = sum(self._weight(word) for word in words)
+        weights = [self._weight(word) for word in words]
+        total = sum(weights)
+        intents = {t for word in words for t in word if t in INTENT_TERMS_OF_ACTION}
         positions = [int(p) for p in np.argsort(-scores, kind="stable")[:limit] if scores[p] > 0]
         if by_question:
             seen = set(positions)
@@ -467,7 +476,18 @@ class KnowledgeIndex:
             covered, evidence = self._coverage(words, position, foreign=foreign, things=things)
             focus = self._focus(words, position)
             bar = self._focused_bar if focus >= FOCUSED else self._evidence_bar
-            confidence = covered / total if evidence >= bar else 0.0
+            intent = bool(intents & self._asked[position])
+            asked = total
+            if intent:  # the things it is wanted for, which this entry does not name, weigh less
+                present = self._terms[position]
+                asked -= (1 - OBJECT_WEIGHT) * sum(
+                    weight
+                    for word, weight in zip(words, weights, strict=True)
+                    if word in things
+                    and not self._unknown(word)
+                    and not any(t in present or t in ASKING_TERMS or t in INTENT_TERMS_OF_ACTION for t in word)
+                )
+            confidence = min(1.0, covered / asked) if evidence >= bar else 0.0
             matches.append(
                 Match(
                     item=item,
@@ -476,6 +496,7 @@ class KnowledgeIndex:
                     confidence=round(confidence, 4),
                     focus=round(focus, 4),
                     restates=self._restates[position],
+                    intent=intent,
                 )
             )
         return matches
@@ -531,6 +552,11 @@ class KnowledgeIndex:
     @staticmethod
     def _pick(candidates: list[Match], min_confidence: float) -> Match | None:
         ranked = [m for m in candidates if m.confidence >= min_confidence]
+        # What the message wants done decides over the things it names: when a confident entry's own question
+        # has the intent ("¿Puedo cambiar una prenda?" for "compré una camisa talla M y me quedó grande, ¿la
+        # puedo cambiar?"), an entry matched only on the things (the sizes) is not the answer.
+        if any(m.intent for m in ranked):
+            ranked = [m for m in ranked if m.intent]
         ranked.sort(
             key=lambda m: (
                 round(m.confidence + FOCUS_BONUS * (m.item is not None and m.focus >= FOCUSED), 4),

@@ -1,0 +1,82 @@
+"""What the customer wants done (issue 13, sixth round): placing an order is not following one, and the
+intent of a message (ship, pay, change) decides over the things it names (an order, a shirt, shoes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ai.matching import MIN_CONFIDENCE, KnowledgeIndex, KnowledgeItem
+
+SHOP = [
+    KnowledgeItem(id=1, question="¿Qué tallas manejan?", answer="De la XS a la XXL; calzado del 34 al 44."),
+    KnowledgeItem(id=2, question="¿Puedo cambiar una prenda?", answer="Sí, tienes 30 días con la factura."),
+    KnowledgeItem(
+        id=3,
+        question="¿Hacen envíos a otras ciudades?",
+        answer="A todo Colombia por Servientrega en 2 a 5 días hábiles; cuesta $12.000.",
+    ),
+    KnowledgeItem(
+        id=4, question="¿Qué medios de pago aceptan?", answer="Efectivo, tarjetas, Nequi y a cuotas con Addi."
+    ),
+    KnowledgeItem(id=5, question="¿Qué garantía tienen los zapatos?", answer="60 días por defectos de fábrica."),
+    KnowledgeItem(
+        id=6,
+        question="¿Cómo sé dónde va mi pedido?",
+        answer="Al despachar te enviamos el número de guía para rastrear el paquete.",
+    ),
+]
+FACTS = {
+    "about": "Tienda de ropa y calzado en Cali.",
+    "booking": "Para comprar envíanos la foto de la prenda, la talla y tu ciudad.",
+}
+
+
+def answered(text):
+    match = KnowledgeIndex(SHOP, FACTS).best(text)
+    if match is None:
+        return None
+    return match.item.id if match.item else "@" + match.fact
+
+
+@pytest.mark.parametrize(
+    "text", ["como hago un pedido", "q necesitan para hacerme un pedido", "como realizo una compra?"]
+)
+def test_placing_an_order_is_not_following_one(text):
+    assert answered(text) == "@booking"
+
+
+@pytest.mark.parametrize("text", ["donde va mi pedido", "ya hice el pedido, por donde viene?"])
+def test_following_an_order_is_still_the_tracking(text):
+    assert answered(text) == 6
+
+
+@pytest.mark.parametrize("text", ["no me ha llegado la compra", "mi paquete no ha llegado"])
+def test_an_order_that_has_not_arrived_is_the_tracking(text):
+    # not buying ("la compra") nor the shipping ("llegar" is how long a delivery takes)
+    assert answered(text) == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("compre una camisa talla M y me quedo grande, la puedo cambiar por una L?", 2),
+        ("cuanto se demora en llegar un pedido a Bogota", 3),
+        ("puedo pagar a cuotas unos tenis?", 4),
+    ],
+)
+def test_what_the_message_wants_done_decides_over_what_it_names(text, expected):
+    assert answered(text) == expected
+
+
+def test_the_things_an_intent_applies_to_weigh_less_in_its_entry():
+    # the exchanges entry covers "cambiar" and the garment, not the size words: they are what the exchange is
+    # for, and at full weight they would leave it below the bar
+    text = "compre una camisa talla M y me quedo grande, la puedo cambiar por una L?"
+    by_id = {m.item.id: m for m in KnowledgeIndex(SHOP, FACTS).rank(text, limit=10) if m.item}
+    assert by_id[2].intent and not by_id[1].intent
+    assert by_id[2].confidence >= MIN_CONFIDENCE
+
+
+@pytest.mark.parametrize(("text", "expected"), [("hay tenis talla 40?", 1), ("que garantia tienen los tenis?", 5)])
+def test_a_message_without_an_intent_is_still_about_its_things(text, expected):
+    assert answered(text) == expected
