@@ -29,6 +29,7 @@ STOP_WORDS = _w(
     estar va van vas voy ir sacar pedir consulta pregunta preguntar averiguar ayuda ayudar ayudame hago hice
     ver mirar tener aceptan acepta aceptar aceptamos reciben recibe recibir recibimos das da regala regalan
     regalen regalar colabora colaboras parce parcero parcera veci senor senora senorita pa pal pido pida
+    interesa interesan interesado interesada mandame mandeme enviame envieme
     pidan mientras siempre nunca realizar realizo realiza realizan
     bacano bacana chevere oiga oye super toda todas muchos muchas muchisimo muchisima pasan pasen busco
     buscando saco vi vio proceso gusto gusta gustaron gusten
@@ -74,7 +75,10 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
         "reserva reservar reservo reservacion cita citas agendar agenda agendo turno separar apartar apartan "
         "appointment book booking reservation"
     ),
-    "cambio": _w("cambiar cambio cambia reprogramar mover aplazar posponer reschedule change"),
+    "cambio": _w(
+        "cambiar cambio cambia reprogramar mover aplazar posponer devolver devolucion devoluciones reschedule "
+        "change return"
+    ),
     "cancelar": _w("cancelar cancelo cancelacion anular cancel"),
     "pago": _w(
         "pago pagar pagos tarjeta efectivo nequi daviplata transferencia pse credito debito "
@@ -93,7 +97,7 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
         "seguro eps prepagada convenio aseguradora poliza insurance sura sanitas colsanitas medisanitas "
         "compensar coomeva famisanar colmedica allianz colpatria mapfre saludtotal nuevaeps sisben"
     ),
-    "garantia": _w("garantia devolucion devolver reembolso warranty refund return"),
+    "garantia": _w("garantia reembolso warranty refund"),
     "descuento": _w("descuento descuentos promo promocion promociones rebaja rebajas oferta ofertas discount"),
     "licor": _w(
         "licor licores trago tragos guaro aguardiente pola polas birra cerveza alcohol vino vinos whisky ron "
@@ -108,7 +112,7 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
         "pormayor mayorista mayoristas mayoreo distribuidor distribuidores revender reventa surtir docena docenas "
         "wholesale"
     ),
-    "catalogo": _w("catalogo catalogos productos referencias coleccion catalog products"),
+    "catalogo": _w("catalogo catalogos productos referencias coleccion verprendas catalog products"),
     "almuerzo": _w("almuerzo almuerzos corrientazo ejecutivo menudeldia lunch"),
     "ropa": _w(
         "ropa prenda prendas pantalon pantalones camisa camisas blusa blusas vestido vestidos falda faldas "
@@ -208,6 +212,31 @@ PHRASES: dict[str, str] = {
     "cuanto valen": "valor",
     "q vale": "valor",
     "que vale": "valor",
+    "donde puedo ver": "verprendas",
+    **{
+        f"{asking} {photos}": "verprendas"
+        for asking in (
+            "mandame",
+            "mandeme",
+            "pasame",
+            "enviame",
+            "envieme",
+            "regalame",
+            "me pasa",
+            "me pasan",
+            "me manda",
+            "me mandan",
+            "me envia",
+            "me envian",
+            "me regala",
+            "me regalan",
+        )
+        for photos in ("fotos", "fotos de", "las fotos", "unas fotos")
+    },
+    "donde veo": "verprendas",
+    "donde ver": "verprendas",
+    "por cantidad": "pormayor",
+    "en cantidad": "pormayor",
     "cuanto tiempo": "cuantotiempo",
     "cuantos dias": "cuantosdias",
     "donde va": "dondeva",
@@ -252,6 +281,8 @@ GENERIC_WORDS = _w(
     tienda almacen negocio local sede sucursal oficina establecimiento fisica fisico punto venta ustedes
     consultorio clinica restaurante salon peluqueria spa cocina
     exacta exactamente bien
+    negro negra negros negras blanco blanca blancos blancas azul azules rojo roja rojos rojas verde verdes
+    gris grises amarillo amarilla rosado rosada morado morada beige
     """
 )
 

@@ -80,3 +80,32 @@ def test_the_things_an_intent_applies_to_weigh_less_in_its_entry():
 @pytest.mark.parametrize(("text", "expected"), [("hay tenis talla 40?", 1), ("que garantia tienen los tenis?", 5)])
 def test_a_message_without_an_intent_is_still_about_its_things(text, expected):
     assert answered(text) == expected
+
+
+SHOP_MORE = [
+    *SHOP,
+    KnowledgeItem(id=7, question="¿Tienen catálogo?", answer="Nuestro catálogo está en Instagram @modaurbanacali."),
+    KnowledgeItem(id=8, question="¿Venden al por mayor?", answer="Desde 12 unidades surtidas, 20 % de descuento."),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a return is the exchange policy, not the shoes' guarantee
+        ("puedo devolver unos tenis que no me gustaron", 2),
+        ("se puede devolver un producto si no me gusto?", 2),
+        # "send me photos" and "where can I see" ask for the catalogue, not for shipping
+        ("mandame fotos de lo que tienen", 7),
+        ("donde puedo ver las prendas que tienen", 7),
+        # a colour names no other business
+        ("hola, la blusa negra la tienen en talla M?", 1),
+        # "me interesa" asks, it names nothing
+        ("me interesa una blusa, como la compro", "@booking"),
+        ("quiero comprar por cantidad para revender", 8),
+    ],
+)
+def test_colombian_shop_wording(text, expected):
+    match = KnowledgeIndex(SHOP_MORE, FACTS).best(text)
+    assert match is not None
+    assert (match.item.id if match.item else "@" + match.fact) == expected
