@@ -553,10 +553,11 @@ class KnowledgeIndex:
     def _pick(candidates: list[Match], min_confidence: float) -> Match | None:
         ranked = [m for m in candidates if m.confidence >= min_confidence]
         # What the message wants done decides over the things it names: when a confident entry's own question
-        # has the intent ("¿Puedo cambiar una prenda?" for "compré una camisa talla M y me quedó grande, ¿la
-        # puedo cambiar?"), an entry matched only on the things (the sizes) is not the answer.
+        # has the intent ("¿Hacen envíos…?" for "¿cuánto se demora en llegar un pedido?"), an entry matched only
+        # on the things ("¿dónde va mi pedido?") is not the answer, unless the message asks its whole question
+        # (focus: "cita de valoración de ortodoncia" is still the orthodontics entry).
         if any(m.intent for m in ranked):
-            ranked = [m for m in ranked if m.intent]
+            ranked = [m for m in ranked if m.intent or m.focus >= FOCUSED]
         ranked.sort(
             key=lambda m: (
                 round(m.confidence + FOCUS_BONUS * (m.item is not None and m.focus >= FOCUSED), 4),

@@ -86,6 +86,8 @@ SHOP_MORE = [
     *SHOP,
     KnowledgeItem(id=7, question="¿Tienen catálogo?", answer="Nuestro catálogo está en Instagram @modaurbanacali."),
     KnowledgeItem(id=8, question="¿Venden al por mayor?", answer="Desde 12 unidades surtidas, 20 % de descuento."),
+    KnowledgeItem(id=9, question="¿Puedo separar una prenda?", answer="Te la apartamos 48 horas con un abono."),
+    KnowledgeItem(id=10, question="¿Tienen jeans levantacola?", answer="Sí, cuestan $89.000, en tiro alto y medio."),
 ]
 
 
@@ -94,7 +96,7 @@ SHOP_MORE = [
     [
         # a return is the exchange policy, not the shoes' guarantee
         ("puedo devolver unos tenis que no me gustaron", 2),
-        ("se puede devolver un producto si no me gusto?", 2),
+        ("quiero devolver una blusa que no me gusto", 2),
         # "send me photos" and "where can I see" ask for the catalogue, not for shipping
         ("mandame fotos de lo que tienen", 7),
         ("donde puedo ver las prendas que tienen", 7),
@@ -109,3 +111,46 @@ def test_colombian_shop_wording(text, expected):
     match = KnowledgeIndex(SHOP_MORE, FACTS).best(text)
     assert match is not None
     assert (match.item.id if match.item else "@" + match.fact) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("me pueden guardar unos tenis hasta el sabado?", {9}),  # keeping a garment is holding it
+        ("hace una semana pedi y nada que llega", {6}),  # "nada que llega": it has not arrived
+        ("los jeans vienen en talla 14?", {1, 10}),  # "vienen" asks, it names nothing
+        ("como es la vuelta para comprarles?", {"@booking"}),  # "la vuelta": the way it is done
+    ],
+)
+def test_colombian_shop_wording_of_the_check_set(text, expected):
+    match = KnowledgeIndex(SHOP_MORE, FACTS).best(text)
+    assert match is not None
+    assert (match.item.id if match.item else "@" + match.fact) in expected
+
+
+CLINIC = [
+    KnowledgeItem(id=21, question="¿Cómo cancelo o cambio mi cita?", answer="Hasta 24 horas antes, sin costo."),
+    KnowledgeItem(
+        id=22,
+        question="¿Hacen ortodoncia?",
+        answer="Brackets metálicos y alineadores; la valoración de ortodoncia es gratis.",
+    ),
+    KnowledgeItem(id=23, question="¿Qué medios de pago aceptan?", answer="Efectivo, tarjetas y Nequi."),
+]
+
+
+def test_an_entry_whose_whole_question_is_asked_stays_beside_the_intent():
+    # "cita" is an intent (booking) that the cancellation entry's question has; the orthodontics entry's
+    # question is all asked, so it is not set aside for it
+    match = KnowledgeIndex(CLINIC, {"booking": "Escríbenos tu nombre, el servicio y el día."}).best(
+        "como hago para pedir cita de valoracion de ortodoncia?"
+    )
+    assert match is not None and match.item is not None and match.item.id == 22
+
+
+def test_the_night_is_a_time_not_somebody_else():
+    # "en la noche" is when, as "el viernes" is: not a word that names another business
+    restaurant = [KnowledgeItem(id=31, question="¿Tienen música en vivo?", answer="Los viernes desde las 8:00 p. m.")]
+    facts = {"booking": "Reserva por este chat con tu nombre, el número de personas, el día y la hora."}
+    match = KnowledgeIndex(restaurant, facts).best("me reservan una mesa para el viernes en la noche?")
+    assert match is not None and match.fact == "booking"
