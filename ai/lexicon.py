@@ -29,7 +29,7 @@ STOP_WORDS = _w(
     estar va van vas voy ir sacar pedir consulta pregunta preguntar averiguar ayuda ayudar ayudame hago hice
     ver mirar tener aceptan acepta aceptar aceptamos reciben recibe recibir recibimos das da regala regalan
     regalen regalar colabora colaboras parce parcero parcera veci senor senora senorita pa pal pido pida
-    interesa interesan interesado interesada mandame mandeme enviame envieme
+    interesa interesan interesado interesada mandame mandeme enviame envieme viene vienen vuelta
     pidan mientras siempre nunca realizar realizo realiza realizan
     bacano bacana chevere oiga oye super toda todas muchos muchas muchisimo muchisima pasan pasen busco
     buscando saco vi vio proceso gusto gusta gustaron gusten
@@ -72,7 +72,8 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     ),
     "precio": _w("precio cuesta cuestan costo valen valor cobran cobra sale tarifa price prices cost costs fee"),
     "reserva": _w(
-        "reserva reservar reservo reservacion cita citas agendar agenda agendo turno separar apartar apartan "
+        "reserva reservar reservo reservacion cita citas agendar agenda agendo turno separar apartar apartan guardar "
+        "guardan guarden sostener sostienen "
         "appointment book booking reservation"
     ),
     "cambio": _w(
@@ -254,6 +255,9 @@ PHRASES: dict[str, str] = {
     "no me llego": "nohallegado",
     "no llega": "nohallegado",
     "no llego": "nohallegado",
+    "nada que llega": "nohallegado",
+    "nada que me llega": "nohallegado",
+    "nada que llegan": "nohallegado",
 }
 
 # Placing an order, however it is said ("hacer un pedido", "realizo una compra", "hacerme el pedido"): one word
@@ -280,7 +284,7 @@ GENERIC_WORDS = _w(
     semana semanas fin finde mes dia dias cerca cercano cercana whatsapp chat mensaje
     tienda almacen negocio local sede sucursal oficina establecimiento fisica fisico punto venta ustedes
     consultorio clinica restaurante salon peluqueria spa cocina
-    exacta exactamente bien
+    exacta exactamente bien noche noches tarde tardes
     negro negra negros negras blanco blanca blancos blancas azul azules rojo roja rojos rojas verde verdes
     gris grises amarillo amarilla rosado rosada morado morada beige
     """
