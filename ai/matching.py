@@ -276,7 +276,8 @@ class KnowledgeIndex:
         # Words the business uses about itself (its name, its description) and everyday words of any
         # business: not answers, but a question about the hours or the address that uses them is about us.
         about = (facts or {}).get(ABOUT, "")
-        self._familiar = GENERIC_TERMS | {t for w in content_words(about) for t in terms_of(w)}
+        self._own = {t for w in content_words(about) for t in terms_of(w)}
+        self._familiar = GENERIC_TERMS | self._own
         self._documents: list[tuple[KnowledgeItem | None, str]] = [(item, "") for item in self.items]
         self._documents += [(None, name) for name in self.facts]
         surface: set[str] = set(LEXICON_WORDS)
@@ -371,7 +372,7 @@ class KnowledgeIndex:
             for head, modifier in _QUALIFIED.findall(fold(text))
             if head in read
             and modifier in read
-            and self._unknown(read[modifier])
+            and self._foreign_to_us(read[modifier])
             and not looks_like_verb(modifier)
             and not self._unknown(read[head])
         }
@@ -381,6 +382,11 @@ class KnowledgeIndex:
             if tokens not in found:
                 found.append(tokens)
         return found, foreign, frozenset(things)
+
+    def _foreign_to_us(self, word: tuple[str, ...]) -> bool:
+        """A word this business never uses, even one the lexicon knows from other businesses ("almuerzo" at
+        a clothing shop): what a business word is "of" or "with" ("un domicilio de almuerzo")."""
+        return not any(t in self.vocabulary or t in self._own or t in EVERYDAY_TERMS for t in word)
 
     def _unknown(self, word: tuple[str, ...]) -> bool:
         """A word neither the index, the business's own description nor everyday business talk has."""

@@ -154,3 +154,14 @@ def test_the_night_is_a_time_not_somebody_else():
     facts = {"booking": "Reserva por este chat con tu nombre, el número de personas, el día y la hora."}
     match = KnowledgeIndex(restaurant, facts).best("me reservan una mesa para el viernes en la noche?")
     assert match is not None and match.fact == "booking"
+
+
+@pytest.mark.parametrize("text", ["tienen cambio de pilas para reloj?", "el envio de una carta a Bogota cuanto vale?"])
+def test_a_business_word_of_a_word_only_other_businesses_use_answers_nothing(text):
+    # "pilas" reads as the liquor word "polas", "carta" as the facial word "cara": words of the lexicon, but
+    # not of this shop, so the exchange or the shipping is of something else
+    assert answered(text) is None
+
+
+def test_a_business_word_of_one_of_ours_still_answers():
+    assert answered("se puede hacer cambio de talla?") == 2
