@@ -165,3 +165,16 @@ def test_a_business_word_of_a_word_only_other_businesses_use_answers_nothing(tex
 
 def test_a_business_word_of_one_of_ours_still_answers():
     assert answered("se puede hacer cambio de talla?") == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("compre unos tenis y se despegaron", 5),
+        ("compre una blusa por whatsapp y no me ha llegado", 6),
+        ("ya compre, cuando me llega?", 3),
+    ],
+)
+def test_a_purchase_already_made_is_not_the_wish_to_buy(text, expected):
+    # "compré" tells what happened; the message asks for the guarantee or the exchange, not how to buy
+    assert answered(text) == expected
