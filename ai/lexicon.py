@@ -29,7 +29,9 @@ STOP_WORDS = _w(
     estar va van vas voy ir sacar pedir consulta pregunta preguntar averiguar ayuda ayudar ayudame hago hice
     ver mirar tener aceptan acepta aceptar aceptamos reciben recibe recibir recibimos das da regala regalan
     regalen regalar colabora colaboras parce parcero parcera veci senor senora senorita pa pal pido pida
-    pidan mientras siempre nunca
+    interesa interesan interesado interesada mandame mandeme enviame envieme viene vienen vuelta
+    compre compramos compraron comprado comprada compradas comprados pedi pedimos pidieron deseo deseaba desearia
+    pidan mientras siempre nunca realizar realizo realiza realizan
     bacano bacana chevere oiga oye super toda todas muchos muchas muchisimo muchisima pasan pasen busco
     buscando saco vi vio proceso gusto gusta gustaron gusten
     the a an and or of to in on for with at by from is are was be been do does did you your we our us i
@@ -71,10 +73,14 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     ),
     "precio": _w("precio cuesta cuestan costo valen valor cobran cobra sale tarifa price prices cost costs fee"),
     "reserva": _w(
-        "reserva reservar reservo reservacion cita citas agendar agenda agendo turno separar apartar apartan "
+        "reserva reservar reservo reservacion cita citas agendar agenda agendo turno separar apartar apartan guardar "
+        "guardan guarden sostener sostienen "
         "appointment book booking reservation"
     ),
-    "cambio": _w("cambiar cambio cambia reprogramar mover aplazar posponer reschedule change"),
+    "cambio": _w(
+        "cambiar cambio cambia reprogramar mover aplazar posponer devolver devolucion devoluciones reschedule "
+        "change return"
+    ),
     "cancelar": _w("cancelar cancelo cancelacion anular cancel"),
     "pago": _w(
         "pago pagar pagos tarjeta efectivo nequi daviplata transferencia pse credito debito "
@@ -83,7 +89,8 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "cuota": _w("cuota cuotas financiacion financiar financian financiado plazo installment installments financing"),
     "envio": _w(
         "envio enviar envian domicilio domicilios delivery despacho despachan despachar entrega entregan "
-        "mandar mandan manden transportadora demora demoran tarda tardan domi domis shipping ship deliver"
+        "mandar mandan manden transportadora demora demoran tarda tardan domi domis flete llegar llega llegan "
+        "cuantotiempo cuantosdias shipping ship deliver"
     ),
     "urgencia": _w("urgencia emergencia urgente dolor duele emergency urgent pain"),
     "parqueadero": _w("parqueadero parqueo parking estacionamiento estacionar parquear"),
@@ -92,7 +99,7 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
         "seguro eps prepagada convenio aseguradora poliza insurance sura sanitas colsanitas medisanitas "
         "compensar coomeva famisanar colmedica allianz colpatria mapfre saludtotal nuevaeps sisben"
     ),
-    "garantia": _w("garantia devolucion devolver reembolso warranty refund return"),
+    "garantia": _w("garantia reembolso warranty refund"),
     "descuento": _w("descuento descuentos promo promocion promociones rebaja rebajas oferta ofertas discount"),
     "licor": _w(
         "licor licores trago tragos guaro aguardiente pola polas birra cerveza alcohol vino vinos whisky ron "
@@ -107,7 +114,7 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
         "pormayor mayorista mayoristas mayoreo distribuidor distribuidores revender reventa surtir docena docenas "
         "wholesale"
     ),
-    "catalogo": _w("catalogo catalogos productos referencias coleccion catalog products"),
+    "catalogo": _w("catalogo catalogos productos referencias coleccion verprendas catalog products"),
     "almuerzo": _w("almuerzo almuerzos corrientazo ejecutivo menudeldia lunch"),
     "ropa": _w(
         "ropa prenda prendas pantalon pantalones camisa camisas blusa blusas vestido vestidos falda faldas "
@@ -129,7 +136,17 @@ SYNONYM_GROUPS: dict[str, frozenset[str]] = {
     "ortodoncia": _w("ortodoncia brackets frenillos frenos alineadores braces"),
     "atencion": _w("atencion atender atienden atiende atendemos attend attention serve"),
     "persona": _w("asesor humano persona agente operador human agent representative"),
+    # Intents of a shop's customer, told apart by how they are said (see ORDER_INTENT and TRACKING_INTENT):
+    # buying ("¿cómo hago un pedido?", "¿cómo compro?") is not following an order ("¿dónde va mi pedido?"),
+    # and an order arriving late is the shipping, not the order.
+    "comprar": _w("comprar compro hacerpedido encargar encargo ordenar"),
+    "rastreo": _w("rastrear rastreo rastreado guia seguimiento tracking dondeva nohallegado"),
 }
+
+# Groups that say what the customer wants done (send, pay, change, hold, buy, follow an order…) rather than
+# what about: in "¿cuánto se demora en llegar un pedido?" or "¿puedo pagar a cuotas unos tenis?" the order and
+# the shoes are what the shipping or the payment applies to, not a subject of their own.
+INTENT_GROUPS = _w("envio pago cuota cambio garantia reserva comprar rastreo cancelar contraentrega mayorista")
 
 # Set phrases read as one word (folded, stop words included), so their parts do not mislead: "contra
 # entrega" is a way of paying, not a delivery; "sin carne" asks for vegetarian food. Each joined word
@@ -197,7 +214,68 @@ PHRASES: dict[str, str] = {
     "cuanto valen": "valor",
     "q vale": "valor",
     "que vale": "valor",
+    "donde puedo ver": "verprendas",
+    **{
+        f"{asking} {photos}": "verprendas"
+        for asking in (
+            "mandame",
+            "mandeme",
+            "pasame",
+            "enviame",
+            "envieme",
+            "regalame",
+            "me pasa",
+            "me pasan",
+            "me manda",
+            "me mandan",
+            "me envia",
+            "me envian",
+            "me regala",
+            "me regalan",
+        )
+        for photos in ("fotos", "fotos de", "las fotos", "unas fotos")
+    },
+    "donde veo": "verprendas",
+    "donde ver": "verprendas",
+    "por cantidad": "pormayor",
+    "en cantidad": "pormayor",
+    "cuanto tiempo": "cuantotiempo",
+    "cuantos dias": "cuantosdias",
+    "donde va": "dondeva",
+    "donde viene": "dondeva",
+    "por donde va": "dondeva",
+    "por donde viene": "dondeva",
+    "donde esta mi pedido": "dondeva",
+    "donde esta el pedido": "dondeva",
+    "donde esta mi paquete": "dondeva",
+    "no ha llegado": "nohallegado",
+    "no me ha llegado": "nohallegado",
+    "no han llegado": "nohallegado",
+    "no me han llegado": "nohallegado",
+    "no me llega": "nohallegado",
+    "no me llego": "nohallegado",
+    "no llega": "nohallegado",
+    "no llego": "nohallegado",
+    "nada que llega": "nohallegado",
+    "nada que me llega": "nohallegado",
+    "nada que llegan": "nohallegado",
 }
+
+# Placing an order, however it is said ("hacer un pedido", "realizo una compra", "hacerme el pedido"): one word
+# of the "comprar" group, so the order's noun alone ("¿dónde va mi pedido?") keeps meaning the order itself.
+ORDER_VERBS = _w(
+    "hacer hago hace hacen hacemos hacerme hacerle hacerles realizar realizo realiza realizan montar monto poner "
+    "pongo dejar dejo"
+)
+ORDER_NOUNS = _w("pedido pedidos compra compras orden encargo")
+PHRASES.update(
+    {
+        f"{verb} {article}{noun}": "hacerpedido"
+        for verb in ORDER_VERBS
+        for article in ("", "un ", "una ", "el ", "la ", "mi ", "los ", "unos ")
+        for noun in ORDER_NOUNS
+    }
+)
 
 # Everyday words of asking any business about itself: a question about the hours or the address with
 # them ("¿abren los domingos?", "¿dónde queda la tienda?") is about this business; one naming what the
@@ -207,7 +285,9 @@ GENERIC_WORDS = _w(
     semana semanas fin finde mes dia dias cerca cercano cercana whatsapp chat mensaje
     tienda almacen negocio local sede sucursal oficina establecimiento fisica fisico punto venta ustedes
     consultorio clinica restaurante salon peluqueria spa cocina
-    exacta exactamente bien
+    exacta exactamente bien noche noches tarde tardes
+    negro negra negros negras blanco blanca blancos blancas azul azules rojo roja rojos rojas verde verdes
+    gris grises amarillo amarilla rosado rosada morado morada beige
     """
 )
 

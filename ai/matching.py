@@ -35,6 +35,7 @@ from ai.lexicon import (
     FACT_QUESTIONS,
     GENERIC_WORDS,
     GREETINGS,
+    INTENT_GROUPS,
     MATCH_NOISE,
     OFF_TOPIC_SUBJECTS,
     OFF_TOPIC_TASKS,
@@ -60,6 +61,9 @@ EVIDENCE_DF_SHARE, FOCUSED = 0.25, 0.75
 FOCUS_BONUS = 0.2  # ordering only: an entry whose own question the message covers (focus ≥ FOCUSED) goes first
 # Candidates within this confidence of the best, and whose BM25 score is within this ratio, are a tie.
 AMBIGUOUS_CONFIDENCE, AMBIGUOUS_SCORE_RATIO = 0.05, 1.25
+# A thing the message names beside what it wants done ("un pedido", "unos tenis"), in an entry that answers
+# that intent but does not name the thing: it weighs this share of its weight (the entry is about the intent).
+OBJECT_WEIGHT = 0.5
 CLAUSE_SUPPORT = 0.5  # a part of a long message answers when the whole covers this share of the bar
 CANDIDATES = 20  # BM25's best documents weighed (besides those whose question has a word of the message)
 TYPO_MIN_LENGTH, TYPO_CUTOFF = 4, 80  # rapidfuzz ratio (0..100) from which an unknown word reads as a known one
@@ -107,6 +111,15 @@ class Match:
     # An entry the business wrote about one of its persona's facts ("¿Dónde quedan?" beside the address):
     # at equal confidence it answers rather than the fact, in the owner's words.
     restates: bool = False
+    # How many of the things the message wants done (`INTENT_GROUPS`: ship, pay, change…) its own question has,
+    # and how many it has that the message does not ask ("¿Cómo cancelo o cambio mi cita?" for "quiero una
+    # cita": cancelling and changing).
+    intents: int = 0
+    other_intents: int = 0
+
+    @property
+    def intent(self) -> bool:
+        return self.intents > 0
 
 
 @lru_cache(maxsize=50_000)
@@ -127,6 +140,7 @@ INTENT_TERMS = frozenset({SYNONYM_MARK + "precio"})
 # Words that say what kind of answer is wanted (when, where, how much), not about what.
 WHERE = SYNONYM_MARK + "ubicacion"
 ASKING_TERMS = frozenset(SYNONYM_MARK + g for g in ("precio", "horario", "ubicacion", "atencion"))
+INTENT_TERMS_OF_ACTION = frozenset(SYNONYM_MARK + g for g in INTENT_GROUPS)
 LEXICON_WORDS = frozenset(w for group in SYNONYM_GROUPS.values() for w in group)
 ABOUT = "about"  # the facts' key of the business's own name and description (context, not an answer)
 # Words the lexicon knows are spelt right: "dólar" must not be read as a misspelt "dolor".
@@ -269,7 +283,8 @@ class KnowledgeIndex:
         # Words the business uses about itself (its name, its description) and everyday words of any
         # business: not answers, but a question about the hours or the address that uses them is about us.
         about = (facts or {}).get(ABOUT, "")
-        self._familiar = GENERIC_TERMS | {t for w in content_words(about) for t in terms_of(w)}
+        self._own = {t for w in content_words(about) for t in terms_of(w)}
+        self._familiar = GENERIC_TERMS | self._own
         self._documents: list[tuple[KnowledgeItem | None, str]] = [(item, "") for item in self.items]
         self._documents += [(None, name) for name in self.facts]
         surface: set[str] = set(LEXICON_WORDS)
@@ -364,7 +379,7 @@ class KnowledgeIndex:
             for head, modifier in _QUALIFIED.findall(fold(text))
             if head in read
             and modifier in read
-            and self._unknown(read[modifier])
+            and self._foreign_to_us(read[modifier])
             and not looks_like_verb(modifier)
             and not self._unknown(read[head])
         }
@@ -374,6 +389,11 @@ class KnowledgeIndex:
             if tokens not in found:
                 found.append(tokens)
         return found, foreign, frozenset(things)
+
+    def _foreign_to_us(self, word: tuple[str, ...]) -> bool:
+        """A word this business never uses, even one the lexicon knows from other businesses ("almuerzo" at
+        a clothing shop): what a business word is "of" or "with" ("un domicilio de almuerzo")."""
+        return not any(t in self.vocabulary or t in self._own or t in EVERYDAY_TERMS for t in word)
 
     def _unknown(self, word: tuple[str, ...]) -> bool:
         """A word neither the index, the business's own description nor everyday business talk has."""
@@ -452,7 +472,9 @@ class KnowledgeIndex:
         if not known or self._bm25 is None:
             return []
         scores = self._bm25.get_scores(known)
-        total = sum(self._weight(word) for word in words)
+        weights = [self._weight(word) for word in words]
+        total = sum(weights)
+        intents = {t for word in words for t in word if t in INTENT_TERMS_OF_ACTION}
         positions = [int(p) for p in np.argsort(-scores, kind="stable")[:limit] if scores[p] > 0]
         if by_question:
             seen = set(positions)
@@ -467,7 +489,18 @@ class KnowledgeIndex:
             covered, evidence = self._coverage(words, position, foreign=foreign, things=things)
             focus = self._focus(words, position)
             bar = self._focused_bar if focus >= FOCUSED else self._evidence_bar
-            confidence = covered / total if evidence >= bar else 0.0
+            intent = bool(intents & self._asked[position])
+            asked = total
+            if intent:  # the things it is wanted for, which this entry does not name, weigh less
+                present = self._terms[position]
+                asked -= (1 - OBJECT_WEIGHT) * sum(
+                    weight
+                    for word, weight in zip(words, weights, strict=True)
+                    if word in things
+                    and not self._unknown(word)
+                    and not any(t in present or t in ASKING_TERMS or t in INTENT_TERMS_OF_ACTION for t in word)
+                )
+            confidence = min(1.0, covered / asked) if evidence >= bar else 0.0
             matches.append(
                 Match(
                     item=item,
@@ -476,6 +509,8 @@ class KnowledgeIndex:
                     confidence=round(confidence, 4),
                     focus=round(focus, 4),
                     restates=self._restates[position],
+                    intents=len(intents & self._asked[position]),
+                    other_intents=len((self._asked[position] & INTENT_TERMS_OF_ACTION) - intents),
                 )
             )
         return matches
@@ -531,6 +566,16 @@ class KnowledgeIndex:
     @staticmethod
     def _pick(candidates: list[Match], min_confidence: float) -> Match | None:
         ranked = [m for m in candidates if m.confidence >= min_confidence]
+        # What the message wants done decides over the things it names: when a confident entry's own question
+        # has the intent and no other ("¿Hacen envíos…?" for "¿cuánto se demora en llegar un pedido?"), an entry
+        # matched only on the things ("¿dónde va mi pedido?") is not the answer, nor one with fewer of the intents
+        # asked or with others not asked ("puedo apartar un jean" is "¿Puedo separar una prenda?", not the
+        # booking, whose question is also about buying). An entry with the intent among others ("¿Cómo cancelo o
+        # cambio mi cita?" for "cita de valoración de ortodoncia") sets nothing aside.
+        if any(m.intent for m in ranked):
+            closest = max((m.intents, -m.other_intents) for m in ranked)
+            if closest[1] == 0:
+                ranked = [m for m in ranked if (m.intents, -m.other_intents) == closest]
         ranked.sort(
             key=lambda m: (
                 round(m.confidence + FOCUS_BONUS * (m.item is not None and m.focus >= FOCUSED), 4),
