@@ -123,11 +123,6 @@ else:
     # would make the webhook's one write two round trips. A connection lost to a database restart fails
     # its request or task once (Meta retries the delivery; the beat sweeps pick up the task) and is replaced.
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False))
-    # Parameters bound by the server, and a statement run five times on a connection prepared once (psycopg's
-    # prepare_threshold): PostgreSQL stops parsing and planning the pipeline's hot statements on every call.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "server_side_binding", env.bool("DATABASE_SERVER_SIDE_BINDING", default=True)
-    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Broker and cache -----------------------------------------------------------------------
