@@ -16,9 +16,8 @@ import requests
 
 from ai.models import Persona
 from tenants.models import WhatsAppNumber
-from tests.browser import assert_fields_use_the_page_font
+from tests.browser import assert_fields_use_the_page_font, wait_until
 from tests.browser import phone_page as open_phone_page
-from tests.browser import wait_until
 from tests.onboarding.conftest import new_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
