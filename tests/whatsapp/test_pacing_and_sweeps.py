@@ -223,3 +223,31 @@ def test_the_answer_sweep_waits_while_tasks_are_still_queued(sandbox_live, numbe
     assert not backlog()
     assert answer_unanswered_inbound() == 1  # eager here: queued and answered
     assert Message.objects.filter(direction="out", reply_to=message).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_wake_up_queues_one_apply_task_on_the_webhooks_queue_due_after_the_window(redis_broker, settings):
+    """Workers take the webhooks queue first; the window lets a batch gather; an armed flag queues nothing more."""
+    import json
+    import os
+    from datetime import datetime
+
+    from whatsapp.services.webhooks import APPLY_ARMED_KEY, workers_wake
+
+    settings.WEBHOOK_APPLY_WINDOW_SECONDS = 0.05
+    cache.delete(APPLY_ARMED_KEY)
+    before = timezone.now()
+    redis_broker.conf.task_always_eager = False
+    try:
+        assert workers_wake() is True
+        assert workers_wake() is False  # the queued task will take this delivery too
+    finally:
+        redis_broker.conf.task_always_eager = True
+        cache.delete(APPLY_ARMED_KEY)
+
+    broker = redis.Redis.from_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"))
+    assert broker.llen(redis_broker.conf.task_default_queue) == 0
+    [queued] = [json.loads(raw) for raw in broker.lrange("webhooks", 0, -1)]
+    assert queued["headers"]["task"] == "whatsapp.apply_webhook_events"
+    due = datetime.fromisoformat(queued["headers"]["eta"])
+    assert 0.04 <= (due - before).total_seconds() < 1
