@@ -82,29 +82,30 @@ def load_businesses() -> list[Business]:
         if blind.exists():
             second = json.loads(blind.read_text())
             sets[BLIND] = (second["questions"], second["unrelated"])
-        facts = data["persona"]
-        fields = {f.name for f in dataclasses.fields(PersonaBrief)}
-        values = {
-            "business_name": data["business"],
-            "description": facts["description"],
-            "business_hours": facts["hours"],
-            "address": facts["address"],
-            "booking_instructions": facts["booking"],
-        }
-        persona = PersonaBrief(**{k: v for k, v in values.items() if k in fields})
-        entries = data["entries"]
-        items = [KnowledgeItem(id=n + 1, question=e["question"], answer=e["answer"]) for n, e in enumerate(entries)]
-        businesses.append(
-            Business(
-                slug=path.stem,
-                name=data["business"],
-                persona=persona,
-                items=items,
-                keys={n + 1: e["key"] for n, e in enumerate(data["entries"])},
-                sets=sets,
-            )
-        )
+        businesses.append(business_from(path.stem, data, sets))
     return businesses
+
+
+def business_from(slug: str, data: dict, sets: dict[str, tuple[list[dict], list[str]]]) -> Business:
+    """A data set's business: its persona's facts, its knowledge base and the question sets to ask it."""
+    facts = data["persona"]
+    fields = {f.name for f in dataclasses.fields(PersonaBrief)}
+    values = {
+        "business_name": data["business"],
+        "description": facts["description"],
+        "business_hours": facts["hours"],
+        "address": facts["address"],
+        "booking_instructions": facts["booking"],
+    }
+    entries = data["entries"]
+    return Business(
+        slug=slug,
+        name=data["business"],
+        persona=PersonaBrief(**{k: v for k, v in values.items() if k in fields}),
+        items=[KnowledgeItem(id=n + 1, question=e["question"], answer=e["answer"]) for n, e in enumerate(entries)],
+        keys={n + 1: e["key"] for n, e in enumerate(entries)},
+        sets=sets,
+    )
 
 
 def offline_provider(business: Business):

@@ -9,7 +9,6 @@ output cannot leak them. The full evaluation (`bench/ai_eval.py`) is for the bef
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import statistics
 import sys
@@ -21,8 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.ai_eval import (
     DATA,
     Business,
-    KnowledgeItem,
-    PersonaBrief,
+    business_from,
     evaluate,
     merged,
     offline_provider,
@@ -37,28 +35,7 @@ def tuning_businesses(only: str | None = None) -> list[Business]:
         if path.name.endswith(".holdout.json") or (only and path.stem != only):
             continue
         data = json.loads(path.read_text())
-        facts = data["persona"]
-        fields = {f.name for f in dataclasses.fields(PersonaBrief)}
-        values = {
-            "business_name": data["business"],
-            "description": facts["description"],
-            "business_hours": facts["hours"],
-            "address": facts["address"],
-            "booking_instructions": facts["booking"],
-        }
-        entries = data["entries"]
-        businesses.append(
-            Business(
-                slug=path.stem,
-                name=data["business"],
-                persona=PersonaBrief(**{k: v for k, v in values.items() if k in fields}),
-                items=[
-                    KnowledgeItem(id=n + 1, question=e["question"], answer=e["answer"]) for n, e in enumerate(entries)
-                ],
-                keys={n + 1: e["key"] for n, e in enumerate(entries)},
-                sets={"tuning": (data["questions"], data["unrelated"])},
-            )
-        )
+        businesses.append(business_from(path.stem, data, {"tuning": (data["questions"], data["unrelated"])}))
     return businesses
 
 
