@@ -23,11 +23,43 @@ M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
+class _InstancePlan:
+    model: type[Model]
+    start: int
+    end: int
+    init_list: list[str]
+    populators: list[Any]  # django's RelatedPopulator: reusable, they keep no state between rows
+    annotations: dict[str, int]
+
+
+def _instance_plan(compiler: Any, using: str) -> _InstancePlan | None:
+    """What django.db.models.query.ModelIterable works out before it builds a queryset's instances."""
+    klass_info, select = compiler.klass_info, compiler.select
+    if not klass_info:
+        return None
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    return _InstancePlan(
+        model=klass_info["model"],
+        start=start,
+        end=end,
+        init_list=[column[0].target.attname for column in select[start:end]],
+        populators=get_related_populators(klass_info, select, using),
+        annotations=dict(compiler.annotation_col_map or {}),
+    )
+
+
+@dataclass(frozen=True)
 class _Compiled:
     sql: str
     params: tuple[Any, ...]
     slots: tuple[tuple[int, Callable[[Any], Any]], ...]  # (parameter position, how the backend adapted it)
     compiler: Any
+    converters: dict  # the compiler's database converters per column, worked out once (not per call)
+    plan: _InstancePlan | None  # how a row becomes instances (for a model queryset), worked out once
+
+    def converted(self, rows: list[tuple]) -> Any:
+        """The rows with the database's converters applied, as `compiler.results_iter` gives them."""
+        return self.compiler.apply_converters(rows, self.converters) if self.converters else rows
 
 
 def _identity(value: Any) -> Any:
@@ -55,7 +87,9 @@ class CompiledSelect(Generic[M]):
             compiler = self._build(*self._placeholders).query.get_compiler(using=using)
             sql, params = compiler.as_sql()
             slots = tuple(_slot(params, placeholder) for placeholder in self._placeholders)
-            compiled[using] = _Compiled(sql, tuple(params), slots, compiler)
+            converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+            plan = _instance_plan(compiler, using)
+            compiled[using] = _Compiled(sql, tuple(params), slots, compiler, converters, plan)
         return compiled[using]
 
     def sql_with_params(self, *args: Any, using: str = "default") -> tuple[str, list[Any]]:
@@ -71,12 +105,12 @@ class CompiledSelect(Generic[M]):
 
     def all(self, *args: Any, using: str = "default") -> list[M]:
         compiled, rows = self._fetch(args, using)
-        return _instances(compiled.compiler, [rows], using)
+        return _instances(compiled, rows, using)
 
     def rows(self, *args: Any, using: str = "default") -> list[tuple]:
         """For a `values_list()` queryset: its rows, with the database's converters applied."""
         compiled, rows = self._fetch(args, using)
-        return [tuple(row) for row in compiled.compiler.results_iter([rows])]
+        return [tuple(row) for row in compiled.converted(rows)]
 
     def first(self, *args: Any, using: str = "default") -> M | None:
         found = self.all(*args, using=using)
@@ -103,19 +137,15 @@ def _slot(params: tuple[Any, ...] | list[Any], placeholder: Any) -> tuple[int, C
     raise ValueError(f"placeholder {placeholder!r} is not among the parameters")
 
 
-def _instances(compiler: Any, results: list[list[tuple]], using: str) -> list[Model]:
+def _instances(compiled: _Compiled, rows: list[tuple], using: str) -> list[Model]:
     """Rows → instances, as django.db.models.query.ModelIterable builds them."""
-    select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
-    model_cls = klass_info["model"]
-    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-    init_list = [column[0].target.attname for column in select[start:end]]
-    populators = get_related_populators(klass_info, select, using)
+    plan = compiled.plan
     objects = []
-    for row in compiler.results_iter(results):
-        obj = model_cls.from_db(using, init_list, row[start:end])
-        for populator in populators:
+    for row in compiled.converted(rows):
+        obj = plan.model.from_db(using, plan.init_list, row[plan.start : plan.end])
+        for populator in plan.populators:
             populator.populate(row, obj)
-        for name, position in (annotation_col_map or {}).items():
+        for name, position in plan.annotations.items():
             setattr(obj, name, row[position])
         objects.append(obj)
     return objects
