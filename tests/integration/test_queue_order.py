@@ -25,7 +25,7 @@ def test_apply_tasks_run_before_reply_work_queued_before_them(tmp_path):
     redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
     redis.Redis.from_url(redis_url).flushdb()
     # A publisher of its own with the product's Celery settings (its routes), on Redis: the tests' app is eager.
-    publisher = Celery("publisher")
+    publisher = Celery("publisher", set_as_current=False)  # the tests go on with the product's (eager) app
     publisher.config_from_object("django.conf:settings", namespace="CELERY")
     publisher.conf.update(broker_url=redis_url, task_always_eager=False)
     try:
