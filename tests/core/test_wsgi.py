@@ -11,7 +11,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from crm.wsgi import application
+from crm.wsgi import WebhookFirst, application, build_application
 from tests.meta_fixtures import text_message
 from whatsapp.models import Message, WebhookEvent
 from whatsapp.signature import sign_body
@@ -86,3 +86,9 @@ def test_the_path_with_a_trailing_slash_still_reaches_the_webhook_through_the_wh
     assert answer["status"] == 200 and answer["headers"]["Content-Language"]
     assert WebhookEvent.objects.count() == 1
     assert Message.objects.filter(wamid="wamid.LEAN3").exists()
+
+
+def test_a_urlconf_without_the_webhook_is_served_by_django_whole(settings):
+    settings.ROOT_URLCONF = "tests.core.no_webhook_urls"
+
+    assert not isinstance(build_application(), WebhookFirst)
