@@ -325,11 +325,12 @@ TEMPLATE_STATUS_LABELS = {
     "FLAGGED": pgettext_lazy("template status", "Flagged"),
     "PENDING_DELETION": pgettext_lazy("template status", "Being deleted"),
 }
-TEMPLATE_QUALITY_LABELS = {
-    "GREEN": pgettext_lazy("template quality", "High"),
-    "YELLOW": pgettext_lazy("template quality", "Medium"),
-    "RED": pgettext_lazy("template quality", "Low"),
-    "UNKNOWN": pgettext_lazy("template quality", "Not rated yet"),
+# Meta rates numbers and templates with the same words: one set of labels for both (the portal's numbers page too).
+QUALITY_LABELS = {
+    "GREEN": pgettext_lazy("quality rating", "High"),
+    "YELLOW": pgettext_lazy("quality rating", "Medium"),
+    "RED": pgettext_lazy("quality rating", "Low"),
+    "UNKNOWN": pgettext_lazy("quality rating", "Not rated yet"),
 }
 
 
@@ -378,7 +379,7 @@ class MessageTemplate(models.Model):
 
     @property
     def quality_label(self) -> str:
-        return str(TEMPLATE_QUALITY_LABELS.get((self.quality_score or "UNKNOWN").upper(), self.quality_score))
+        return str(QUALITY_LABELS.get((self.quality_score or "UNKNOWN").upper(), self.quality_score))
 
     @property
     def body_text(self) -> str:

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from whatsapp.models import QUALITY_LABELS
+
 register = template.Library()
 
 # Reasons the pipeline stores on a conversation (whatsapp.services.replies, ai.replies, ai.providers).
@@ -25,8 +27,7 @@ HANDOFF_REASONS = {
 }
 TAKEN_OVER_PREFIX = "Taken over by "
 
-# Meta's words for a number's quality and its display name review.
-QUALITY = {"GREEN": _("High"), "YELLOW": _("Medium"), "RED": _("Low"), "UNKNOWN": _("Not rated yet")}
+# Meta's words for a number's display name review (its quality: whatsapp.models.QUALITY_LABELS).
 NAME_STATUS = {
     "APPROVED": _("approved"),
     "AVAILABLE_WITHOUT_REVIEW": _("usable while in review"),
@@ -49,7 +50,7 @@ def handoff_reason(reason: str) -> str:
 
 @register.filter
 def quality(rating: str) -> str:
-    return str(QUALITY.get((rating or "").upper(), rating or "—"))
+    return str(QUALITY_LABELS.get((rating or "").upper(), rating or "—"))
 
 
 @register.filter
