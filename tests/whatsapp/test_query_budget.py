@@ -75,3 +75,23 @@ def test_one_answered_text_costs_at_most_15_queries(sandbox_live, client, number
     assert len(again_request) + len(again_worker) <= BUDGET, "\n".join(again_worker)  # a returning one
     usage = UsagePeriod.objects.get(number=number)
     assert (usage.inbound_messages, usage.service_messages, usage.ai_replies) == (2, 2, 2)
+
+
+def test_the_statements_run_for_every_answered_message_are_prepared_once_per_connection(
+    sandbox_live, client, number, settings
+):
+    """Planning them cost PostgreSQL more than running them (bench/README: planning per message)."""
+    settings.AI_REPLY_QUIET_SECONDS = 0
+    KnowledgeEntryFactory(client=number.client, question="¿Hacen domicilios?", answer="Sí, en todo el barrio.")
+    for i in range(3):
+        answered(client, number, wamid=f"wamid.PREPARED{i}", text="¿Hacen domicilios?")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        runs = {" ".join(statement.split())[:40]: count for statement, count in cursor.fetchall()}
+    hot = {
+        "the reply task's read": 'SELECT "whatsapp_message"."id", "whatsap',
+        "recording the reply": "WITH owned AS (SELECT id FROM whatsapp_c",
+        "settling the send": "WITH sent_message AS (UPDATE whatsapp_me",
+    }
+    for what, start in hot.items():
+        assert runs.get(start) == 3, f"{what} is one prepared statement run for each message: {runs}"

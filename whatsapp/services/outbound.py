@@ -15,6 +15,7 @@ from django.utils import timezone
 from billing.services import record_outbound_usage
 from billing.usage_sql import after_outbound_count, outbound_count
 from core import logcontext, metrics
+from core.compiled import prepared_cursor
 from core.queue import enqueue, enqueue_on_commit
 from whatsapp.client import GraphClient
 from whatsapp.errors import AuthenticationError, GraphError, GraphTimeoutError, WindowClosedError
@@ -182,7 +183,7 @@ def settle_sent_in_one_statement(message: Message, wamid: str | None) -> None:
         "sent_at = CASE WHEN status = 'sending' THEN %s ELSE sent_at END"
     )
     now = timezone.now()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"WITH sent_message AS ({settle}, usage_counted = true WHERE id = %s AND NOT usage_counted "
             f"RETURNING id, sent_at, pricing_category, pricing_type, billable), {count.sql} {count.select}",

@@ -24,7 +24,7 @@ from ai.services import reply_log_cte, reply_log_record
 from billing.months import month_start
 from billing.selectors import ai_may_reply, service_messages_used
 from core import logcontext
-from core.compiled import CompiledSelect
+from core.compiled import CompiledSelect, prepared_cursor
 from core.sql import insert_columns, insert_params, select_list
 from whatsapp.client import GraphClient
 from whatsapp.errors import GraphError
@@ -179,7 +179,7 @@ def _record_reply_in_one_statement(*, inbound: Message, draft: ReplyDraft) -> Me
     log_sql, log_params = reply_log_cte(
         client=conversation.client, draft=draft, conversation_id=conversation.pk, reply="reply"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"WITH owned AS (SELECT id FROM {conversations} WHERE id = %s AND owner = %s "
             f"AND NOT EXISTS ({later_sql}) FOR UPDATE), "
