@@ -158,6 +158,22 @@ def open_windows(database_url: str, customers: list[tuple[int, str]]) -> None:
         )
 
 
+def statement_times(database_url: str, *, reset: bool = False) -> tuple[float, float] | None:
+    """PostgreSQL's planning and execution time so far (ms) in this database's statements, from
+    pg_stat_statements, or None where the server does not load it (`shared_preload_libraries`)."""
+    try:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            if reset:
+                conn.execute("SELECT pg_stat_statements_reset()")
+            return conn.execute(
+                "SELECT coalesce(sum(total_plan_time), 0), coalesce(sum(total_exec_time), 0) FROM pg_stat_statements "
+                "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ).fetchone()
+    except psycopg.Error:
+        return None
+
+
 def replies_sent(database_url: str, prefix: str = "PIPE") -> dict[str, float]:
     """inbound wamid → when Meta (the sandbox) accepted the AI's reply to it."""
     return {wamid: stages[-1] for wamid, stages in stage_times(database_url, prefix).items()}
@@ -268,6 +284,7 @@ def main() -> None:
                 raise SystemExit("gunicorn did not start")
             warm_up(base, database_url)
             cpu_before = cpu_seconds([web.pid, worker.pid, graph.pid], "crm_bench")
+            statements_before = statement_times(database_url, reset=True)
             due, errors = drive(f"{base}/webhook/whatsapp", args.rate, args.seconds)
             load_end = max(due.values())
             time.sleep(max(load_end + 5 - time.time(), 0))
@@ -279,6 +296,7 @@ def main() -> None:
                 sent = replies_sent(database_url)
             time.sleep(2)  # the last status webhooks
             cpu_after = cpu_seconds([web.pid, worker.pid, graph.pid], "crm_bench")
+            statements_after = statement_times(database_url)
         finally:
             processes.stop([web, graph, worker])
             log.close()
@@ -298,6 +316,12 @@ def main() -> None:
     ours = cost["web"] + cost["worker"] + cost["postgres"]
     print("CPU ms per answered message (webhook, reply, send, three status webhooks): "
           + "  ".join(f"{name} {ms:.1f}" for name, ms in cost.items()) + f"  product {ours:.1f}")  # fmt: skip
+    if statements_before is not None and statements_after is not None:
+        plan, run = (
+            (after - before) / max(len(sent), 1)
+            for before, after in zip(statements_before, statements_after, strict=True)
+        )
+        print(f"PostgreSQL per answered message (pg_stat_statements): planning {plan:.2f} ms  executing {run:.2f} ms")
     stages = stage_times(database_url)
     for name, pick in (
         ("webhook → stored by a worker", lambda w: stages[w][0] - due[w]),
