@@ -91,6 +91,7 @@ def test_the_statements_run_for_every_answered_message_are_prepared_once_per_con
     hot = {
         "the reply task's read": 'SELECT "whatsapp_message"."id", "whatsap',
         "recording the reply": "WITH owned AS (SELECT id FROM whatsapp_c",
+        "claiming the reply for the send": "UPDATE whatsapp_message SET status = $1,",
         "settling the send": "WITH sent_message AS (UPDATE whatsapp_me",
     }
     for what, start in hot.items():

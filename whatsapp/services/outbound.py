@@ -82,9 +82,12 @@ def claim_for_sending(message_id: int, *, loaded: Message | None = None) -> Mess
     `loaded`: the caller holds the message with its conversation, number, client and contact (the reply
     task that just wrote it), so it is not read again.
     """
-    claimed = Message.objects.filter(pk=message_id, status=Message.Status.PENDING).update(
-        status=Message.Status.SENDING, attempts=F("attempts") + 1
-    )
+    with prepared_cursor() as cursor:  # as QuerySet.update would, without building it for every message
+        cursor.execute(
+            f"UPDATE {Message._meta.db_table} SET status = %s, attempts = attempts + 1 WHERE id = %s AND status = %s",
+            [Message.Status.SENDING, message_id, Message.Status.PENDING],
+        )
+        claimed = cursor.rowcount
     if not claimed:
         return None
     if loaded is not None:
