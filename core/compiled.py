@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 import psycopg
@@ -26,6 +27,7 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+from psycopg._queries import PostgresQuery, _query2pg_nocache  # pinned psycopg: see _HotQuery
 
 M = TypeVar("M", bound=Model)
 
@@ -141,9 +143,30 @@ def prepared_cursor(using: str = "default") -> Any:
     return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
 
 
+_hot_statement = lru_cache(maxsize=64)(_query2pg_nocache)
+
+
+class _HotQuery(PostgresQuery):
+    """psycopg's query conversion (`%s` → `$1`, a regex over the text), remembered for every statement of the
+    prepared cursor. psycopg remembers only texts under 4 KB and 50 parameters, and the reply task's read and
+    its record are longer: converting them again on every message was a tenth of the reply task's Python."""
+
+    __slots__ = ()
+
+    def convert(self, query: Any, vars: Any) -> None:
+        if vars is None or not isinstance(query, str | bytes):
+            return super().convert(query, vars)
+        text = self._ensure_bytes(query)
+        self.query, self._want_formats, self._order, self._parts = _hot_statement(text, self._tx.encoding)
+        self.dump(vars)
+        return None
+
+
 class _PreparedCursor(psycopg.Cursor):
     """Binds parameters server-side and prepares every statement it runs (psycopg keeps a connection's
     prepared statements, by text and parameter types, and reuses them)."""
+
+    _query_cls = _HotQuery
 
     def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None):
         return super().execute(query, params, prepare=True, binary=binary)

@@ -105,3 +105,20 @@ def test_a_database_error_in_a_prepared_read_is_django_s_error_and_the_connectio
     with pytest.raises(DatabaseError), transaction.atomic():
         failing.first(message.pk)
     assert load_inbound(message.pk) is not None
+
+
+@pytest.mark.postgres
+def test_a_long_hot_statement_is_converted_for_psycopg_once_not_on_every_call(number):
+    """psycopg itself remembers only statements under 4 KB; the reply task's read is longer."""
+    from core.compiled import _hot_statement
+
+    message = MessageFactory(conversation=ConversationFactory(number=number), text="hola")
+    compiled = CompiledSelect(_inbound_with_context, -1, date(1, 1, 1))
+    sql, _values = compiled.sql_with_params(message.pk, date(2026, 12, 1))
+    assert len(sql.encode()) > 4096
+    compiled.first(message.pk, date(2026, 12, 1))
+    converted = _hot_statement.cache_info()
+    for _ in range(3):
+        assert compiled.first(message.pk, date(2026, 12, 1)).text == "hola"
+    after = _hot_statement.cache_info()
+    assert (after.hits - converted.hits, after.misses - converted.misses) == (3, 0)
