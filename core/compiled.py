@@ -7,11 +7,8 @@ queryset once with placeholder values, keeps its SQL and the compiler's column l
 runs that SQL with the real values and builds the instances exactly as the ORM's own iterator does
 (related objects cached, annotations set, database converters applied).
 
-On PostgreSQL the SQL also runs as a prepared statement, planned once per connection: planning the reply
-task's six-table read took PostgreSQL 1.5 ms, ten times its execution, on every message
-(`pg_stat_statements`, bench/README). Django binds parameters client-side and prepares nothing (so that
-poolers work); only these few statements are prepared, by psycopg at the protocol level, which PgBouncer
-1.21+ supports (`max_prepared_statements`). `DATABASE_PREPARE_HOT_READS=false` turns it off.
+On PostgreSQL the SQL also runs as a prepared statement (core.prepared): planning the reply task's read
+cost PostgreSQL ten times its execution.
 """
 
 from __future__ import annotations
@@ -19,15 +16,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-import psycopg
-from django.conf import settings
-from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
-from psycopg._queries import PostgresQuery, _query2pg_nocache  # pinned psycopg: see _HotQuery
+
+from core.prepared import prepared_cursor
 
 M = TypeVar("M", bound=Model)
 
@@ -125,55 +119,6 @@ class CompiledSelect(Generic[M]):
     def first(self, *args: Any, using: str = "default") -> M | None:
         found = self.all(*args, using=using)
         return found[0] if found else None
-
-
-def prepared_cursor(using: str = "default") -> Any:
-    """Django's cursor for `using`; on PostgreSQL one that binds server-side and prepares its statements
-    (still wrapped by Django: errors, query logging and execute wrappers are as for any query). For the
-    compiled reads and the pipeline's few hand-written statements that run on every message, whose
-    parameters PostgreSQL can type (a column they are compared with or written to, or a cast)."""
-    connection = connections[using]
-    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARE_HOT_READS:
-        return connection.cursor()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        cursor = _PreparedCursor(connection.connection)
-    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
-
-
-_hot_statement = lru_cache(maxsize=64)(_query2pg_nocache)
-
-
-class _HotQuery(PostgresQuery):
-    """psycopg's query conversion (`%s` → `$1`, a regex over the text), remembered for every statement of the
-    prepared cursor. psycopg remembers only texts under 4 KB and 50 parameters, and the reply task's read and
-    its record are longer: converting them again on every message was a tenth of the reply task's Python."""
-
-    __slots__ = ()
-
-    def convert(self, query: Any, vars: Any) -> None:
-        if vars is None or not isinstance(query, str | bytes):
-            return super().convert(query, vars)
-        text = self._ensure_bytes(query)
-        self.query, self._want_formats, self._order, self._parts = _hot_statement(text, self._tx.encoding)
-        self.dump(vars)
-        return None
-
-
-class _PreparedCursor(psycopg.Cursor):
-    """Binds parameters server-side and prepares every statement it runs (psycopg keeps a connection's
-    prepared statements, by text and parameter types, and reuses them)."""
-
-    _query_cls = _HotQuery
-
-    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None):
-        return super().execute(query, params, prepare=True, binary=binary)
-
-    def _send_query_prepared(self, name: bytes, pgq: Any, *, binary: bool | None = None) -> None:
-        super()._send_query_prepared(name, pgq, binary=binary)
-        self._query = pgq  # psycopg leaves it unset for a prepared run; Django's query log reads it
 
 
 def _params(compiled: _Compiled, args: tuple[Any, ...]) -> list[Any]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from billing.services import record_outbound_usage
 from billing.usage_sql import after_outbound_count, outbound_count
 from core import logcontext, metrics
-from core.compiled import prepared_cursor
+from core.prepared import prepared_cursor
 from core.queue import enqueue, enqueue_on_commit
 from whatsapp.client import GraphClient
 from whatsapp.errors import AuthenticationError, GraphError, GraphTimeoutError, WindowClosedError

@@ -24,7 +24,8 @@ from ai.services import reply_log_cte, reply_log_record
 from billing.months import month_start
 from billing.selectors import ai_may_reply, service_messages_used
 from core import logcontext
-from core.compiled import CompiledSelect, prepared_cursor
+from core.compiled import CompiledSelect
+from core.prepared import prepared_cursor
 from core.sql import insert_columns, insert_params, select_list
 from whatsapp.client import GraphClient
 from whatsapp.errors import GraphError
