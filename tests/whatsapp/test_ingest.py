@@ -167,3 +167,31 @@ def test_a_wamid_stored_by_a_concurrent_delivery_is_a_duplicate_not_a_failure(cl
     assert event.outcome == WebhookEvent.Outcome.PROCESSED
     assert Message.objects.filter(wamid="wamid.RACE").count() == 1
     assert [c for c in callbacks if getattr(c, "args", ("",))[0] == "whatsapp.answer_inbound_message"] == []
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_delivery_s_insert_is_one_prepared_statement_and_keeps_the_body_and_payload(
+    client, number, on_commit
+):
+    """The webhook's INSERT runs four times for every answered message (the text and three statuses)."""
+    from django.db import connection
+
+    payloads = [text_message(number, wamid=f"wamid.PREP{i}", text="hola ñ") for i in range(3)]
+    with on_commit():
+        for payload in payloads:
+            assert deliver(client, payload).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        runs = {statement: count for statement, count in cursor.fetchall() if "whatsapp_webhookevent" in statement}
+    assert list(runs.values()) == [3], runs
+    stored = list(WebhookEvent.objects.order_by("pk"))
+    assert [event.payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"] for event in stored] == [
+        "wamid.PREP0",
+        "wamid.PREP1",
+        "wamid.PREP2",
+    ]
+    assert all(event.phone_number_ids == [number.phone_number_id] for event in stored)
+    assert [json.loads(event.body) for event in stored] == payloads
+    assert {event.payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] for event in stored} == {
+        "hola ñ"
+    }
