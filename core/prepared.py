@@ -6,7 +6,7 @@ conversation, number, client and contact, planning took 1.5 ms against 0.17 ms t
 the reply and settling the send planned for 0.3 and 0.2 ms (`pg_stat_statements`, bench/README). Those
 statements, and only those, go through `prepared_cursor`: psycopg prepares them at the protocol level once
 per connection and PostgreSQL keeps the generic plan. PgBouncer 1.21+ keeps such statements in transaction
-mode (`max_prepared_statements`); `DATABASE_PREPARE_HOT_READS=false` turns it off.
+mode (`max_prepared_statements`); `DATABASE_PREPARE_HOT_STATEMENTS=false` turns it off.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def prepared_cursor(using: str = "default") -> Any:
     compiled reads and the pipeline's few hand-written statements that run on every message, whose
     parameters PostgreSQL can type (a column they are compared with or written to, or a cast)."""
     connection = connections[using]
-    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARE_HOT_READS:
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARE_HOT_STATEMENTS:
         return connection.cursor()
     connection.close_if_health_check_failed()
     connection.ensure_connection()
@@ -48,11 +48,11 @@ class _HotQuery(PostgresQuery):
 
     def convert(self, query: Any, vars: Any) -> None:
         if vars is None or not isinstance(query, str | bytes):
-            return super().convert(query, vars)
-        text = self._ensure_bytes(query)
-        self.query, self._want_formats, self._order, self._parts = _hot_statement(text, self._tx.encoding)
-        self.dump(vars)
-        return None
+            super().convert(query, vars)  # no parameters, or a psycopg.sql object: psycopg's own way
+        else:
+            converted = _hot_statement(self._ensure_bytes(query), self._tx.encoding)
+            self.query, self._want_formats, self._order, self._parts = converted
+            self.dump(vars)
 
 
 class _PreparedCursor(psycopg.Cursor):

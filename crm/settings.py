@@ -110,7 +110,7 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'crm.sqlite3'}")}
-DATABASE_PREPARE_HOT_READS = False
+DATABASE_PREPARE_HOT_STATEMENTS = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share one file: wait for locks instead of failing at once.
     # IMMEDIATE takes the write lock when a transaction starts, so concurrent writers wait (up to
@@ -124,11 +124,11 @@ else:
     # would make the webhook's one write two round trips. A connection lost to a database restart fails
     # its request or task once (Meta retries the delivery; the beat sweeps pick up the task) and is replaced.
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False))
-    # The pipeline's few hot reads run as prepared statements (core.compiled): psycopg prepares only when
-    # asked, and Django's own queries never ask. Turn it off behind a pooler that cannot keep them
+    # The few statements the pipeline runs for every message are prepared (core.prepared): psycopg prepares
+    # only when asked, and Django's own queries never ask. Turn it off behind a pooler that cannot keep them
     # (PgBouncer before 1.21, or without max_prepared_statements).
-    DATABASE_PREPARE_HOT_READS = env.bool("DATABASE_PREPARE_HOT_READS", default=True)
-    if DATABASE_PREPARE_HOT_READS:  # None (Django's default) would disable even the asked-for ones
+    DATABASE_PREPARE_HOT_STATEMENTS = env.bool("DATABASE_PREPARE_HOT_STATEMENTS", default=True)
+    if DATABASE_PREPARE_HOT_STATEMENTS:  # None (Django's default) would disable even the asked-for ones
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -92,3 +92,12 @@ class FailingSMTPBackend(locmem.EmailBackend):
                 self.failing[address] = left - 1 if left > 0 else left
                 raise smtplib.SMTPServerDisconnected(f"Connection unexpectedly closed (sending to {address})")
         return super().send_messages(messages)
+
+
+def prepared_statements() -> dict[str, tuple[int, int]]:
+    """This connection's prepared statements on PostgreSQL: text (whitespace folded) → (generic, custom) plans run."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        return {" ".join(statement.split()): (generic, custom) for statement, generic, custom in cursor.fetchall()}

@@ -11,16 +11,11 @@ from django.test.utils import CaptureQueriesContext
 
 from core.compiled import CompiledSelect
 from tests.factories import ConversationFactory, MessageFactory
+from tests.support import prepared_statements
 from whatsapp.models import Message
 from whatsapp.services.replies import _inbound_with_context, load_inbound
 
 pytestmark = pytest.mark.django_db
-
-
-def _prepared_statements() -> dict[str, tuple[int, int]]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
-        return {statement: (generic, custom) for statement, generic, custom in cursor.fetchall()}
 
 
 @pytest.mark.postgres
@@ -33,7 +28,7 @@ def test_on_postgresql_a_hot_read_is_planned_once_per_connection_as_a_prepared_s
             assert compiled.first(message.pk, date(2026, 12, 1)).text == "hola"
         assert len(queries) == 1, "still one query, and still seen by Django's query log"
         assert "whatsapp_message" in queries[0]["sql"]
-    prepared = {sql: plans for sql, plans in _prepared_statements().items() if "whatsapp_message" in sql}
+    prepared = {sql: plans for sql, plans in prepared_statements().items() if "whatsapp_message" in sql}
     assert len(prepared) == 1, "one prepared statement, reused by every call"
     ((generic, custom),) = prepared.values()
     assert generic + custom == 8
@@ -42,12 +37,12 @@ def test_on_postgresql_a_hot_read_is_planned_once_per_connection_as_a_prepared_s
 
 @pytest.mark.postgres
 def test_with_prepared_hot_reads_off_nothing_is_prepared(number, settings):
-    settings.DATABASE_PREPARE_HOT_READS = False
+    settings.DATABASE_PREPARE_HOT_STATEMENTS = False
     message = MessageFactory(conversation=ConversationFactory(number=number), text="hola")
     compiled = CompiledSelect(_inbound_with_context, -1, date(1, 1, 1))
     for _ in range(3):
         assert compiled.first(message.pk, date(2026, 12, 1)).text == "hola"
-    assert not [statement for statement in _prepared_statements() if "whatsapp_message" in statement]
+    assert not [statement for statement in prepared_statements() if "whatsapp_message" in statement]
 
 
 @pytest.mark.postgres

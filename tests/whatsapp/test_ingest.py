@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from tests.meta_fixtures import text_message
+from tests.support import prepared_statements
 from whatsapp.models import Message, WebhookEvent
 from whatsapp.services.webhooks import (
     APPLY_ARMED_KEY,
@@ -174,15 +175,11 @@ def test_on_postgresql_the_delivery_s_insert_is_one_prepared_statement_and_keeps
     client, number, on_commit
 ):
     """The webhook's INSERT runs four times for every answered message (the text and three statuses)."""
-    from django.db import connection
-
     payloads = [text_message(number, wamid=f"wamid.PREP{i}", text="hola ñ") for i in range(3)]
     with on_commit():
         for payload in payloads:
             assert deliver(client, payload).status_code == 200
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
-        runs = {statement: count for statement, count in cursor.fetchall() if "whatsapp_webhookevent" in statement}
+    runs = {sql: sum(plans) for sql, plans in prepared_statements().items() if "whatsapp_webhookevent" in sql}
     assert list(runs.values()) == [3], runs
     stored = list(WebhookEvent.objects.order_by("pk"))
     assert [event.payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"] for event in stored] == [

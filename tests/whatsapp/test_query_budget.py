@@ -23,6 +23,7 @@ from billing.models import UsagePeriod
 from integrations import subscriptions
 from tests.factories import KnowledgeEntryFactory, PersonaFactory
 from tests.meta_fixtures import text_message
+from tests.support import prepared_statements
 from whatsapp.models import Message
 from whatsapp.services.webhooks import APPLY_ARMED_KEY, webhook_events_apply
 from whatsapp.signature import sign_body
@@ -85,9 +86,7 @@ def test_the_statements_run_for_every_answered_message_are_prepared_once_per_con
     KnowledgeEntryFactory(client=number.client, question="¿Hacen domicilios?", answer="Sí, en todo el barrio.")
     for i in range(3):
         answered(client, number, wamid=f"wamid.PREPARED{i}", text="¿Hacen domicilios?")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
-        runs = {" ".join(statement.split())[:40]: count for statement, count in cursor.fetchall()}
+    runs = {sql[:40]: sum(plans) for sql, plans in prepared_statements().items()}
     hot = {
         "the reply task's read": 'SELECT "whatsapp_message"."id", "whatsap',
         "recording the reply": "WITH owned AS (SELECT id FROM whatsapp_c",
