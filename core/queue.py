@@ -23,6 +23,12 @@ def enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
     current_app.tasks[name].apply_async(args=args, countdown=countdown)
 
 
+def runs_at_once() -> bool:
+    """True when queued tasks run inside the caller, at once (CELERY_TASK_ALWAYS_EAGER, the tests): a countdown
+    then means nothing, so work that relies on a task running later must not be skipped."""
+    return bool(current_app.conf.task_always_eager)
+
+
 def enqueue_on_commit(name: str, *args: Any, countdown: float | None = None) -> None:
     """Queue the named task when the caller's transaction commits (at once outside a transaction).
 

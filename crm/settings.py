@@ -169,6 +169,7 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (Queue("webhooks", routing_key="webhooks"), Queue("celery", routing_key="celery"))
 CELERY_TASK_ROUTES = {
     "whatsapp.apply_webhook_events": {"queue": "webhooks"},
+    "whatsapp.recheck_webhook_events": {"queue": "webhooks"},
     "whatsapp.apply_stale_webhook_events": {"queue": "webhooks"},
 }
 if REDIS_URL:

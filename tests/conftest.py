@@ -12,7 +12,7 @@ from django.core.servers.basehttp import WSGIRequestHandler
 
 from tests.factories import connected_number
 from tests.support import process_env, start_process, wait_for
-from whatsapp.services.webhooks import webhook_events_apply
+from whatsapp.services.webhooks import ARMED_FLAG_SEEN, webhook_events_apply
 from whatsapp.signature import sign_body
 
 
@@ -60,8 +60,10 @@ def _sandbox_posts_finish_with_their_test():
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
+    ARMED_FLAG_SEEN.clear()  # what this process remembers of the cache's wake-up flag goes with it
     yield
     cache.clear()
+    ARMED_FLAG_SEEN.clear()
 
 
 @pytest.fixture

@@ -33,6 +33,12 @@ def apply_webhook_events() -> int:
     return webhooks.webhook_events_apply_pending()
 
 
+@shared_task(name="whatsapp.recheck_webhook_events", ignore_result=True)
+def recheck_webhook_events() -> bool:
+    """One window after an apply task cleared the wake-up flag and found nothing: wake it if something waits."""
+    return webhooks.webhook_events_recheck()
+
+
 @shared_task(name="whatsapp.apply_stale_webhook_events", ignore_result=True)
 def apply_stale_webhook_events() -> int:
     """Beat sweep: deliveries stored but not applied after a grace period (their hand-off was lost)."""

@@ -1,5 +1,6 @@
 """Per-number pacing and the beat job that heals sends whose task or worker was lost."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -251,3 +252,37 @@ def test_a_wake_up_queues_one_apply_task_on_the_webhooks_queue_due_after_the_win
     assert queued["headers"]["task"] == "whatsapp.apply_webhook_events"
     due = datetime.fromisoformat(queued["headers"]["eta"])
     assert 0.04 <= (due - before).total_seconds() < 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_finding_the_flag_set_a_wake_up_skips_the_cache_for_one_window(redis_broker, settings):
+    """The request's wake-up asks Redis once per window while a task is armed; the apply task that clears the
+    flag and finds nothing pending queues a look one window later for what those skipped wake-ups stored."""
+    import json
+    import os
+    from datetime import datetime
+
+    from whatsapp.services.webhooks import APPLY_ARMED_KEY, webhook_events_apply_pending, workers_wake
+
+    settings.WEBHOOK_APPLY_WINDOW_SECONDS = 0.3
+    broker = redis.Redis.from_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"))
+    redis_broker.conf.task_always_eager = False
+    try:
+        cache.add(APPLY_ARMED_KEY, 1)  # another process armed it
+        assert workers_wake() is False
+        cache.delete(APPLY_ARMED_KEY)
+        assert workers_wake() is False and cache.get(APPLY_ARMED_KEY) is None, "skipped: the cache was not asked"
+        time.sleep(0.35)
+        assert workers_wake() is True, "a window later it asks again, and arms the clear flag"
+        assert broker.llen("webhooks") == 1
+
+        before = timezone.now()
+        assert webhook_events_apply_pending() == 0  # nothing pending: the flag is cleared and a look queued
+    finally:
+        redis_broker.conf.task_always_eager = True
+    assert cache.get(APPLY_ARMED_KEY) is None
+    queued = [json.loads(raw) for raw in broker.lrange("webhooks", 0, -1)]
+    newest_first = [q["headers"]["task"] for q in queued]
+    assert newest_first == ["whatsapp.recheck_webhook_events", "whatsapp.apply_webhook_events"]
+    due = datetime.fromisoformat(queued[0]["headers"]["eta"])
+    assert 0.25 <= (due - before).total_seconds() < 1.5

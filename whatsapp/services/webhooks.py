@@ -4,14 +4,18 @@
 coalesced: a flag in the cache (Redis in production) says an apply task is queued or running, so under load
 one task carries a whole batch instead of one task per delivery. The task clears the flag *after* its batch
 and then looks for deliveries still pending, so a delivery stored after the clear wakes a new task, and one
-stored before it is found. `webhook_events_apply` claims pending deliveries and walks each one: every entry, change,
-message and status, routed by number. A delivery whose wake-up was lost is applied by the beat sweep.
+stored before it is found. A web process that found the flag set does not ask Redis again for one window
+(`WEBHOOK_APPLY_WINDOW_SECONDS`); a task that cleared the flag and found nothing pending looks once more a
+window later, which finds whatever those skipped wake-ups stored. `webhook_events_apply` claims pending
+deliveries and walks each one: every entry, change, message and status, routed by number. A delivery whose
+wake-up was lost is applied by the beat sweep.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,7 +29,7 @@ from django.utils import timezone
 
 from billing.services import record_inbound_usage
 from core.jsonbody import JsonBodyError, json_loads_limited
-from core.queue import enqueue
+from core.queue import enqueue, runs_at_once
 from core.sql import insert_returning_id, update_rows
 from tenants.models import WhatsAppNumber
 from whatsapp.identity import contacts_by_key, identity_from_inbound, sender_key
@@ -111,19 +115,63 @@ def webhook_delivery_accept(body: bytes) -> WebhookEvent:
     return event
 
 
-def workers_wake() -> bool:
-    """Queue one apply task unless one is queued already; True if this call queued it.
+class ArmedFlagSeen:
+    """When this process last found the wake-up flag set by someone else (monotonic seconds).
 
-    Broker or cache trouble loses nothing: the delivery is stored and the beat sweep applies it.
+    Under load every delivery's wake-up found the flag set: a Redis round trip per request (a sixth of the
+    webhook's CPU) to learn what the previous request had just learned. Within one window of finding it set,
+    a web process skips the round trip. That is safe because the flag was set when it was found, so its task
+    clears it later; a task that clears it and finds nothing pending looks once more one window later
+    (`webhook_events_recheck`), after every delivery stored by a skipped wake-up. A wake-up that set the flag
+    itself is not remembered; nor is anything when tasks run at once (tests), where the later look would run
+    at once too, before the skipped deliveries are stored.
     """
+
+    def __init__(self) -> None:
+        self.at = float("-inf")
+
+    def recently(self, window: float) -> bool:
+        return time.monotonic() - self.at < window
+
+    def clear(self) -> None:
+        self.at = float("-inf")
+
+
+ARMED_FLAG_SEEN = ArmedFlagSeen()
+
+
+def workers_wake() -> bool:
+    """The request's wake-up: queue one apply task unless one is queued already; True if this call queued it.
+
+    Skips the cache when this process found the flag set within the last window (ArmedFlagSeen). Broker or
+    cache trouble loses nothing: the delivery is stored and the beat sweep applies it.
+    """
+    window = settings.WEBHOOK_APPLY_WINDOW_SECONDS
+    if ARMED_FLAG_SEEN.recently(window):
+        return False
+    asked_at = time.monotonic()  # before the round trip: the flag, if set, was set by then and is cleared later
+    woken = workers_wake_now()
+    if woken is None and not runs_at_once():
+        ARMED_FLAG_SEEN.at = asked_at
+    return bool(woken)
+
+
+def workers_wake_now() -> bool | None:
+    """Arm the flag and queue the apply task: True if queued, None if the flag was set already, False when the
+    cache or the broker failed (the sweep applies what is stored). The workers' own wake-ups come here: they
+    must never skip on what their process saw earlier."""
     try:
         if not cache.add(APPLY_ARMED_KEY, 1, timeout=APPLY_ARMED_SECONDS):
-            return False
+            return None
         enqueue("whatsapp.apply_webhook_events", countdown=settings.WEBHOOK_APPLY_WINDOW_SECONDS or None)
     except Exception:
         logger.warning("could not wake the workers; stored webhook deliveries wait for the sweep", exc_info=True)
         return False
     return True
+
+
+def _pending_exists() -> bool:
+    return WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.RECEIVED).exists()
 
 
 def webhook_events_apply_pending() -> int:
@@ -132,13 +180,27 @@ def webhook_events_apply_pending() -> int:
     The flag stays set while the batch is applied, so at most one apply task is queued or running: deliveries
     that arrive meanwhile wait for the next batch instead of each waking a task of its own (workers take the
     apply task first, so tiny batches would crowd the replies out). Clearing before looking is what keeps
-    every delivery found: one stored after the clear wakes a task itself, one stored before it is pending.
+    every delivery found: one stored after the clear wakes a task itself, one stored before it is pending,
+    and one whose request skipped its wake-up (it found the flag set less than a window before) is found by
+    the look one window later.
     """
     applied = webhook_events_apply()
     cache.delete(APPLY_ARMED_KEY)
-    if applied == APPLY_BATCH or WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.RECEIVED).exists():
-        workers_wake()
+    window = settings.WEBHOOK_APPLY_WINDOW_SECONDS
+    if applied == APPLY_BATCH or _pending_exists():
+        workers_wake_now()
+    elif window:
+        try:
+            enqueue("whatsapp.recheck_webhook_events", countdown=window)
+        except Exception:
+            logger.warning("could not queue the look after the window; the sweep applies what waits", exc_info=True)
     return applied
+
+
+def webhook_events_recheck() -> bool:
+    """The look one window after a clear: wake the workers if a delivery is pending (True if this queued the
+    apply task). It does not touch the flag it did not set, so it never asks for another look."""
+    return bool(_pending_exists() and workers_wake_now())
 
 
 def webhook_events_apply(*, older_than: timedelta | None = None) -> int:
