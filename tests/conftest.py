@@ -194,3 +194,25 @@ def _no_stray_connections_at_teardown(django_db_setup, django_db_blocker):
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+
+
+@pytest.fixture
+def redis_broker():
+    """The Celery app on a real Redis broker (a private db), so queue lengths are real ones."""
+    import os
+
+    from celery import current_app
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+    redis.Redis.from_url(url).flushdb()
+    previous = current_app.conf.broker_url
+
+    def use(broker_url: str) -> None:
+        current_app.conf.broker_url = broker_url
+        current_app._pool = None  # the next connections (and producers) are made to the new URL
+        current_app.amqp._producer_pool = None
+
+    use(url)
+    yield current_app
+    redis.Redis.from_url(url).flushdb()
+    use(previous)

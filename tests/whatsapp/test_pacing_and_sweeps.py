@@ -180,28 +180,6 @@ def test_a_transient_failure_is_released_in_one_update_due_when_its_retry_is_que
     assert message.next_attempt_at >= before + timedelta(seconds=1)  # a backoff (at least 1 s), not "now"
 
 
-@pytest.fixture
-def redis_broker():
-    """The Celery app on a real Redis broker (a private db), so queue lengths are real ones."""
-    import os
-
-    from celery import current_app
-
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
-    redis.Redis.from_url(url).flushdb()
-    previous = current_app.conf.broker_url
-
-    def use(broker_url: str) -> None:
-        current_app.conf.broker_url = broker_url
-        current_app._pool = None  # the next connections (and producers) are made to the new URL
-        current_app.amqp._producer_pool = None
-
-    use(url)
-    yield current_app
-    redis.Redis.from_url(url).flushdb()
-    use(previous)
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")  # send_task queues for real
 def test_the_answer_sweep_waits_while_tasks_are_still_queued(sandbox_live, number, redis_broker):

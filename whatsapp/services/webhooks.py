@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from billing.services import record_inbound_usage
 from core.jsonbody import JsonBodyError, json_loads_limited
-from core.queue import enqueue, runs_at_once
+from core.queue import enqueue, published_together, runs_at_once
 from core.sql import insert_returning_id, update_rows
 from tenants.models import WhatsAppNumber
 from whatsapp.identity import contacts_by_key, identity_from_inbound, sender_key
@@ -214,14 +214,15 @@ def webhook_events_apply(*, older_than: timedelta | None = None) -> int:
     pending = WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.RECEIVED)
     if older_than is not None:
         pending = pending.filter(received_at__lte=timezone.now() - older_than)
-    if connection.vendor != "postgresql":
-        return _apply_batch(pending, fast=False)
-    try:
-        return _apply_batch(pending, fast=True)
-    except (ConversationRace, DatabaseError):
-        # The batch rolled back whole; item by item, a bad item spoils nothing else.
-        logger.warning("the batch's one-statement store failed; applying it item by item", exc_info=True)
-        return _apply_batch(pending, fast=False)
+    with published_together():  # the reply tasks the batch queues on commit: one round trip to the broker
+        if connection.vendor != "postgresql":
+            return _apply_batch(pending, fast=False)
+        try:
+            return _apply_batch(pending, fast=True)
+        except (ConversationRace, DatabaseError):
+            # The batch rolled back whole; item by item, a bad item spoils nothing else.
+            logger.warning("the batch's one-statement store failed; applying it item by item", exc_info=True)
+            return _apply_batch(pending, fast=False)
 
 
 def _apply_batch(pending: QuerySet[WebhookEvent], *, fast: bool) -> int:
