@@ -14,6 +14,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from core.cache import count
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,12 +29,7 @@ def acquire_send_slot(phone_number_id: str, *, now: float | None = None) -> bool
     second = int(now if now is not None else time.time())
     key = f"pace:{phone_number_id}:{second}"
     try:
-        cache.add(key, 0, timeout=5)
-        try:
-            used = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=5)
-            used = 1
+        used = count(cache, key, timeout=5)  # one round trip on Redis
     except Exception:
         logger.warning("send pacing cache unreachable; sending without a slot", exc_info=True)
         return True
