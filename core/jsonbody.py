@@ -8,6 +8,7 @@ than a few levels; MAX_JSON_DEPTH leaves room and refuses the rest before any co
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 MAX_JSON_DEPTH = 32
@@ -39,11 +40,20 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+def _finite_float(text: str) -> float:
+    """A number too large for a float (1e400) would read as infinity, which JSON and jsonb cannot hold."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is beyond a float's range")
+    return value
+
+
 def json_loads_limited(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """`json.loads` that raises JsonBodyError for invalid, undecodable or too-deep input (NaN and Infinity
-    included: a signed webhook carrying one was a 500 when its payload reached jsonb)."""
+    included, and numbers that would read as infinite: a signed webhook carrying one was a 500 when its
+    payload reached jsonb)."""
     try:
-        value = json.loads(data, parse_constant=_refuse_constant)
+        value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise JsonBodyError(f"not valid JSON: {exc.__class__.__name__}") from exc
     if json_depth_exceeds(value, max_depth):

@@ -30,9 +30,14 @@ def insert_columns(model: type[Model]) -> tuple[str, ...]:
     return tuple(f.column for f in insert_fields(model))
 
 
-def insert_params(obj: Model) -> list[object]:
-    """The values of an unsaved `obj` for `insert_columns`, with defaults and auto_now(_add) filled in."""
-    return [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in insert_fields(type(obj))]
+def insert_params(obj: Model, given: Mapping[str, object] | None = None) -> list[object]:
+    """The values of an unsaved `obj` for `insert_columns`, with defaults and auto_now(_add) filled in;
+    `given` holds ready database values for some fields (by name), used as they are."""
+    given = given or {}
+    return [
+        given[f.name] if f.name in given else f.get_db_prep_save(f.pre_save(obj, add=True), connection)
+        for f in insert_fields(type(obj))
+    ]
 
 
 @cache
@@ -65,13 +70,14 @@ def typed_placeholders(model: type[Model]) -> str:
     return _typed_placeholders(model, connection.vendor)
 
 
-def insert_returning_id(obj: Model) -> Model:
+def insert_returning_id(obj: Model, *, given: Mapping[str, object] | None = None) -> Model:
     """INSERT one unsaved `obj` and set its id: what `objects.create` does for a model without save() logic or
     signal receivers, without the ORM's per-call work (for a request whose only job is this one write).
-    Prepared on PostgreSQL (core.prepared): the webhook's INSERT runs four times for every answered message."""
+    Prepared on PostgreSQL (core.prepared): the webhook's INSERT runs four times for every answered message.
+    `given`: ready database values for some fields (see insert_params)."""
     model = type(obj)
     with prepared_cursor() as cursor:
-        cursor.execute(_insert_sql(model), insert_params(obj))
+        cursor.execute(_insert_sql(model), insert_params(obj, given))
         obj.pk = cursor.fetchone()[0]
     obj._state.adding, obj._state.db = False, connection.alias
     return obj

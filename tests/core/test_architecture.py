@@ -98,6 +98,7 @@ def test_every_task_of_ours_has_an_explicit_name():
         "whatsapp.apply_stale_webhook_events",
         "whatsapp.answer_unanswered_inbound",
         "whatsapp.apply_webhook_events",
+        "whatsapp.recheck_webhook_events",
         "whatsapp.notify_handoff",
         "whatsapp.notify_request",
         "whatsapp.send_outbound_message",

@@ -192,3 +192,44 @@ def test_on_postgresql_the_delivery_s_insert_is_one_prepared_statement_and_keeps
     assert {event.payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] for event in stored} == {
         "hola ñ"
     }
+
+
+def test_the_stored_payload_is_read_from_the_text_as_received_and_odd_but_valid_json_is_kept(client, number, on_commit):
+    """The database parses the payload from the body's text (Python no longer writes it out again). Escapes
+    and a repeated key arrive as JSON says (the last repeated key wins, in Python and in jsonb alike)."""
+    body = json.dumps(text_message(number, wamid="wamid.ODD", text="caf\u00e9")).replace(
+        '"type": "text"', '"type": "image", "type": "text"'
+    )
+    assert "\\u00e9" in body
+    with on_commit():
+        response = client.post(
+            "/webhook/whatsapp",
+            data=body,
+            content_type="application/json",
+            HTTP_X_HUB_SIGNATURE_256=sign_body(body.encode()),
+        )
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get()
+    message = event.payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    assert message["text"]["body"] == "café" and message["type"] == "text"
+    assert event.body == body
+    assert webhook_events_apply() == 1
+    assert Message.objects.get().text == "café"
+
+
+@pytest.mark.parametrize("emoji", ["", " \U0001f600"], ids=["plain", "with a surrogate pair escaped"])
+def test_a_number_beyond_a_float_is_refused_with_a_400_not_a_500(client, number, on_commit, emoji):
+    """1e400 reads as an infinite float, which neither JSON nor jsonb can hold: it was a 500 (Meta retries those
+    for days). A surrogate pair's escape takes the other way to storage, so both ways are tried."""
+    body = json.dumps(text_message(number, wamid="wamid.BIG", text="hola" + emoji)).replace(
+        '"type": "text"', '"type": "text", "weight": 1e400'
+    )
+    with on_commit():
+        response = client.post(
+            "/webhook/whatsapp",
+            data=body,
+            content_type="application/json",
+            HTTP_X_HUB_SIGNATURE_256=sign_body(body.encode()),
+        )
+    assert response.status_code == 400 and response.json()["error"]["code"] == "malformed_json"
+    assert WebhookEvent.objects.get().outcome == WebhookEvent.Outcome.FAILED

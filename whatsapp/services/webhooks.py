@@ -76,7 +76,8 @@ def store_webhook_event(body: bytes) -> WebhookEvent:
         payload = json_loads_limited(text)
     except JsonBodyError:
         payload = None
-    if _UNSTORABLE_ESCAPE.search(text):  # only an escape can put one in the payload: the text has none left
+    as_received = not _UNSTORABLE_ESCAPE.search(text)
+    if not as_received:  # only an escape can put one in the payload: the text has none left
         payload = _storable(payload)
     if not isinstance(payload, dict):
         failed = WebhookEvent(
@@ -97,7 +98,10 @@ def store_webhook_event(body: bytes) -> WebhookEvent:
             }
         ),
     )
-    return insert_returning_id(event)  # the request's one statement
+    # The text is the payload's JSON as Meta sent it: the database reads the jsonb from it, rather than Python
+    # writing the parsed payload out again (a tenth of the request). A str goes to PostgreSQL untyped, so the
+    # column's type decides; NaN and Infinity never get here (json_loads_limited refuses them).
+    return insert_returning_id(event, given={"payload": text} if as_received else None)  # the request's one statement
 
 
 APPLY_BATCH = 100
