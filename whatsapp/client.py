@@ -38,6 +38,20 @@ def environment_settings(base_url: str) -> dict[str, Any]:
     return found
 
 
+def _send_direct(
+    method: str, url: str, *, base_url: str, params, json, headers: dict[str, str], timeout: float
+) -> requests.Response:
+    """A JSON call straight through the session's connection adapter (its pooled, kept-alive connections).
+
+    `Session.request` spent a quarter of each Graph call on what these calls do not use: merging per-call
+    settings with the session's, its cookie jar, response hooks and the redirect loop (the Graph API answers
+    every call itself; a 3xx is an error like any other status). Two calls per answered message.
+    """
+    request = requests.PreparedRequest()
+    request.prepare(method=method, url=url, headers={**_session.headers, **headers}, params=params, json=json)
+    return _session.get_adapter(url).send(request, timeout=timeout, **environment_settings(base_url))
+
+
 def _dropped_after_sending(exc: requests.ConnectionError) -> bool:
     """True when the connection broke after the request was written (urllib3's ProtocolError: "Connection
     aborted", reset or closed while we waited for the answer). Meta may have carried out such a request, so a
@@ -107,17 +121,22 @@ class GraphClient:
         url = f"{self.base_url}/{self.version}/{path.lstrip('/')}"
         headers = {"Authorization": f"Bearer {self.token}"} if auth else {}
         try:
-            response = _session.request(
-                method,
-                url,
-                params=params,
-                json=json,
-                data=data,
-                files=files,
-                headers=headers,
-                timeout=self.timeout,
-                **environment_settings(self.base_url),
-            )
+            if data is None and files is None:
+                response = _send_direct(
+                    method, url, base_url=self.base_url, params=params, json=json, headers=headers, timeout=self.timeout
+                )
+            else:  # uploads: requests' own path builds the form
+                response = _session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    data=data,
+                    files=files,
+                    headers=headers,
+                    timeout=self.timeout,
+                    **environment_settings(self.base_url),
+                )
         except requests.ConnectTimeout as exc:  # nothing was sent: safe to try again
             raise TransientGraphError(f"Graph API unreachable within {self.timeout}s") from exc
         except requests.Timeout as exc:  # sent, but no answer: Meta may have carried it out
