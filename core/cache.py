@@ -44,9 +44,12 @@ class RedisCache(DjangoRedisCache):
 
 
 def count(cache: BaseCache, key: str, *, timeout: int) -> int:
-    """`RedisCache.count` on any cache: Django's `add` then `incr` where the backend has nothing better."""
-    if isinstance(cache, RedisCache):
-        return cache.count(key, timeout=timeout)
+    """`RedisCache.count` on any cache: Django's `add` then `incr` where the backend has nothing better.
+
+    Asks the backend for the method rather than its class: `django.core.cache.cache` is a proxy to it."""
+    counter = getattr(cache, "count", None)
+    if counter is not None:
+        return counter(key, timeout=timeout)
     cache.add(key, 0, timeout=timeout)
     try:
         return cache.incr(key)
