@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
 
 from ai.knowledge_csv import knowledge_csv_text
 from ai.matching import KnowledgeIndex, KnowledgeItem
@@ -68,10 +68,29 @@ def knowledge_version(*, client: Client) -> tuple:
 
     An edit moves `updated_at`, a deletion the count, an addition the count and the top id: any change
     gives a new key, and no process has to be told (a process-local cache cannot be invalidated from another).
+    A read that fetched the client with `knowledge_version_columns` (the reply task's) left the version on it
+    (KNOWLEDGE_VERSION_READ): no second query.
     """
-    found = _KNOWLEDGE_VERSION.rows(client.pk)  # read before every reply: compiled once per thread
-    n, last, top = found[0] if found else (0, None, None)
-    return (client.pk, n, last, top)
+    read = client.__dict__.get(KNOWLEDGE_VERSION_READ)
+    if read is None:
+        found = _KNOWLEDGE_VERSION.rows(client.pk)  # compiled once per thread
+        read = found[0] if found else (0, None, None)
+    n, last, top = read
+    return (client.pk, n or 0, last, top)
+
+
+KNOWLEDGE_VERSION_READ = "knowledge_version_read"
+
+
+def knowledge_version_columns(client_id: OuterRef) -> dict[str, Subquery]:
+    """The knowledge version as columns of another read (`client_id` names the client there), for a caller
+    that already reads the client on the hot path; it stores (n, last, top) on the client as
+    KNOWLEDGE_VERSION_READ. One read instead of two for every AI reply."""
+    entries = KnowledgeEntry.objects.filter(client_id=client_id).order_by().values("client_id")
+    return {
+        f"knowledge_{name}": Subquery(entries.annotate(value=aggregate).values("value")[:1])
+        for name, aggregate in (("n", Count("id")), ("last", Max("updated_at")), ("top", Max("id")))
+    }
 
 
 def _knowledge_version(client_id: int) -> QuerySet:

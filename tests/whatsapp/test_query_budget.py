@@ -74,6 +74,10 @@ def test_one_answered_text_costs_at_most_15_queries(sandbox_live, client, number
     assert len(first_request) == len(again_request) == 1, first_request
     assert len(first_request) + len(first_worker) <= BUDGET, "\n".join(first_worker)  # a first-time customer
     assert len(again_request) + len(again_worker) <= BUDGET, "\n".join(again_worker)  # a returning one
+    # The knowledge base's version (the key of the worker's matching index) comes with the reply task's read
+    # of the message: no statement reads it alone.
+    alone = [sql for sql in first_worker + again_worker if "ai_knowledgeentry" in sql and "whatsapp_message" not in sql]
+    assert alone == [], alone
     usage = UsagePeriod.objects.get(number=number)
     assert (usage.inbound_messages, usage.service_messages, usage.ai_replies) == (2, 2, 2)
 
@@ -95,3 +99,19 @@ def test_the_statements_run_for_every_answered_message_are_prepared_once_per_con
     }
     for what, start in hot.items():
         assert runs.get(start) == 3, f"{what} is one prepared statement run for each message: {runs}"
+
+
+def test_an_edited_answer_is_used_by_the_next_reply_though_its_version_comes_with_the_message(
+    sandbox_live, client, number, settings
+):
+    """The worker keeps the matching index per knowledge version; the version is read with the message, so an
+    edit made between two customer messages must show in the second reply."""
+    settings.AI_REPLY_QUIET_SECONDS = 0
+    entry = KnowledgeEntryFactory(client=number.client, question="¿Hacen domicilios?", answer="Sí, en todo el barrio.")
+    answered(client, number, wamid="wamid.EDIT1", text="¿Hacen domicilios?")
+    entry.answer = "Solo los sábados."
+    entry.save()
+    answered(client, number, wamid="wamid.EDIT2", text="¿Hacen domicilios?")
+    replies = dict(Message.objects.filter(direction="out").values_list("reply_to__wamid", "text"))
+    assert "todo el barrio" in replies["wamid.EDIT1"]
+    assert "sábados" in replies["wamid.EDIT2"] and "todo el barrio" not in replies["wamid.EDIT2"]

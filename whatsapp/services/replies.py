@@ -19,7 +19,7 @@ from django.utils import timezone
 from ai.models import Persona
 from ai.providers.base import ChatTurn
 from ai.replies import ReplyDraft, acknowledge_non_text, answer_language, generate_reply
-from ai.selectors import persona_for
+from ai.selectors import KNOWLEDGE_VERSION_READ, knowledge_version_columns, persona_for
 from ai.services import reply_log_cte, reply_log_record
 from billing.months import month_start
 from billing.selectors import ai_may_reply, service_messages_used
@@ -62,6 +62,8 @@ def _answer_loaded(inbound: Message) -> Message | None:
     conversation = inbound.conversation
     number, client = conversation.number, conversation.number.client
     conversation.client = client  # the same row, already loaded: no second read of it below
+    # The knowledge base's version came with the message (load_inbound): the reply's index needs no query.
+    setattr(client, KNOWLEDGE_VERSION_READ, (inbound.knowledge_n, inbound.knowledge_last, inbound.knowledge_top))
     persona = persona_for(client=client)
     burst, history = burst_and_history(inbound)
     customer_text = burst_text(burst)
@@ -96,7 +98,8 @@ def _answer_loaded(inbound: Message) -> Message | None:
 def load_inbound(message_id: int) -> Message | None:
     """The inbound message with everything the decision reads, in one query: its conversation, number,
     client, persona and contact; whether it is superseded or answered; how far the conversation is answered;
-    the number's usage this month. The query is compiled once per thread (core.compiled)."""
+    the number's usage this month; the version of the client's knowledge base. The query is compiled once per
+    thread (core.compiled)."""
     return _INBOUND_WITH_CONTEXT.first(message_id, month_start())
 
 
@@ -109,6 +112,7 @@ def _inbound_with_context(message_id: int, month: date) -> QuerySet[Message]:
             replied_up_to=_outbound_max("reply_to_id", reply_to__isnull=False),
             spoken_up_to=_outbound_max("pk", reply_to__isnull=True),
             service_used=service_messages_used("conversation__number_id", month=month),
+            **knowledge_version_columns(OuterRef("conversation__number__client_id")),
         )
         .order_by("pk")[:1]
     )
