@@ -353,7 +353,8 @@ AI_MATCH_MIN_CONFIDENCE = env.float("AI_MATCH_MIN_CONFIDENCE", default=0.44)
 # A stored webhook delivery not applied after this long had its hand-off lost: the beat sweep applies it.
 WEBHOOK_APPLY_GRACE_SECONDS = env.int("WEBHOOK_APPLY_GRACE_SECONDS", default=10)
 # How long a woken apply task lets deliveries gather before it claims them (whatsapp.services.webhooks): under
-# load a batch of many instead of a task per delivery, each of which costs a worker a few milliseconds.
+# load a batch of many instead of a task per delivery, each of which costs a worker a few milliseconds. For as
+# long, a web process that found the apply task armed skips asking Redis again (ArmedFlagSeen).
 WEBHOOK_APPLY_WINDOW_SECONDS = env.float("WEBHOOK_APPLY_WINDOW_SECONDS", default=0.05)
 WEBHOOK_SWEEP_SECONDS = 50  # one sweep run stops before the next minute's run starts
 # A customer message still unanswered this long after its quiet period had its reply task lost (a broker
