@@ -40,8 +40,17 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _finite_float(text: str) -> float:
-    """A number too large for a float (1e400) would read as infinity, which JSON and jsonb cannot hold."""
+MAX_NUMBER_TEXT = 100  # characters of one number with a fraction or an exponent
+MAX_EXPONENT = 1000
+
+
+def _storable_float(text: str) -> float:
+    """A number a float and PostgreSQL's numeric both hold. Too large for a float (1e400) reads as infinity,
+    which JSON and jsonb cannot hold; an exponent beyond ±1000 or a longer text can pass Python and still
+    overflow numeric (0e-99999, 1.5 with 17,000 zeros). Meta sends nothing like either."""
+    _, _, exponent = text.lower().partition("e")
+    if len(text) > MAX_NUMBER_TEXT or (exponent and abs(int(exponent)) > MAX_EXPONENT):
+        raise ValueError(f"{text[:20]}… is longer or larger than a number we store")
     value = float(text)
     if not math.isfinite(value):
         raise ValueError(f"{text[:20]} is beyond a float's range")
@@ -53,7 +62,7 @@ def json_loads_limited(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) ->
     included, and numbers that would read as infinite: a signed webhook carrying one was a 500 when its
     payload reached jsonb)."""
     try:
-        value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
+        value = json.loads(data, parse_constant=_refuse_constant, parse_float=_storable_float)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise JsonBodyError(f"not valid JSON: {exc.__class__.__name__}") from exc
     if json_depth_exceeds(value, max_depth):

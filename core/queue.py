@@ -8,6 +8,8 @@ task carries an explicit `name=` (beat rows and queued messages store it), and e
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,10 +18,11 @@ from typing import Any
 
 from celery import current_app
 from django.db import transaction
-from kombu.exceptions import ChannelError
+from kombu.exceptions import ChannelError, KombuError
 
 from core import logcontext
 
+logger = logging.getLogger(__name__)
 _together = threading.local()
 
 
@@ -35,19 +38,29 @@ def published_together() -> Iterator[None]:
     for all of them (kombu's `Producer.batch`), where each task alone cost a round trip and a new Redis client,
     over half a millisecond of CPU. A batch of deliveries queues a reply task per customer message.
 
-    If the block raises, what it queued is dropped, like the transaction that queued it on commit. Brokers
-    without batches (the filesystem one of `make run`) publish at once, as do eager tasks; an inner block
-    joins the outer one.
+    If the block raises, what it queued is dropped, like the transaction that queued it on commit. A broker that
+    fails when the block ends is logged, not raised: the block's work is committed by then, and the tasks it
+    queued are for work the sweeps find again (a reply task lost with the broker). Brokers without batches (the
+    filesystem one of `make run`) publish at once, as do eager tasks; an inner block joins the outer one.
     """
     if runs_at_once() or getattr(_together, "producer", None) is not None:
         yield
         return
-    with current_app.producer_or_acquire() as producer, producer.batch():
+    with current_app.producer_or_acquire() as producer:
+        batch = producer.batch()
+        batch.__enter__()
         _together.producer = producer
         try:
             yield
-        finally:
+        except BaseException:
             _together.producer = None
+            batch.__exit__(*sys.exc_info())  # drops what was queued
+            raise
+        _together.producer = None
+        try:
+            batch.__exit__(None, None, None)  # publishes what was queued
+        except KombuError:
+            logger.warning("tasks queued together were not published; the sweeps queue them again", exc_info=True)
 
 
 def runs_at_once() -> bool:

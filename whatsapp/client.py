@@ -49,7 +49,9 @@ def _send_direct(
     """
     request = requests.PreparedRequest()
     request.prepare(method=method, url=url, headers={**_session.headers, **headers}, params=params, json=json)
-    return _session.get_adapter(url).send(request, timeout=timeout, **environment_settings(base_url))
+    response = _session.get_adapter(url).send(request, timeout=timeout, **environment_settings(base_url))
+    response.content  # noqa: B018 - read the body here, as Session.send does: its failures are the call's
+    return response
 
 
 def _dropped_after_sending(exc: requests.ConnectionError) -> bool:
@@ -145,6 +147,8 @@ class GraphClient:
             if _dropped_after_sending(exc):  # the request went out, the answer never came: like a read timeout
                 raise GraphTimeoutError("Graph API closed the connection before answering") from exc
             raise TransientGraphError(f"Graph API unreachable: {exc.__class__.__name__}") from exc
+        except requests.exceptions.ChunkedEncodingError as exc:  # the answer began, then broke off: Meta acted
+            raise GraphTimeoutError("Graph API's answer broke off before its end") from exc
         except requests.RequestException as exc:
             raise TransientGraphError(f"Graph API unreachable: {exc.__class__.__name__}") from exc
         try:

@@ -68,9 +68,9 @@ def test_a_delivery_whose_wake_up_was_skipped_is_applied_by_the_look_one_window_
         assert posted_third - started < WINDOW * 1.6, "the machine was too slow to post inside the window"
         assert not broker.exists(FLAG), "the request did not ask Redis, so nothing armed the flag"
         assert not applied("third")
-        # The task that cleared the flag found nothing pending and queued a look one window later; that look
+        # The task that cleared the flag found nothing pending and queued a look two windows later; that look
         # finds "third" and wakes an apply task (due one more window later). No beat runs in this test.
-        assert wait_for(lambda: applied("third"), timeout=4 * WINDOW, interval=0.05), (
+        assert wait_for(lambda: applied("third"), timeout=6 * WINDOW, interval=0.05), (
             tmp_path / "worker.log"
         ).read_text()
     finally:

@@ -45,3 +45,24 @@ def test_a_refused_connection_sent_nothing_and_is_transient():
             "111", "+573001112233", "Hola"
         )
     assert not isinstance(error.value, GraphTimeoutError)
+
+
+def test_an_answer_that_breaks_off_mid_body_is_a_timeout_not_an_unmapped_error():
+    """Meta answered 200 and the body broke off: the message went out, so it is never sent again."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        connection.recv(65536)
+        connection.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"mess')
+        connection.close()
+        listener.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    with pytest.raises(GraphTimeoutError):
+        GraphClient("t", base_url=url, version="v26.0", timeout=5).send_text("111", "+573001112233", "Hola")
+    thread.join(timeout=5)

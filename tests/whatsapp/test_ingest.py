@@ -217,12 +217,16 @@ def test_the_stored_payload_is_read_from_the_text_as_received_and_odd_but_valid_
     assert Message.objects.get().text == "café"
 
 
+@pytest.mark.parametrize("number_text", ["1e400", "0e-99999", "1." + "5" * 150], ids=["infinite", "exponent", "long"])
 @pytest.mark.parametrize("emoji", ["", " \U0001f600"], ids=["plain", "with a surrogate pair escaped"])
-def test_a_number_beyond_a_float_is_refused_with_a_400_not_a_500(client, number, on_commit, emoji):
+def test_a_number_a_float_or_jsonb_cannot_hold_is_refused_with_a_400_not_a_500(
+    client, number, on_commit, emoji, number_text
+):
     """1e400 reads as an infinite float, which neither JSON nor jsonb can hold: it was a 500 (Meta retries those
-    for days). A surrogate pair's escape takes the other way to storage, so both ways are tried."""
+    for days). 0e-99999 and a 150-digit fraction pass Python but overflow PostgreSQL's numeric, which now parses
+    the stored payload from the text. A surrogate pair's escape takes the other way to storage: both are tried."""
     body = json.dumps(text_message(number, wamid="wamid.BIG", text="hola" + emoji)).replace(
-        '"type": "text"', '"type": "text", "weight": 1e400'
+        '"type": "text"', f'"type": "text", "weight": {number_text}'
     )
     with on_commit():
         response = client.post(
@@ -233,3 +237,16 @@ def test_a_number_beyond_a_float_is_refused_with_a_400_not_a_500(client, number,
         )
     assert response.status_code == 400 and response.json()["error"]["code"] == "malformed_json"
     assert WebhookEvent.objects.get().outcome == WebhookEvent.Outcome.FAILED
+
+
+def test_a_tiny_number_is_kept(client, number, on_commit):
+    """1e-400 is below a float (Python reads 0.0) but within numeric: accepted and stored as sent."""
+    body = json.dumps(text_message(number, wamid="wamid.TINY")).replace('"type": "text"', '"type": "text", "w": 1e-400')
+    with on_commit():
+        response = client.post(
+            "/webhook/whatsapp",
+            data=body,
+            content_type="application/json",
+            HTTP_X_HUB_SIGNATURE_256=sign_body(body.encode()),
+        )
+    assert response.status_code == 200 and WebhookEvent.objects.get().body == body

@@ -126,7 +126,8 @@ class ArmedFlagSeen:
     webhook's CPU) to learn what the previous request had just learned. Within one window of finding it set,
     a web process skips the round trip. That is safe because the flag was set when it was found, so its task
     clears it later; a task that clears it and finds nothing pending looks once more one window later
-    (`webhook_events_recheck`), after every delivery stored by a skipped wake-up. A wake-up that set the flag
+    (`webhook_events_recheck`, two windows later: one of margin), after every delivery stored by a skipped
+    wake-up. A wake-up that set the flag
     itself is not remembered; nor is anything when tasks run at once (tests), where the later look would run
     at once too, before the skipped deliveries are stored.
     """
@@ -164,14 +165,25 @@ def workers_wake_now() -> bool | None:
     """Arm the flag and queue the apply task: True if queued, None if the flag was set already, False when the
     cache or the broker failed (the sweep applies what is stored). The workers' own wake-ups come here: they
     must never skip on what their process saw earlier."""
+    armed = False
     try:
         if not cache.add(APPLY_ARMED_KEY, 1, timeout=APPLY_ARMED_SECONDS):
             return None
+        armed = True
         enqueue("whatsapp.apply_webhook_events", countdown=settings.WEBHOOK_APPLY_WINDOW_SECONDS or None)
     except Exception:
         logger.warning("could not wake the workers; stored webhook deliveries wait for the sweep", exc_info=True)
+        if armed:  # a flag with no task behind it would turn the next wake-ups away
+            _disarm_quietly()
         return False
     return True
+
+
+def _disarm_quietly() -> None:
+    try:
+        cache.delete(APPLY_ARMED_KEY)
+    except Exception:
+        logger.warning("could not clear the wake-up flag; it expires in %d s", APPLY_ARMED_SECONDS, exc_info=True)
 
 
 def _pending_exists() -> bool:
@@ -188,17 +200,27 @@ def webhook_events_apply_pending() -> int:
     and one whose request skipped its wake-up (it found the flag set less than a window before) is found by
     the look one window later.
     """
-    applied = webhook_events_apply()
-    cache.delete(APPLY_ARMED_KEY)
-    window = settings.WEBHOOK_APPLY_WINDOW_SECONDS
-    if applied == APPLY_BATCH or _pending_exists():
-        workers_wake_now()
-    elif window:
-        try:
-            enqueue("whatsapp.recheck_webhook_events", countdown=window)
-        except Exception:
-            logger.warning("could not queue the look after the window; the sweep applies what waits", exc_info=True)
+    applied = 0
+    try:
+        applied = webhook_events_apply()
+    finally:  # also when the batch failed: the flag must not outlive its task, and skipped wake-ups need the look
+        _disarm_quietly()
+        _wake_again_or_look(full=applied == APPLY_BATCH)
     return applied
+
+
+def _wake_again_or_look(*, full: bool) -> None:
+    """After the flag is cleared: wake a task for what is pending, or look again later. The look waits two
+    windows: one for the web processes' memory of the flag, one of margin for the time between a request's
+    check and the clear, and for the clocks of other hosts. Failures are logged: the sweep remains."""
+    window = settings.WEBHOOK_APPLY_WINDOW_SECONDS
+    try:
+        if full or _pending_exists():
+            workers_wake_now()
+        elif window:
+            enqueue("whatsapp.recheck_webhook_events", countdown=2 * window)
+    except Exception:
+        logger.warning("could not wake the workers after a batch; the sweep applies what waits", exc_info=True)
 
 
 def webhook_events_recheck() -> bool:
