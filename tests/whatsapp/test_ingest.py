@@ -37,9 +37,16 @@ def on_commit(django_capture_on_commit_callbacks):
 
 def deliver(client, payload):
     """POST as Meta does; the on-commit hand-off to the workers is captured, not run."""
-    body = json.dumps(payload).encode()
+    return deliver_text(client, json.dumps(payload))
+
+
+def deliver_text(client, body: str):
+    """POST this exact body, signed as Meta signs it."""
     return client.post(
-        "/webhook/whatsapp", data=body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sign_body(body)
+        "/webhook/whatsapp",
+        data=body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=sign_body(body.encode()),
     )
 
 
@@ -202,12 +209,7 @@ def test_the_stored_payload_is_read_from_the_text_as_received_and_odd_but_valid_
     )
     assert "\\u00e9" in body
     with on_commit():
-        response = client.post(
-            "/webhook/whatsapp",
-            data=body,
-            content_type="application/json",
-            HTTP_X_HUB_SIGNATURE_256=sign_body(body.encode()),
-        )
+        response = deliver_text(client, body)
     assert response.status_code == 200
     event = WebhookEvent.objects.get()
     message = event.payload["entry"][0]["changes"][0]["value"]["messages"][0]
@@ -229,12 +231,7 @@ def test_a_number_a_float_or_jsonb_cannot_hold_is_refused_with_a_400_not_a_500(
         '"type": "text"', f'"type": "text", "weight": {number_text}'
     )
     with on_commit():
-        response = client.post(
-            "/webhook/whatsapp",
-            data=body,
-            content_type="application/json",
-            HTTP_X_HUB_SIGNATURE_256=sign_body(body.encode()),
-        )
+        response = deliver_text(client, body)
     assert response.status_code == 400 and response.json()["error"]["code"] == "malformed_json"
     assert WebhookEvent.objects.get().outcome == WebhookEvent.Outcome.FAILED
 
@@ -243,10 +240,5 @@ def test_a_tiny_number_is_kept(client, number, on_commit):
     """1e-400 is below a float (Python reads 0.0) but within numeric: accepted and stored as sent."""
     body = json.dumps(text_message(number, wamid="wamid.TINY")).replace('"type": "text"', '"type": "text", "w": 1e-400')
     with on_commit():
-        response = client.post(
-            "/webhook/whatsapp",
-            data=body,
-            content_type="application/json",
-            HTTP_X_HUB_SIGNATURE_256=sign_body(body.encode()),
-        )
+        response = deliver_text(client, body)
     assert response.status_code == 200 and WebhookEvent.objects.get().body == body
