@@ -8,8 +8,6 @@ task carries an explicit `name=` (beat rows and queued messages store it), and e
 
 from __future__ import annotations
 
-import logging
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,11 +16,10 @@ from typing import Any
 
 from celery import current_app
 from django.db import transaction
-from kombu.exceptions import ChannelError, KombuError
+from kombu.exceptions import ChannelError
 
 from core import logcontext
 
-logger = logging.getLogger(__name__)
 _together = threading.local()
 
 
@@ -39,28 +36,19 @@ def published_together() -> Iterator[None]:
     over half a millisecond of CPU. A batch of deliveries queues a reply task per customer message.
 
     If the block raises, what it queued is dropped, like the transaction that queued it on commit. A broker that
-    fails when the block ends is logged, not raised: the block's work is committed by then, and the tasks it
-    queued are for work the sweeps find again (a reply task lost with the broker). Brokers without batches (the
-    filesystem one of `make run`) publish at once, as do eager tasks; an inner block joins the outer one.
+    fails when the block ends raises then, after the block's work is committed, as a single publish did; the
+    sweeps queue what was lost again (the answer sweep, a reply task). Brokers without batches (the filesystem
+    one of `make run`) publish at once, as do eager tasks; an inner block joins the outer one.
     """
     if runs_at_once() or getattr(_together, "producer", None) is not None:
         yield
         return
-    with current_app.producer_or_acquire() as producer:
-        batch = producer.batch()
-        batch.__enter__()
+    with current_app.producer_or_acquire() as producer, producer.batch():
         _together.producer = producer
         try:
             yield
-        except BaseException:
+        finally:
             _together.producer = None
-            batch.__exit__(*sys.exc_info())  # drops what was queued
-            raise
-        _together.producer = None
-        try:
-            batch.__exit__(None, None, None)  # publishes what was queued
-        except KombuError:
-            logger.warning("tasks queued together were not published; the sweeps queue them again", exc_info=True)
 
 
 def runs_at_once() -> bool:

@@ -35,7 +35,7 @@ def apply_webhook_events() -> int:
 
 @shared_task(name="whatsapp.recheck_webhook_events", ignore_result=True)
 def recheck_webhook_events() -> bool:
-    """One window after an apply task cleared the wake-up flag and found nothing: wake it if something waits."""
+    """Two windows after an apply task cleared the wake-up flag and found nothing: wake it if something waits."""
     return webhooks.webhook_events_recheck()
 
 

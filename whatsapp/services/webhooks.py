@@ -5,8 +5,8 @@ coalesced: a flag in the cache (Redis in production) says an apply task is queue
 one task carries a whole batch instead of one task per delivery. The task clears the flag *after* its batch
 and then looks for deliveries still pending, so a delivery stored after the clear wakes a new task, and one
 stored before it is found. A web process that found the flag set does not ask Redis again for one window
-(`WEBHOOK_APPLY_WINDOW_SECONDS`); a task that cleared the flag and found nothing pending looks once more a
-window later, which finds whatever those skipped wake-ups stored. `webhook_events_apply` claims pending
+(`WEBHOOK_APPLY_WINDOW_SECONDS`); a task that cleared the flag and found nothing pending looks once more two
+windows later, which finds whatever those skipped wake-ups stored. `webhook_events_apply` claims pending
 deliveries and walks each one: every entry, change, message and status, routed by number. A delivery whose
 wake-up was lost is applied by the beat sweep.
 """
@@ -125,9 +125,8 @@ class ArmedFlagSeen:
     Under load every delivery's wake-up found the flag set: a Redis round trip per request (a sixth of the
     webhook's CPU) to learn what the previous request had just learned. Within one window of finding it set,
     a web process skips the round trip. That is safe because the flag was set when it was found, so its task
-    clears it later; a task that clears it and finds nothing pending looks once more one window later
-    (`webhook_events_recheck`, two windows later: one of margin), after every delivery stored by a skipped
-    wake-up. A wake-up that set the flag
+    clears it later; a task that clears it and finds nothing pending looks once more two windows later
+    (`webhook_events_recheck`), after every delivery stored by a skipped wake-up. A wake-up that set the flag
     itself is not remembered; nor is anything when tasks run at once (tests), where the later look would run
     at once too, before the skipped deliveries are stored.
     """
@@ -198,7 +197,7 @@ def webhook_events_apply_pending() -> int:
     apply task first, so tiny batches would crowd the replies out). Clearing before looking is what keeps
     every delivery found: one stored after the clear wakes a task itself, one stored before it is pending,
     and one whose request skipped its wake-up (it found the flag set less than a window before) is found by
-    the look one window later.
+    the look two windows later.
     """
     applied = 0
     try:
@@ -224,7 +223,7 @@ def _wake_again_or_look(*, full: bool) -> None:
 
 
 def webhook_events_recheck() -> bool:
-    """The look one window after a clear: wake the workers if a delivery is pending (True if this queued the
+    """The look two windows after a clear: wake the workers if a delivery is pending (True if this queued the
     apply task). It does not touch the flag it did not set, so it never asks for another look."""
     return bool(_pending_exists() and workers_wake_now())
 
