@@ -103,7 +103,7 @@ def drive(
     return due, errors
 
 
-def cpu_seconds(root_pids: list[int], database: str) -> dict[str, float]:
+def cpu_seconds(roots: dict[str, list[int]], database: str) -> dict[str, float]:
     """CPU time (user + system) so far of each process tree (web, worker) and of PostgreSQL's backends serving
     `database`: counted per answered message it says what a message costs, whatever else shares the machine."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -131,8 +131,7 @@ def cpu_seconds(root_pids: list[int], database: str) -> dict[str, float]:
             stack.extend(child for child, parent in parents.items() if parent == pid)
         return total
 
-    names = ("web", "worker", "meta")
-    result = {name: tree(pid) for name, pid in zip(names, root_pids, strict=True)}
+    result = {name: sum(tree(pid) for pid in pids) for name, pids in roots.items()}
     # PostgreSQL's backends for the database (the product's, and the sandbox's when it plays Meta), plus the
     # backends that exited, which the postmaster reaped: any database's, so measure on a quiet server.
     live = sum(usage[pid] for pid, command in commands.items() if f" {database} " in command)
@@ -224,7 +223,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--worker-concurrency", type=int, default=2, help="per worker process")
+    parser.add_argument("--worker-pool", choices=("prefork", "threads", "solo"), default="prefork")
+    parser.add_argument("--worker-processes", type=int, default=1, help="Celery worker processes started")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9")
     parser.add_argument(
@@ -275,15 +276,20 @@ def main() -> None:
             standin = [sys.executable, "bench/meta_standin.py", "--port", str(meta_port), "--secret", SECRET,
                        "--webhook", f"{base}/webhook/whatsapp"]  # fmt: skip
             graph = subprocess.Popen(standin, cwd=ROOT)
-        worker = subprocess.Popen(
-            processes.worker_command(concurrency=args.worker_concurrency, pool="prefork", loglevel="WARNING"),
-            cwd=ROOT, env=product_env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        command = processes.worker_command(
+            concurrency=args.worker_concurrency, pool=args.worker_pool, loglevel="WARNING"
+        )
+        workers = [
+            subprocess.Popen([*command, "--hostname", f"bench{i}@%h"], cwd=ROOT, env=product_env, stdout=log,
+                             stderr=subprocess.STDOUT)
+            for i in range(args.worker_processes)
+        ]  # fmt: skip
+        roots = {"web": [web.pid], "worker": [w.pid for w in workers], "meta": [graph.pid]}
         try:
             if not (processes.wait_until_healthy(base) and processes.wait_until_healthy(meta)):
                 raise SystemExit("gunicorn did not start")
             warm_up(base, database_url)
-            cpu_before = cpu_seconds([web.pid, worker.pid, graph.pid], "crm_bench")
+            cpu_before = cpu_seconds(roots, "crm_bench")
             statements_before = statement_times(database_url, reset=True)
             due, errors = drive(f"{base}/webhook/whatsapp", args.rate, args.seconds)
             load_end = max(due.values())
@@ -295,10 +301,10 @@ def main() -> None:
                 time.sleep(1)
                 sent = replies_sent(database_url)
             time.sleep(2)  # the last status webhooks
-            cpu_after = cpu_seconds([web.pid, worker.pid, graph.pid], "crm_bench")
+            cpu_after = cpu_seconds(roots, "crm_bench")
             statements_after = statement_times(database_url)
         finally:
-            processes.stop([web, graph, worker])
+            processes.stop([web, graph, *workers])
             log.close()
             worker_log = (Path(tmp) / "worker.log").read_text()
 
@@ -307,8 +313,9 @@ def main() -> None:
         raise SystemExit(f"no reply was sent; the worker said:\n{worker_log[-3000:]}")
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [float("nan")] * 99
     backlog = len(due) - sum(1 for w in due if w in at_five and at_five[w] <= load_end + 5)
-    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} rate {args.rate:g}/s for {args.seconds:g} s on one number, "
-          f"worker prefork x{args.worker_concurrency}, quiet 0, status webhooks on, Meta: {args.meta}")  # fmt: skip
+    pool = f"worker {args.worker_processes} x {args.worker_pool} x{args.worker_concurrency}"
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} rate {args.rate:g}/s for {args.seconds:g} s on one number, {pool}, "
+          f"quiet 0, status webhooks on, Meta: {args.meta}")  # fmt: skip
     print(f"inbound: {len(due)}  post errors: {errors}  answered: {len(latencies)}")
     print(f"inbound → reply accepted, ms: p50 {q[49]:.0f}  p90 {q[89]:.0f}  p99 {q[98]:.0f}  max {latencies[-1]:.0f}")
     print(f"not yet answered 5 s after the load: {backlog}")
