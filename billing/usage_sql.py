@@ -99,15 +99,12 @@ def inbound_count(*, gate: str, numbers: list[WhatsAppNumber]) -> tuple[str, lis
     """A CTE `counted_inbound` that counts the inbound messages `gate` returns (one row each, with their
     `number_id` and `client_id`) in their numbers' current month: one upsert per number for the whole batch.
     `numbers`: every number the gate may name (their allowances open a new month's row)."""
-    allowances = ", ".join(["(%s::bigint, %s::integer)"] * len(numbers))
     select = (
         f"SELECT g.client_id, g.number_id, %s::date, a.allowance, {_counters({'inbound_messages': 'count(*)'})} "
-        f"FROM {gate} g JOIN (VALUES {allowances}) AS a (number_id, allowance) ON a.number_id = g.number_id "
-        "GROUP BY g.client_id, g.number_id, a.allowance"
-    )
-    params: list[Any] = [month_start()]
-    for number in numbers:
-        params += [number.pk, number.monthly_allowance]
+        f"FROM {gate} g JOIN unnest(%s::bigint[], %s::integer[]) AS a (number_id, allowance) "
+        "ON a.number_id = g.number_id GROUP BY g.client_id, g.number_id, a.allowance"
+    )  # arrays, not a VALUES row per number: the text stays the same whatever the batch holds
+    params: list[Any] = [month_start(), [n.pk for n in numbers], [n.monthly_allowance for n in numbers]]
     return f"counted_inbound AS ({_period_upsert(select=select, moved=['inbound_messages'])})", params
 
 

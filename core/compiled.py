@@ -13,6 +13,7 @@ cost PostgreSQL ten times its execution.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,13 +71,18 @@ def _identity(value: Any) -> Any:
     return value
 
 
+def _json(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, list | tuple) else value
+
+
 class CompiledSelect(Generic[M]):
     """`build(*args)` → a queryset; `first(*args)`, `all(*args)` (instances) and `rows(*args)` (a
     `values_list()`'s tuples) run it as compiled on first use.
 
     `placeholders` are one value per argument that no caller passes, of the argument's type (an id
-    of -1, the date 0001-01-01). Each must reach the SQL as exactly one parameter (a filter value, not a
-    table or column), as itself or as its text (SQLite's dates), so a call only swaps the values.
+    of -1, the date 0001-01-01, a list [-1] for `__any_of`). Each must reach the SQL as exactly one parameter
+    (a filter value, not a table or column), as itself or as its text (SQLite's dates and lists), so a call
+    only swaps the values.
     """
 
     def __init__(self, build: Callable[..., QuerySet[M]], *placeholders: Any) -> None:
@@ -130,8 +136,9 @@ def _params(compiled: _Compiled, args: tuple[Any, ...]) -> list[Any]:
 
 def _slot(params: tuple[Any, ...] | list[Any], placeholder: Any) -> tuple[int, Callable[[Any], Any]]:
     """Where `placeholder` sits among the compiled parameters, and how the backend turned it into one
-    (unchanged or wrapped, e.g. psycopg's Int2, for PostgreSQL; as text for SQLite's dates)."""
-    for adapt in (_identity, str):
+    (unchanged or wrapped, e.g. psycopg's Int2, for PostgreSQL; as text for SQLite's dates; a list of
+    `__any_of` (core.lookups) as JSON text for SQLite)."""
+    for adapt in (_identity, str, _json):
         wanted = adapt(placeholder)
         found = [i for i, value in enumerate(params) if not isinstance(value, bool) and value == wanted]
         if len(found) == 1:

@@ -61,3 +61,29 @@ def test_a_placeholder_that_is_not_exactly_one_parameter_is_refused():
     absent = CompiledSelect(lambda value: Message.objects.filter(pk=1), 5)
     with pytest.raises(ValueError, match="not among"):
         absent.first(1)
+
+
+def test_any_of_takes_a_list_as_one_parameter_so_one_compiled_read_serves_lists_of_every_length(number):
+    """`__any_of` (core.lookups): what `__in` finds, with the SQL unchanged whatever the list's length (an array on
+    PostgreSQL, JSON text on SQLite), so it compiles once; an empty list finds nothing."""
+    conversation = ConversationFactory(number=number)
+    stored = [MessageFactory(conversation=conversation, wamid=f"wamid.ANY{i}", text=f"m{i}") for i in range(4)]
+    other = MessageFactory(wamid="wamid.ANYOTHER")  # another client's message
+    compiled = CompiledSelect(
+        lambda clients, wamids: Message.objects.filter(client_id__any_of=clients, wamid__any_of=wamids),
+        [-1],
+        ["placeholder"],
+    )
+    one, many = compiled.sql_with_params([1], ["a"]), compiled.sql_with_params([1, 2], ["a", "b", "c"])
+    assert one[0] == many[0] and len(one[1]) == len(many[1])  # a list is one parameter, whatever its length
+    for clients, wamids in (
+        ([number.client_id], ["wamid.ANY0"]),
+        ([number.client_id], ["wamid.ANY1", "wamid.ANY3", "wamid.NONE", "wamid.ANYOTHER"]),
+        ([number.client_id, other.client_id], ["wamid.ANYOTHER", "wamid.ANY2", 'it\'s "odd" {,}']),
+        ([number.client_id], []),
+    ):
+        found = {m.wamid for m in compiled.all(clients, wamids)}
+        assert found == set(
+            Message.objects.filter(client_id__in=clients, wamid__in=wamids).values_list("wamid", flat=True)
+        )
+    assert {m.wamid for m in compiled.all([number.client_id], [m.wamid for m in stored])} == {m.wamid for m in stored}

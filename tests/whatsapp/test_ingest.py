@@ -242,3 +242,28 @@ def test_a_tiny_number_is_kept(client, number, on_commit):
     with on_commit():
         response = deliver_text(client, body)
     assert response.status_code == 200 and WebhookEvent.objects.get().body == body
+
+
+@pytest.mark.postgres
+def test_batches_of_any_size_store_their_messages_with_one_prepared_statement_and_keep_every_character(
+    client, number, on_commit
+):
+    """The batch's messages travel as one array per column, so the statement's text does not depend on how many
+    there are: one prepared statement for a batch of one and a batch of three. Text that an array literal must
+    escape (quotes, backslashes, braces, commas, the word NULL, new lines, emoji) arrives as sent."""
+    awkward = ['"comillas" y \\barra\\', "{llaves}, comas, NULL", "línea 1\nlínea 2 \U0001f600", "NULL"]
+    with on_commit():
+        deliver(client, text_message(number, wamid="wamid.ARR0", text=awkward[0]))
+    assert webhook_events_apply() == 1
+    with on_commit():
+        for i, text in enumerate(awkward[1:], start=1):
+            deliver(client, text_message(number, wamid=f"wamid.ARR{i}", text=text))
+    assert webhook_events_apply() == 3
+    stored = {m.wamid: m for m in Message.objects.all()}
+    assert [stored[f"wamid.ARR{i}"].text for i in range(4)] == awkward
+    assert [stored[f"wamid.ARR{i}"].payload["text"]["body"] for i in range(4)] == awkward
+    assert len({m.conversation_id for m in stored.values()}) == 1  # one customer: one conversation, opened once
+    batch_statements = {
+        sql: runs for sql, runs in prepared_statements().items() if "INSERT INTO whatsapp_message" in sql
+    }
+    assert len(batch_statements) == 1 and sum(next(iter(batch_statements.values()))) == 2, batch_statements

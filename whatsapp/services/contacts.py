@@ -14,7 +14,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.sql import insert_columns, insert_params, select_list, update_rows
+from core.prepared import prepared_cursor
+from core.sql import column_arrays, insert_columns, insert_params, unnest_rows, update_rows
 from tenants.models import Client, WhatsAppNumber
 from whatsapp.identity import CustomerIdentity
 from whatsapp.models import Contact, Conversation
@@ -163,13 +164,12 @@ def _insert(client_id: int, new: list[Contact]) -> None:
 
 def _insert_skipping_conflicts(new: list[Contact]) -> list[Contact]:
     """INSERT the contacts, skipping any a concurrent delivery created; returns the skipped ones."""
-    columns = insert_columns(Contact)
-    rows = ", ".join("(" + select_list(Contact) + ")" for _ in new)
-    with connection.cursor() as cursor:
+    columns = ", ".join(insert_columns(Contact))
+    with prepared_cursor() as cursor:  # one text whatever the number of contacts (core.sql.unnest_rows)
         cursor.execute(
-            f"INSERT INTO {Contact._meta.db_table} ({', '.join(columns)}) VALUES {rows} "
-            "ON CONFLICT DO NOTHING RETURNING id, wa_id, user_id",
-            [p for contact in new for p in insert_params(contact)],
+            f"INSERT INTO {Contact._meta.db_table} ({columns}) SELECT {columns} FROM {unnest_rows(Contact, 'v')} "
+            "ORDER BY order_ ON CONFLICT DO NOTHING RETURNING id, wa_id, user_id",
+            column_arrays(insert_params(contact) for contact in new),
         )
         inserted = {(wa_id, user_id): pk for pk, wa_id, user_id in cursor.fetchall()}
     skipped = []

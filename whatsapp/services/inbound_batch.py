@@ -22,12 +22,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from django.db import connection
-
 from billing.usage_sql import inbound_count
-from core.sql import insert_columns, insert_params, typed_columns
+from core.prepared import prepared_cursor
+from core.sql import column_arrays, insert_columns, insert_params, typed_columns, typed_placeholders, unnest_rows
 from tenants.models import WhatsAppNumber
 from whatsapp.identity import CustomerIdentity
 from whatsapp.inbound_parsing import describe_inbound
@@ -63,22 +63,28 @@ def store_fresh_inbound(fresh: list[FreshInbound], *, outcomes: list[WebhookEven
     if not fresh:
         return []
     rows = _rows(fresh)
-    messages, conversations, events = (
-        Message._meta.db_table,
-        Conversation._meta.db_table,
-        WebhookEvent._meta.db_table,
+    events = WebhookEvent._meta.db_table
+    params: list[Any] = column_arrays(
+        (*insert_params(message), number.pk, contact_id) for message, number, contact_id in rows
     )
-    columns = insert_columns(Message)
-    width = len(columns) + 3
-    values = ", ".join("(" + ", ".join(["%s"] * width) + ")" for _ in rows)
-    params: list[Any] = [
-        p
-        for order, (message, number, contact_id) in enumerate(rows)
-        for p in (*insert_params(message), number.pk, contact_id, order)
-    ]
-    conversation_columns = ", ".join(insert_columns(Conversation))
     opened = Conversation(owner=Conversation.Owner.AI)  # the defaults of a new conversation
-    opened_defaults = dict(zip(insert_columns(Conversation), insert_params(opened), strict=True))
+    usage_sql, usage_params = inbound_count(gate="stored_inbound", numbers=list({n.pk: n for _, n, _ in rows}.values()))
+    outcome_sql, outcome_params = _outcomes(events, outcomes)
+    sql = _statement(usage_sql, outcome_sql)
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [*params, *insert_params(opened), *usage_params, *outcome_params])
+        found, stored = cursor.fetchone()
+    if found < len({(n.pk, c) for _, n, c in rows}):
+        raise ConversationRace("a conversation of the batch was opened concurrently")
+    return _announce(rows, json.loads(stored) if isinstance(stored, str) else (stored or []))
+
+
+@cache
+def _statement(usage_sql: str, outcome_sql: str) -> str:
+    """The statement's text: it depends only on the models and on whether outcomes are written, never on how
+    many messages, so psycopg converts it once and PostgreSQL keeps its plan (core.prepared)."""
+    messages, conversations = Message._meta.db_table, Conversation._meta.db_table
+    columns = ", ".join(insert_columns(Message))
     new_conversation = typed_columns(
         Conversation,
         "d",
@@ -91,13 +97,11 @@ def store_fresh_inbound(fresh: list[FreshInbound], *, outcomes: list[WebhookEven
             "created_at": "now()",
         },
     )
-    defaults_sql = ", ".join(f"%s AS {name}" for name in opened_defaults)
-    usage_sql, usage_params = inbound_count(gate="stored_inbound", numbers=list({n.pk: n for _, n, _ in rows}.values()))
-    outcome_sql, outcome_params = _outcomes(events, outcomes)
-    sql = (
-        f"WITH i AS (SELECT * FROM (VALUES {values}) AS v ({', '.join(columns)}, number_id_, contact_id_, order_)), "
-        f"d AS (SELECT {defaults_sql}), "
-        f"new_conversations AS (INSERT INTO {conversations} ({conversation_columns}) "
+    rows = unnest_rows(Message, "i", extra=(("number_id_", "bigint"), ("contact_id_", "bigint")))
+    return (
+        f"WITH i AS (SELECT * FROM {rows}), "
+        f"d AS (SELECT {typed_placeholders(Conversation)}), "
+        f"new_conversations AS (INSERT INTO {conversations} ({', '.join(insert_columns(Conversation))}) "
         f"SELECT DISTINCT ON (i.number_id_, i.contact_id_) {new_conversation} FROM i, d "
         "ORDER BY i.number_id_, i.contact_id_, i.sent_at::timestamptz DESC "
         "ON CONFLICT DO NOTHING RETURNING id, number_id, contact_id), "
@@ -105,7 +109,7 @@ def store_fresh_inbound(fresh: list[FreshInbound], *, outcomes: list[WebhookEven
         f"SELECT c.id, c.number_id, c.contact_id FROM {conversations} c "
         "JOIN (SELECT DISTINCT number_id_, contact_id_ FROM i) k ON c.number_id = k.number_id_ "
         "AND c.contact_id = k.contact_id_), "
-        f"stored AS (INSERT INTO {messages} ({', '.join(columns)}) "
+        f"stored AS (INSERT INTO {messages} ({columns}) "
         f"SELECT {typed_columns(Message, 'i', replace={'conversation_id': 'f.id'})} FROM i "
         "JOIN found_conversations f ON f.number_id = i.number_id_ AND f.contact_id = i.contact_id_ "
         "ORDER BY i.order_ "  # ids in the order Meta listed the messages: a burst reads in that order
@@ -120,12 +124,6 @@ def store_fresh_inbound(fresh: list[FreshInbound], *, outcomes: list[WebhookEven
         "SELECT (SELECT count(*) FROM found_conversations), "
         "(SELECT json_agg(json_build_array(id, wamid, conversation_id)) FROM stored)"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *opened_defaults.values(), *usage_params, *outcome_params])
-        found, stored = cursor.fetchone()
-    if found < len({(n.pk, c) for _, n, c in rows}):
-        raise ConversationRace("a conversation of the batch was opened concurrently")
-    return _announce(rows, json.loads(stored) if isinstance(stored, str) else (stored or []))
 
 
 def _rows(fresh: list[FreshInbound]) -> list[tuple[Message, WhatsAppNumber, int]]:
@@ -163,11 +161,11 @@ def _rows(fresh: list[FreshInbound]) -> list[tuple[Message, WhatsAppNumber, int]
 def _outcomes(table: str, events: list[WebhookEvent]) -> tuple[str, list[Any]]:
     if not events:
         return "", []
-    values = ", ".join(["(%s::bigint, %s, %s, %s::timestamptz)"] * len(events))
-    params = [p for e in events for p in (e.pk, e.outcome, e.detail, e.processed_at)]
+    params = column_arrays((e.pk, e.outcome, e.detail, e.processed_at) for e in events)
     sql = (
         f", outcomes AS (UPDATE {table} e SET outcome = o.outcome, detail = o.detail, processed_at = o.at "
-        f"FROM (VALUES {values}) AS o (id, outcome, detail, at) WHERE e.id = o.id)"
+        "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[]) AS o (id, outcome, detail, at) "
+        "WHERE e.id = o.id)"
     )
     return sql, params
 

@@ -6,9 +6,13 @@ import logging
 import uuid
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from billing.services import usage_record_pricing, usage_record_pricing_batch
+from core import lookups  # noqa: F401 - registers __any_of
+from core.compiled import CompiledSelect
+from core.prepared import prepared_cursor
 from core.sql import update_rows
 from tenants.models import WhatsAppNumber
 from whatsapp.models import Message
@@ -155,11 +159,7 @@ def apply_status_batch(items: list[StatusItem]) -> int:
         if name in rank and rank[name] > rank.get(target.get(message.pk, ""), -1):
             target[message.pk] = name
     update_rows(Message, changes)  # one statement; a column a message does not change keeps its value
-    for name in ("sent", "delivered", "read"):
-        ids = [pk for pk, wanted in target.items() if wanted == name]
-        if ids:
-            lower = [s for s, r in rank.items() if r < rank[name]]
-            Message.objects.filter(pk__in=ids, status__in=lower).update(status=name)
+    _move_forward(target)
     if pricing:
         usage_record_pricing_batch(pricing)
     if seen:
@@ -169,16 +169,51 @@ def apply_status_batch(items: list[StatusItem]) -> int:
     return applied
 
 
+def _move_forward(target: dict[int, str]) -> None:
+    """Move each message to its target status unless the database has passed it meanwhile (forward only).
+    On PostgreSQL one statement for the batch whose text never changes; elsewhere one UPDATE per target."""
+    if not target:
+        return
+    if connection.vendor == "postgresql":
+        with prepared_cursor() as cursor:
+            cursor.execute(_FORWARD_SQL, [list(target), list(target.values())])
+        return
+    rank = Message.STATUS_RANK
+    for name in ("sent", "delivered", "read"):
+        ids = [pk for pk, wanted in target.items() if wanted == name]
+        if ids:
+            lower = [s for s, r in rank.items() if r < rank[name]]
+            Message.objects.filter(pk__in=ids, status__in=lower).update(status=name)
+
+
+# A status outside the ranking (failed, received) has no position: the comparison is NULL and nothing moves.
+_RANKED = "ARRAY[" + ", ".join(f"'{name}'" for name in sorted(Message.STATUS_RANK, key=Message.STATUS_RANK.get)) + "]"
+_FORWARD_SQL = (
+    f"UPDATE {Message._meta.db_table} AS m SET status = v.status "
+    "FROM unnest(%s::bigint[], %s::text[]) AS v (id, status) "
+    f"WHERE m.id = v.id AND array_position({_RANKED}, m.status::text) < array_position({_RANKED}, v.status)"
+)
+
+
 def _key(number: WhatsAppNumber, status: dict[str, Any]) -> tuple[int, str]:
     return number.client_id, str(status.get("id") or status.get("biz_opaque_callback_data") or "")
 
 
+def _outbound_by_wamid(client_ids: list[int], wamids: list[str]) -> QuerySet[Message]:
+    outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND)
+    return outbound.filter(client_id__any_of=client_ids, wamid__any_of=wamids)
+
+
+# Every batch of statuses reads its messages; compiled once (core.compiled) instead of by the ORM each time.
+_OUTBOUND_BY_WAMID = CompiledSelect(_outbound_by_wamid, [-1], ["placeholder:wamid"])
+
+
 def _messages_for(items: list[StatusItem]) -> dict[tuple[int, str], Message]:
     """(client id, wamid or our uuid) → the outbound message: always within the number's client."""
-    clients = {number.client_id for number, _ in items}
-    wamids = {str(s["id"]) for _, s in items if s.get("id")}
+    clients = sorted({number.client_id for number, _ in items})
+    wamids = sorted({str(s["id"]) for _, s in items if s.get("id")})
     outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND, client_id__in=clients)
-    found = {(m.client_id, m.wamid): m for m in outbound.filter(wamid__in=wamids)} if wamids else {}
+    found = {(m.client_id, m.wamid): m for m in _OUTBOUND_BY_WAMID.all(clients, wamids)} if wamids else {}
     opaque: dict[uuid.UUID, str] = {}
     for number, status in items:
         if (number.client_id, str(status.get("id") or "")) in found:
