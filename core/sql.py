@@ -137,7 +137,7 @@ def update_rows(model: type[Model], changes: Mapping[object, Mapping[str, object
             params.append([_prep(f, values[name]) if name in values else None for values in rows.values()])
             if partial:
                 params.append([name in values for values in rows.values()])
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:  # the text depends on the columns only: prepared, planned once
             cursor.execute(_update_sql(model, names, partial, connection.vendor), params)
             return cursor.rowcount
     matched = 0
