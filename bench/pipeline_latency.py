@@ -224,6 +224,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--worker-concurrency", type=int, default=2, help="per worker process")
+    parser.add_argument("--web-threads", type=int, default=8, help="per gunicorn worker (two workers)")
     parser.add_argument("--worker-pool", choices=("prefork", "threads", "solo"), default="prefork")
     parser.add_argument("--worker-processes", type=int, default=1, help="Celery worker processes started")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
@@ -267,7 +268,9 @@ def main() -> None:
         )
     with tempfile.TemporaryDirectory() as tmp:
         log = open(Path(tmp) / "worker.log", "w")  # noqa: SIM115 - closed with the processes
-        web = subprocess.Popen(processes.gunicorn_command(port, workers=2, threads=8), cwd=ROOT, env=product_env)
+        web = subprocess.Popen(
+            processes.gunicorn_command(port, workers=2, threads=args.web_threads), cwd=ROOT, env=product_env
+        )
         if args.meta == "sandbox":
             graph = subprocess.Popen(
                 processes.gunicorn_command(meta_port, workers=1, threads=8), cwd=ROOT, env=meta_env
