@@ -10,7 +10,7 @@ each message the time from its scheduled arrival to the moment Meta (the sandbox
     .venv/bin/python bench/pipeline_latency.py --rate 50 --seconds 20
     .venv/bin/python bench/pipeline_latency.py --rate 80 --seconds 20
 
-Needs PostgreSQL and Redis (database crm_bench and Redis db 9 are wiped). The product's web and worker run
+Needs PostgreSQL and Redis (database crm_bench and Redis db 9 are wiped, or those --database and --redis name). The product's web and worker run
 as in production (DEBUG off, no sandbox); the sandbox, which needs DEBUG, plays Meta in a gunicorn of its
 own, so the CPU each side spends per message is counted apart (`/proc`, user + system).
 """
@@ -242,6 +242,9 @@ def main() -> None:
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9")
     parser.add_argument(
+        "--database", default="crm_bench", help="dropped and created; two runs side by side need one each"
+    )
+    parser.add_argument(
         "--meta",
         choices=("lean", "sandbox"),
         default="lean",
@@ -249,7 +252,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    database_url = processes.recreate_postgres_database(args.pg, "crm_bench")
+    database_url = processes.recreate_postgres_database(args.pg, args.database)
     redis.Redis.from_url(args.redis).flushdb()
     port, meta_port = processes.free_port(), processes.free_port()
     base, meta = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{meta_port}"
@@ -304,7 +307,7 @@ def main() -> None:
             if not (processes.wait_until_healthy(base) and processes.wait_until_healthy(meta)):
                 raise SystemExit("gunicorn did not start")
             warm_up(base, database_url)
-            cpu_before = cpu_seconds(roots, "crm_bench")
+            cpu_before = cpu_seconds(roots, args.database)
             statements_before = statement_times(database_url, reset=True)
             load_cpu = time.process_time()
             due, errors = drive(f"{base}/webhook/whatsapp", args.rate, args.seconds)
@@ -318,7 +321,7 @@ def main() -> None:
                 time.sleep(1)
                 sent = replies_sent(database_url)
             time.sleep(2)  # the last status webhooks
-            cpu_after = cpu_seconds(roots, "crm_bench")
+            cpu_after = cpu_seconds(roots, args.database)
             statements_after = statement_times(database_url)
         finally:
             processes.stop([web, graph, *workers])

@@ -187,7 +187,14 @@ def _disarm_quietly() -> None:
 
 
 def _pending_exists() -> bool:
-    return WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.RECEIVED).exists()
+    return bool(_ONE_PENDING.rows())
+
+
+def _one_pending() -> QuerySet[WebhookEvent]:
+    return WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.RECEIVED).values_list("pk")[:1]
+
+
+_ONE_PENDING = CompiledSelect(_one_pending)  # asked after every batch: compiled once (core.compiled)
 
 
 def webhook_events_apply_pending() -> int:
