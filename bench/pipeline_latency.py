@@ -10,9 +10,18 @@ each message the time from its scheduled arrival to the moment Meta (the sandbox
     .venv/bin/python bench/pipeline_latency.py --rate 50 --seconds 20
     .venv/bin/python bench/pipeline_latency.py --rate 80 --seconds 20
 
-Needs PostgreSQL and Redis (database crm_bench and Redis db 9 are wiped, or those --database and --redis name). The product's web and worker run
-as in production (DEBUG off, no sandbox); the sandbox, which needs DEBUG, plays Meta in a gunicorn of its
-own, so the CPU each side spends per message is counted apart (`/proc`, user + system).
+Needs PostgreSQL and Redis (database crm_bench and Redis db 9 are wiped, or those --database and --redis
+name). The product's web and worker run as in production (DEBUG off, no sandbox); Meta is played by
+bench/meta_standin.py (or the sandbox, `--meta sandbox`) in a process of its own, so the CPU each side spends
+per message is counted apart (`/proc`, user + system).
+
+Two runs side by side, each with its own --database, --redis and a share of the rate, compare two checkouts
+through the machine's changes of speed (both see the same), which one after the other do not:
+
+    (cd ../base && .venv/bin/python bench/pipeline_latency.py --rate 40 --seconds 30 \
+        --database crm_bench_base --redis redis://127.0.0.1:6379/11) &
+    .venv/bin/python bench/pipeline_latency.py --rate 40 --seconds 30 --database crm_bench_now \
+        --redis redis://127.0.0.1:6379/12
 """
 
 from __future__ import annotations
