@@ -252,3 +252,24 @@ def test_a_status_cannot_touch_another_clients_message(post_webhook, number):
     post_webhook(meta_payload("statuses_reordered", number, wamid=foreign.wamid))
     foreign.refresh_from_db()
     assert foreign.status == "sent"
+
+
+def test_a_batch_moves_each_message_forward_only_and_never_out_of_failed(post_webhook, number):
+    """The batch's forward move (one statement on PostgreSQL): each message to its own highest status, never
+    below what it has, and a failed message stays failed (failed has no rank to move from)."""
+    behind = outbound(number, wamid="wamid.BEHIND", status="sent")
+    ahead = outbound(number, wamid="wamid.AHEAD", status="read")
+    failed = outbound(number, wamid="wamid.FAILED", status="failed")
+    Message.objects.filter(pk__in=[behind.pk, ahead.pk, failed.pk]).update(usage_counted=True)
+    statuses = []
+    for message, status in ((behind, "delivered"), (ahead, "delivered"), (failed, "read"), (behind, "read")):
+        payload = meta_payload("statuses_reordered", number, wamid=message.wamid)
+        item = payload["entry"][0]["changes"][0]["value"]["statuses"][0]
+        statuses.append({**item, "status": status, "id": message.wamid})
+    payload["entry"][0]["changes"][0]["value"]["statuses"] = statuses
+    post_webhook(payload)
+    assert dict(Message.objects.filter(pk__in=[behind.pk, ahead.pk, failed.pk]).values_list("wamid", "status")) == {
+        "wamid.BEHIND": "read",
+        "wamid.AHEAD": "read",
+        "wamid.FAILED": "failed",
+    }
