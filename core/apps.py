@@ -6,7 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from core import checks, metrics, schema  # noqa: F401 - registers the system checks and the OpenAPI extensions
+        from core import checks, lookups, metrics, schema  # noqa: F401 - registers the checks, `__any_of`, OpenAPI extensions
         from core.fields import validate_encryption_keys
         from core.logcontext import connect_celery_signals
 

@@ -4,7 +4,7 @@
 compiled once or prepared. `any_of` sends the whole list as one parameter: an array on PostgreSQL
 (`col = ANY(%s::type[])`), JSON text on SQLite (`col IN (SELECT value FROM json_each(%s))`). For values the
 database takes as they are (ids, text); a field whose database value differs from Python's (UUIDs on SQLite)
-keeps `__in`.
+keeps `__in`. Registered when the core app is ready (core.apps), for every field.
 """
 
 from __future__ import annotations

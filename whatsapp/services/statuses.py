@@ -10,7 +10,6 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from billing.services import usage_record_pricing, usage_record_pricing_batch
-from core import lookups  # noqa: F401 - registers __any_of
 from core.compiled import CompiledSelect
 from core.prepared import prepared_cursor
 from core.sql import update_rows
