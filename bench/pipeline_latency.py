@@ -85,12 +85,12 @@ def drive(
     that starts late still counts from its due time."""
     total = int(rate * seconds)
     target = urllib.parse.urlsplit(url)
-    requests_ = []
+    prepared = []
     for i in range(total):
         body = inbound(first + i, prefix)
         signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
         headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
-        requests_.append((wamid(first + i, prefix), body, headers))
+        prepared.append((wamid(first + i, prefix), body, headers))
     due: dict[str, float] = {}
     errors = 0
     lock = threading.Lock()
@@ -102,7 +102,7 @@ def drive(
         for i in range(k, total, posters):
             at = start + i / rate
             time.sleep(max(at - time.time(), 0))
-            name, body, headers = requests_[i]
+            name, body, headers = prepared[i]
             try:
                 connection.request("POST", target.path, body=body, headers=headers)
                 response = connection.getresponse()

@@ -76,7 +76,7 @@ def unnest_rows(model: type[Model], alias: str, *, extra: tuple[tuple[str, str],
     (`column_arrays`), numbered from 1 in `order_`.
 
     A VALUES list has a placeholder per row and column, so its text changes with the number of rows: psycopg
-    then converted the statement again on every batch (a regex over texts of tens of kilobytes, a tenth of
+    then converted the statement again on every batch (a regex over texts of tens of kilobytes, an eighth of
     the worker's applying) and PostgreSQL planned it again. This text depends only on the model, so it is
     converted once and can be prepared (core.prepared)."""
     return _unnest_rows(model, alias, extra, connection.vendor)

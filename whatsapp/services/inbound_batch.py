@@ -63,13 +63,12 @@ def store_fresh_inbound(fresh: list[FreshInbound], *, outcomes: list[WebhookEven
     if not fresh:
         return []
     rows = _rows(fresh)
-    events = WebhookEvent._meta.db_table
     params: list[Any] = column_arrays(
         (*insert_params(message), number.pk, contact_id) for message, number, contact_id in rows
     )
     opened = Conversation(owner=Conversation.Owner.AI)  # the defaults of a new conversation
     usage_sql, usage_params = inbound_count(gate="stored_inbound", numbers=list({n.pk: n for _, n, _ in rows}.values()))
-    outcome_sql, outcome_params = _outcomes(events, outcomes)
+    outcome_sql, outcome_params = _outcomes(outcomes)
     sql = _statement(usage_sql, outcome_sql)
     with prepared_cursor() as cursor:
         cursor.execute(sql, [*params, *insert_params(opened), *usage_params, *outcome_params])
@@ -158,12 +157,14 @@ def _rows(fresh: list[FreshInbound]) -> list[tuple[Message, WhatsAppNumber, int]
     return rows
 
 
-def _outcomes(table: str, events: list[WebhookEvent]) -> tuple[str, list[Any]]:
+def _outcomes(events: list[WebhookEvent]) -> tuple[str, list[Any]]:
+    """A CTE `outcomes` writing each delivery's outcome, and its parameters (none when there are none)."""
     if not events:
         return "", []
     params = column_arrays((e.pk, e.outcome, e.detail, e.processed_at) for e in events)
     sql = (
-        f", outcomes AS (UPDATE {table} e SET outcome = o.outcome, detail = o.detail, processed_at = o.at "
+        f", outcomes AS (UPDATE {WebhookEvent._meta.db_table} e "
+        "SET outcome = o.outcome, detail = o.detail, processed_at = o.at "
         "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[]) AS o (id, outcome, detail, at) "
         "WHERE e.id = o.id)"
     )

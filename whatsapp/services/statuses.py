@@ -211,7 +211,6 @@ def _messages_for(items: list[StatusItem]) -> dict[tuple[int, str], Message]:
     """(client id, wamid or our uuid) → the outbound message: always within the number's client."""
     clients = sorted({number.client_id for number, _ in items})
     wamids = sorted({str(s["id"]) for _, s in items if s.get("id")})
-    outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND, client_id__in=clients)
     found = {(m.client_id, m.wamid): m for m in _OUTBOUND_BY_WAMID.all(clients, wamids)} if wamids else {}
     opaque: dict[uuid.UUID, str] = {}
     for number, status in items:
@@ -221,7 +220,8 @@ def _messages_for(items: list[StatusItem]) -> dict[tuple[int, str], Message]:
             opaque[uuid.UUID(str(status.get("biz_opaque_callback_data")))] = str(status.get("id") or "")
         except ValueError:
             continue
-    if opaque:
+    if opaque:  # rare (a status before the send returned): the ORM's read, built only then
+        outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND, client_id__in=clients)
         for message in outbound.filter(uuid__in=list(opaque), wamid__isnull=True):
             key = opaque[message.uuid] or str(message.uuid)
             found[(message.client_id, key)] = message
